@@ -1,0 +1,67 @@
+import {projections, projectionNames, type ProjectionName} from "../model/architecture.js";
+import {GgmlType} from "../model/ggml-type.js";
+import {GgufFile} from "../model/gguf-file.js";
+import {gguf, type GgufMetadata} from "../model/gguf-value.js";
+import {writeGguf, type GgufTensorToWrite} from "../model/gguf-writer.js";
+import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
+import {decodeTensor, encodeTensor} from "../model/quantize.js";
+import type {LoraModule, LoraWeights} from "./lora-weights.js";
+
+/** GGUF tensor name of one LoRA matrix: blk.{i}.attn_q.weight.lora_a */
+export function ggufLoraTensorName(layer: number, target: ProjectionName, which: "a" | "b"): string {
+    return `blk.${layer}.${projections[target].gguf}.weight.lora_${which}`;
+}
+
+/** Writes an adapter in llama.cpp's GGUF LoRA format (general.type = adapter, adapter.type = lora). */
+export async function writeGgufLora(filePath: string, lora: LoraWeights, options: {name?: string} = {}): Promise<void> {
+    if (!(lora.alpha > 0)) throw new Error("LoRA alpha must be positive: llama.cpp drops the alpha/rank factor when alpha is 0");
+    const metadata: GgufMetadata = {
+        "general.architecture": gguf.str(lora.arch),
+        "general.type": gguf.str("adapter"),
+        "general.name": gguf.str(options.name ?? "prism-lora"),
+        "adapter.type": gguf.str("lora"),
+        "adapter.lora.alpha": gguf.f32(lora.alpha),
+        "prism.lora.rank": gguf.u32(lora.rank),
+        ...(lora.baseModelFingerprint ? {"prism.base_model.fingerprint": gguf.str(lora.baseModelFingerprint)} : {})
+    };
+    const tensors: GgufTensorToWrite[] = [];
+    for (const m of lora.modules) {
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a"), type: GgmlType.F32, shape: [m.inDim, lora.rank], data: encodeTensor(m.a, GgmlType.F32)});
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b"), type: GgmlType.F32, shape: [lora.rank, m.outDim], data: encodeTensor(m.b, GgmlType.F32)});
+    }
+    await writeGguf(filePath, metadata, tensors);
+}
+
+const tensorNamePattern = /^blk\.(\d+)\.([a-z_]+)\.weight\.lora_(a|b)$/;
+const targetByGgufName = new Map(projectionNames.map((p) => [projections[p].gguf as string, p]));
+
+/** Reads a GGUF LoRA adapter (F32, F16 or Q8_0 matrices) into memory. */
+export async function readGgufLora(filePath: string): Promise<LoraWeights> {
+    const file = await GgufFile.open(filePath);
+    if (file.fileType !== "adapter" || file.get("adapter.type") !== "lora")
+        throw new InvalidModelFileError(filePath, "not a LoRA adapter (general.type must be \"adapter\" and adapter.type \"lora\")", {
+            hint: "pass a model with --model and an adapter with --adapter"
+        });
+    const pairs = new Map<string, {layer: number, target: ProjectionName, a?: {shape: number[], data: Float32Array}, b?: {shape: number[], data: Float32Array}}>();
+    for (const t of file.tensors) {
+        const m = tensorNamePattern.exec(t.name);
+        const target = m ? targetByGgufName.get(m[2]!) : undefined;
+        if (!m || !target) throw new InvalidModelFileError(filePath, `unexpected tensor ${t.name} in a LoRA adapter`);
+        const key = `${m[1]}.${target}`;
+        const entry = pairs.get(key) ?? {layer: Number(m[1]), target};
+        entry[m[3] as "a" | "b"] = {shape: t.shape, data: decodeTensor(file.readTensorBytes(t), t.type, t.shape[0]! * (t.shape[1] ?? 1))};
+        pairs.set(key, entry);
+    }
+    let rank = 0;
+    const modules: LoraModule[] = [];
+    for (const [key, p] of pairs) {
+        if (!p.a || !p.b) throw new InvalidModelFileError(filePath, `LoRA pair ${key} is missing its lora_${p.a ? "b" : "a"} tensor`);
+        const r = p.a.shape[1]!;
+        if (p.b.shape[0] !== r) throw new InvalidModelFileError(filePath, `LoRA pair ${key}: lora_a rank ${r} but lora_b rank ${p.b.shape[0]}`);
+        rank = Math.max(rank, r);
+        modules.push({layer: p.layer, target: p.target, inDim: p.a.shape[0]!, outDim: p.b.shape[1]!, a: p.a.data, b: p.b.data});
+    }
+    modules.sort((x, y) => x.layer - y.layer || projectionNames.indexOf(x.target) - projectionNames.indexOf(y.target));
+    const alpha = file.get<number>("adapter.lora.alpha") ?? 0;
+    return {arch: file.architecture ?? "unknown", rank, alpha: alpha > 0 ? alpha : rank, modules, baseModelFingerprint: file.get<string>("prism.base_model.fingerprint")};
+}

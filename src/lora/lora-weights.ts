@@ -1,0 +1,27 @@
+import type {ProjectionName} from "../model/architecture.js";
+
+/**
+ * One adapted projection. Layouts follow PEFT (and, bit for bit, llama.cpp's GGUF, whose ne order is reversed):
+ * a: (r, C_in) row-major = GGUF lora_a ne [C_in, r]; b: (C_out, r) row-major = GGUF lora_b ne [r, C_out].
+ * q/k rows of b are in GGUF (llama.cpp) order here; PEFT import/export converts.
+ */
+export type LoraModule = {
+    layer: number,
+    target: ProjectionName,
+    inDim: number,
+    outDim: number,
+    a: Float32Array,
+    b: Float32Array
+};
+
+/** An adapter in memory: what the trainer produces and the formats read and write. */
+export type LoraWeights = {
+    /** GGUF architecture of the base model. */
+    arch: string,
+    rank: number,
+    /** The effective alpha: llama.cpp scales by alpha / rank. */
+    alpha: number,
+    modules: LoraModule[],
+    /** Fingerprint of the base model the adapter was made for, when known. */
+    baseModelFingerprint?: string
+};

@@ -1,0 +1,21 @@
+/** A chat message, as every layer of prism passes it around. */
+export type ChatMessage = {role: "system" | "user" | "assistant", content: string};
+
+/**
+ * Turns chats into the exact tokens the model sees, with the model's own chat template. The llama engine provides
+ * one (backed by node-llama-cpp's tokenizer); the trainer and the gate consume it, so training and inference
+ * tokenize identically.
+ */
+export type ChatTokenizer = {
+    tokenize(text: string, options?: {special?: boolean}): number[],
+    detokenize(tokens: readonly number[]): string,
+    /** Tokens of `messages` formatted with the chat template, ending with the assistant generation prompt. */
+    formatPrompt(messages: readonly ChatMessage[]): number[],
+    /**
+     * Tokens of a whole exchange: the prompt (as `formatPrompt`) and then the assistant `response` with its
+     * end-of-turn token(s). `promptTokens.concat(responseTokens)` is the full sequence.
+     */
+    formatExchange(messages: readonly ChatMessage[], response: string): {promptTokens: number[], responseTokens: number[]},
+    /** Whether the template has a system role (if not, personas go in the user turn). */
+    readonly supportsSystemRole: boolean
+};

@@ -1,0 +1,33 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import {makeTinyModel, type TinyModelOptions} from "../../src/model/tiny-model.js";
+import {makeTinyLora, type TinyLoraOptions} from "../../src/lora/tiny-lora.js";
+
+/** Where tests keep generated models, shared by all test files of a run (and the next run: the files are deterministic). */
+export const TEST_CACHE_DIR = path.resolve(import.meta.dirname, "../../.cache/test-models");
+
+function keyOf(value: unknown): string {
+    return crypto.createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+}
+
+/** A tiny model made once per option set and cached on disk (written atomically, so parallel workers are safe). */
+export async function tinyModel(options: TinyModelOptions = {}): Promise<string> {
+    const file = path.join(TEST_CACHE_DIR, `tiny-${keyOf(options)}.gguf`);
+    if (!fs.existsSync(file)) await makeTinyModel(file, options);
+    return file;
+}
+
+export async function tinyLora(modelOptions: TinyModelOptions = {}, loraOptions: TinyLoraOptions = {}): Promise<{model: string, adapter: string}> {
+    const model = await tinyModel(modelOptions);
+    const adapter = path.join(TEST_CACHE_DIR, `lora-${keyOf([modelOptions, loraOptions])}.gguf`);
+    if (!fs.existsSync(adapter)) await makeTinyLora(model, adapter, loraOptions);
+    return {model, adapter};
+}
+
+/** A fresh temporary folder under the cache, removed by the caller's afterAll if wanted. */
+export function tempDir(label: string): string {
+    const dir = path.join(path.resolve(import.meta.dirname, "../../.cache/tmp"), `${label}-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+    fs.mkdirSync(dir, {recursive: true});
+    return dir;
+}

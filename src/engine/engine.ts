@@ -33,6 +33,8 @@ export type GenerateRequest = SamplingOptions & {
     adapter?: string | null,
     /** Overrides the adapter's registered scale for this request (llama engine). */
     adapterScale?: number,
+    /** Set by routing middleware; echoed in the result. */
+    route?: RouteInfo,
     signal?: AbortSignal
 };
 
@@ -67,7 +69,8 @@ export type ScoreRequest = {
     messages: readonly ChatMessage[],
     /** Texts whose log-probability as the start of the assistant's answer is wanted. */
     continuations: readonly string[],
-    adapter?: string | null
+    adapter?: string | null,
+    route?: RouteInfo
 };
 export type ContinuationScore = {
     tokens: number[],
@@ -83,7 +86,8 @@ export type TopLogprobsRequest = {
     response: string,
     /** Defaults to `64`. */
     k?: number,
-    adapter?: string | null
+    adapter?: string | null,
+    route?: RouteInfo
 };
 export type TopLogprobsResult = {
     /** Tokens of `response`. */
@@ -94,7 +98,10 @@ export type TopLogprobsResult = {
     top: {ids: Int32Array, logprobs: Float32Array}[]
 };
 
-export type PromptVectorRequest = {messages: readonly ChatMessage[], adapter?: string | null};
+export type PromptVectorRequest = {messages: readonly ChatMessage[], adapter?: string | null, route?: RouteInfo};
+
+/** What every request kind has in common: middleware (the gate router) reads the messages and sets the adapter. */
+export type RoutableRequest = {messages: readonly ChatMessage[], adapter?: string | null, route?: RouteInfo};
 
 export type EngineCapabilities = {
     logprobs: boolean,

@@ -1,0 +1,56 @@
+import {z} from "zod";
+import {projectionNames, type ProjectionName} from "../model/architecture.js";
+import {UsageError} from "../util/prism-error.js";
+
+/**
+ * LoRA hyper-parameters, in prism's own names (PEFT's `r`, `lora_alpha`, `target_modules` appear only where
+ * adapter_config.json is read or written). Defaults are the PRISM paper's: rank 16, alpha 32, all seven
+ * projections, dropout 0.05, every layer but the first (so block 0's output, which the gate reads, never changes).
+ */
+export const LoraConfig = z.object({
+    /** LoRA rank r. Defaults to `16`. */
+    rank: z.number().int().positive().default(16),
+    /** Scale numerator: the update is (alpha / rank) · B·A, or alpha / sqrt(rank) with rsLoRA. Defaults to `32`. */
+    alpha: z.number().positive().default(32),
+    /** Dropout on the adapter's input during training. Defaults to `0.05`. */
+    dropout: z.number().min(0).max(1).default(0.05),
+    /** Projections to adapt. Defaults to all seven. */
+    targets: z.array(z.enum(projectionNames as [ProjectionName, ...ProjectionName[]])).nonempty().default([...projectionNames] as [ProjectionName, ...ProjectionName[]]),
+    /** Layers to adapt; `"all-but-first"` or explicit indices. Defaults to `"all-but-first"`. */
+    layers: z.union([z.literal("all"), z.literal("all-but-first"), z.array(z.number().int().min(0))]).default("all-but-first"),
+    /** rsLoRA scaling (alpha / sqrt(rank)). Defaults to `false`. */
+    useRslora: z.boolean().default(false)
+}).strict();
+export type LoraConfig = z.output<typeof LoraConfig>;
+export type LoraConfigInput = z.input<typeof LoraConfig>;
+
+/** Parses and completes a config; an error names the field and the value it got. */
+export function resolveLoraConfig(input: LoraConfigInput = {}): LoraConfig {
+    const parsed = LoraConfig.safeParse(input);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.join(".");
+        const got = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input);
+        throw new UsageError(`LoRA config: ${field}: ${issue.message} (got ${JSON.stringify(got)})`);
+    }
+    return parsed.data;
+}
+
+/** The one place the adapter scale is computed. */
+export function loraScale(c: Pick<LoraConfig, "alpha" | "rank" | "useRslora">): number {
+    return c.useRslora ? c.alpha / Math.sqrt(c.rank) : c.alpha / c.rank;
+}
+
+/** The alpha to store in a GGUF adapter: llama.cpp always divides by rank, so rsLoRA's alpha is rescaled; never 0. */
+export function ggufEffectiveAlpha(c: Pick<LoraConfig, "alpha" | "rank" | "useRslora">): number {
+    return loraScale(c) * c.rank;
+}
+
+/** The layer indices a config adapts in a model of `nLayer` blocks. */
+export function loraLayers(c: Pick<LoraConfig, "layers">, nLayer: number): number[] {
+    if (c.layers === "all") return Array.from({length: nLayer}, (_, i) => i);
+    if (c.layers === "all-but-first") return Array.from({length: Math.max(0, nLayer - 1)}, (_, i) => i + 1);
+    const bad = c.layers.filter((l) => l >= nLayer);
+    if (bad.length > 0) throw new UsageError(`LoRA config: layers ${bad.join(", ")} do not exist in a model of ${nLayer} blocks`);
+    return [...new Set(c.layers)].sort((a, b) => a - b);
+}

@@ -70,6 +70,8 @@ describe("gateRouter", () => {
             expect(kept).toMatchObject({adapter, route: {adapter, score: null, reason: "explicit"}});
         }
         expect(features.seen).toHaveLength(1);
+        const vector = await router.transformRequest!({messages: [user("#persona hi")]}, {...context, kind: "promptVector"});
+        expect(vector).toEqual({messages: [user("#persona hi")]});
     });
 
     it("forced routes skip the gate; infinite thresholds give the same routes through it", async () => {

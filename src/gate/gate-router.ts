@@ -25,7 +25,8 @@ export type GateRouter = EngineMiddleware & {
 /**
  * The routing middleware: for each request that does not name an adapter itself, scores the prompt with the gate
  * and sets `adapter` (the adapter's name, or `null` for the base model) and `route` ({adapter, score, reason}).
- * A request that sets `adapter` (a name or `null`) keeps it, with reason `"explicit"`. Serve, eval and the pipeline
+ * A request that sets `adapter` (a name or `null`) keeps it, with reason `"explicit"`; prompt-vector requests pass
+ * through untouched. Serve, eval and the pipeline
  * wrap their engine with it (`wrapEngine({engine, middleware: [gateRouter(…)]})`), so routing is one mechanism.
  */
 export function gateRouter({gate, features, adapter, policy = "first-turn", force}: GateRouterOptions): GateRouter {
@@ -41,7 +42,9 @@ export function gateRouter({gate, features, adapter, policy = "first-turn", forc
     };
     return {
         decide,
-        async transformRequest(request) {
+        async transformRequest(request, {kind}) {
+            // Prompt vectors describe the prompt to the base model (they are what a gate reads), so they are never routed.
+            if (kind === "promptVector") return request;
             if (request.adapter !== undefined) return {...request, route: request.route ?? {adapter: request.adapter, score: null, reason: "explicit"}};
             const route = await decide(request.messages);
             return {...request, adapter: route.adapter, route};

@@ -1,5 +1,6 @@
 import {z} from "zod";
 import {BinaryMetrics} from "./binary-metrics.js";
+import {ClassifierTraining} from "./train-classifier.js";
 import type {GateFeatureDefinition} from "./gate-features.js";
 import {sigmoid, type Mlp} from "./mlp.js";
 import type {Standardizer} from "./standardizer.js";
@@ -9,6 +10,8 @@ export type GateKind = z.infer<typeof GateKind>;
 
 /** One candidate classifier's training outcome, evaluated on the held-out share at threshold 0.5. */
 export const GateCandidateReport = z.object({
+    /** The training settings it ran with (defaults filled in). */
+    settings: ClassifierTraining,
     epochs: z.number().int().min(0),
     bestEpoch: z.number().int().min(0),
     parameters: z.number().int().min(0),
@@ -22,6 +25,8 @@ export const GateTrainingInfo = z.object({
     examples: z.number().int().min(0),
     positives: z.number().int().min(0),
     heldOutExamples: z.number().int().min(0),
+    /** The share held out by the stratified split; `null` for an explicit held-out set. */
+    heldOutShare: z.number().nullable(),
     /** What was asked for: `"auto"` trains both and keeps the MLP unless logistic regression has the better held-out AUC. */
     selection: z.enum(["auto", ...GateKind.options]),
     thresholdMethod: z.enum(["fixed", "balanced-accuracy"]),

@@ -1,4 +1,5 @@
-import {InterruptedError} from "../util/prism-error.js";
+import {z} from "zod";
+import {InterruptedError, UsageError} from "../util/prism-error.js";
 import type {Rng} from "../util/rng.js";
 import {AdamW} from "./adam-w.js";
 import {Mlp, sigmoid} from "./mlp.js";
@@ -6,27 +7,41 @@ import {Mlp, sigmoid} from "./mlp.js";
 /** Examples as one matrix: x (rows, width) row-major, y (rows) of 0/1. */
 export type LabelledMatrix = {x: Float32Array, y: Float32Array, rows: number, width: number};
 
-export type ClassifierTrainingOptions = {
+/** How one classifier is trained. Validated when resolved; an error names the field and the value it got. */
+export const ClassifierTraining = z.object({
     /** Hidden layer widths; `[]` is logistic regression. Defaults to `[128, 64]`. */
-    hiddenWidths?: readonly number[],
+    hiddenWidths: z.array(z.number().int().positive()).default([128, 64]),
     /** Adam step size. Defaults to `1e-3`. */
-    learningRate?: number,
+    learningRate: z.number().positive().default(1e-3),
     /** Decoupled weight decay on the weights (not the biases). Defaults to `1e-2`. */
-    weightDecay?: number,
+    weightDecay: z.number().min(0).default(1e-2),
     /** Examples per step. Defaults to `32`. */
-    batchSize?: number,
+    batchSize: z.number().int().positive().default(32),
     /** Passes over the balanced training set at most. Defaults to `200`. */
-    maxEpochs?: number,
+    maxEpochs: z.number().int().positive().default(200),
     /** Stop after this many epochs without a better held-out loss, and keep the best epoch's weights. Defaults to `10`. */
-    patience?: number
-};
+    patience: z.number().int().positive().default(10)
+}).strict();
+export type ClassifierTrainingOptions = z.input<typeof ClassifierTraining>;
+export type ClassifierTrainingSettings = z.output<typeof ClassifierTraining>;
 
-export const defaultClassifierTraining = {hiddenWidths: [128, 64], learningRate: 1e-3, weightDecay: 1e-2, batchSize: 32, maxEpochs: 200, patience: 10} as const;
+/** Fills in the defaults and validates; `label` names the settings in the error (e.g. "mlp"). */
+export function resolveClassifierTraining(input: ClassifierTrainingOptions = {}, label = "training"): ClassifierTrainingSettings {
+    const parsed = ClassifierTraining.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.join(".");
+        const got = field ? (input as Record<string, unknown>)[String(issue.path[0])] : undefined;
+        throw new UsageError(`gate training: ${label}${field ? `.${field}` : ""}: ${issue.message}${got === undefined ? "" : ` (got ${JSON.stringify(got)})`}`);
+    }
+    return parsed.data;
+}
 
 export type EpochReport = {epoch: number, trainLoss: number, heldOutLoss: number};
 
 export type TrainClassifierResult = {
     net: Mlp,
+    settings: ClassifierTrainingSettings,
     /** Epochs run (the last one may be past the best). */
     epochs: number,
     /** The epoch whose weights were kept (1-based). */
@@ -43,12 +58,11 @@ export type TrainClassifierResult = {
  * the quantity training minimises, measured on unseen rows) decides early stopping; the best epoch's weights are
  * restored at the end. The loop yields to the event loop once an epoch, so an abort signal is seen.
  */
-export async function trainClassifier(train: LabelledMatrix, heldOut: LabelledMatrix, options: ClassifierTrainingOptions & {
+export async function trainClassifier(train: LabelledMatrix, heldOut: LabelledMatrix, cfg: ClassifierTrainingSettings, options: {
     rng: Rng,
     signal?: AbortSignal,
     onEpoch?(report: EpochReport): void
 }): Promise<TrainClassifierResult> {
-    const cfg = {...defaultClassifierTraining, ...options};
     const {rng, signal} = options;
     const C = train.width, B = cfg.batchSize;
     const net = Mlp.create({inputWidth: C, hiddenWidths: cfg.hiddenWidths, rng: rng.fork("init")});
@@ -85,7 +99,7 @@ export async function trainClassifier(train: LabelledMatrix, heldOut: LabelledMa
         await new Promise((resolve) => setImmediate(resolve));
         if (signal?.aborted) throw new InterruptedError("gate training interrupted", {hint: "run it again: gate training is deterministic and takes seconds"});
     }
-    return {net: best, epochs: Math.min(epoch, cfg.maxEpochs), bestEpoch, heldOutLoss: bestLoss, history};
+    return {net: best, settings: cfg, epochs: Math.min(epoch, cfg.maxEpochs), bestEpoch, heldOutLoss: bestLoss, history};
 }
 
 /** Row indices for one epoch: every row once, plus random repeats of the smaller class up to the larger one's count; shuffled. */

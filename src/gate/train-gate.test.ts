@@ -36,6 +36,8 @@ describe("trainGate", () => {
         expect(r.gate.kind).toBe("logreg");
         expect(r.gate.net.hiddenWidths).toEqual([]);
         expect(r.gate.training!.selection).toBe("auto");
+        expect(r.candidates.mlp!.settings).toEqual({hiddenWidths: [128, 64], learningRate: 1e-7, weightDecay: 1e-2, batchSize: 32, maxEpochs: 1, patience: 10});
+        expect(r.candidates.logreg!.settings).toMatchObject({hiddenWidths: [], learningRate: 1e-2});
     });
 
     it("balances an imbalanced set (10% positives) so both classes are recognised", async () => {
@@ -108,6 +110,8 @@ describe("trainGate", () => {
         expect(await fail(options({...data, features: nan}))).toMatch(/feature vector 5 has a non-finite value at 2/);
         expect(await fail(options(data, {definition: definition(5)}))).toMatch(/feature vector 0 has width 4, the definition says 5/);
         expect(await fail(options(data, {heldOutShare: 1}))).toMatch(/heldOutShare/);
+        expect(await fail(options(data, {mlp: {batchSize: 0}}))).toMatch(/mlp\.batchSize: .* \(got 0\)/);
+        expect(await fail(options(data, {logreg: {learningRate: -1}}))).toMatch(/logreg\.learningRate/);
         expect(await fail(options(data, {heldOutIndices: data.labels.flatMap((y, i) => (y === 1 ? [i] : []))}))).toMatch(/training share has no positive/);
         expect(await fail(options(data, {heldOutIndices: [0]}))).toMatch(/held-out share has no (positive|negative)/);
     });

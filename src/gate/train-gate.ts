@@ -6,7 +6,7 @@ import {Gate, type GateCandidateReport, type GateKind} from "./gate.js";
 import {GateFeatureDefinition} from "./gate-features.js";
 import {heldOutSplit} from "./held-out-split.js";
 import {Standardizer} from "./standardizer.js";
-import {probabilities, trainClassifier, type ClassifierTrainingOptions, type EpochReport, type LabelledMatrix} from "./train-classifier.js";
+import {probabilities, resolveClassifierTraining, trainClassifier, type ClassifierTrainingOptions, type EpochReport, type LabelledMatrix} from "./train-classifier.js";
 
 export type TrainGateOptions = {
     /** One feature vector per example, each of width `definition.width`. */
@@ -88,14 +88,17 @@ export async function trainGate(options: TrainGateOptions): Promise<TrainGateRes
     const train = pick(split.train), heldOut = pick(split.heldOut);
 
     const kinds: GateKind[] = kind === "auto" ? ["mlp", "logreg"] : [kind];
+    const settings = {
+        mlp: resolveClassifierTraining(options.mlp, "mlp"),
+        logreg: resolveClassifierTraining({learningRate: 1e-2, ...options.logreg, hiddenWidths: []}, "logreg")
+    };
     const trained = new Map<GateKind, {net: Awaited<ReturnType<typeof trainClassifier>>["net"], report: GateCandidateReport}>();
     for (const k of kinds) {
-        const settings = k === "mlp" ? options.mlp : {learningRate: 1e-2, ...options.logreg, hiddenWidths: []};
-        const result = await trainClassifier(train, heldOut, {
-            ...settings, rng: rng.fork(k), signal: options.signal, onEpoch: (r) => options.onProgress?.({...r, kind: k})
+        const result = await trainClassifier(train, heldOut, settings[k], {
+            rng: rng.fork(k), signal: options.signal, onEpoch: (r) => options.onProgress?.({...r, kind: k})
         });
         const heldOutScores = probabilities(result.net.logits(heldOut.x, heldOut.rows));
-        trained.set(k, {net: result.net, report: {epochs: result.epochs, bestEpoch: result.bestEpoch, parameters: result.net.parameterCount, heldOut: binaryMetrics(heldOutScores, heldOut.y, 0.5)}});
+        trained.set(k, {net: result.net, report: {settings: result.settings, epochs: result.epochs, bestEpoch: result.bestEpoch, parameters: result.net.parameterCount, heldOut: binaryMetrics(heldOutScores, heldOut.y, 0.5)}});
     }
     const chosen: GateKind = kind !== "auto" ? kind
         : (trained.get("logreg")!.report.heldOut.auc ?? 0) > (trained.get("mlp")!.report.heldOut.auc ?? 0) ? "logreg" : "mlp";
@@ -111,6 +114,7 @@ export async function trainGate(options: TrainGateOptions): Promise<TrainGateRes
         kind: chosen, net, standardizer, threshold: cut, features: definition, modelFingerprint,
         training: {
             seed, examples: rows, positives: y.reduce((n, v) => n + v, 0), heldOutExamples: split.heldOut.length,
+            heldOutShare: options.heldOutIndices ? null : heldOutShare,
             selection: kind, thresholdMethod: threshold === "calibrate" ? "balanced-accuracy" : "fixed",
             candidates, heldOut: heldOutMetrics, ...(perDomain ? {perDomain} : {})
         }

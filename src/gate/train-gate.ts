@@ -5,6 +5,7 @@ import {calibrateThreshold} from "./calibrate-threshold.js";
 import {Gate, type GateCandidateReport, type GateKind} from "./gate.js";
 import {GateFeatureDefinition} from "./gate-features.js";
 import {heldOutSplit} from "./held-out-split.js";
+import type {Mlp} from "./mlp.js";
 import {Standardizer} from "./standardizer.js";
 import {probabilities, resolveClassifierTraining, trainClassifier, type ClassifierTrainingOptions, type EpochReport, type LabelledMatrix} from "./train-classifier.js";
 
@@ -63,6 +64,11 @@ export async function trainGate(options: TrainGateOptions): Promise<TrainGateRes
     const threshold = options.threshold ?? 0.5;
     const C = definition.width;
     validate(options);
+    // Resolved before any work, so a bad setting fails at once.
+    const settings = {
+        mlp: resolveClassifierTraining(options.mlp, "mlp"),
+        logreg: resolveClassifierTraining({learningRate: 1e-2, ...options.logreg, hiddenWidths: []}, "logreg")
+    };
     const rows = features.length;
     const x = new Float32Array(rows * C), y = Float32Array.from(labels);
     features.forEach((f, i) => x.set(f, i * C));
@@ -88,11 +94,7 @@ export async function trainGate(options: TrainGateOptions): Promise<TrainGateRes
     const train = pick(split.train), heldOut = pick(split.heldOut);
 
     const kinds: GateKind[] = kind === "auto" ? ["mlp", "logreg"] : [kind];
-    const settings = {
-        mlp: resolveClassifierTraining(options.mlp, "mlp"),
-        logreg: resolveClassifierTraining({learningRate: 1e-2, ...options.logreg, hiddenWidths: []}, "logreg")
-    };
-    const trained = new Map<GateKind, {net: Awaited<ReturnType<typeof trainClassifier>>["net"], report: GateCandidateReport}>();
+    const trained = new Map<GateKind, {net: Mlp, report: GateCandidateReport}>();
     for (const k of kinds) {
         const result = await trainClassifier(train, heldOut, settings[k], {
             rng: rng.fork(k), signal: options.signal, onEpoch: (r) => options.onProgress?.({...r, kind: k})
@@ -126,6 +128,7 @@ function validate(options: TrainGateOptions): void {
     const {features, labels, domains, definition} = options;
     const parsed = GateFeatureDefinition.safeParse(definition);
     if (!parsed.success) throw new UsageError(`gate training: definition: ${parsed.error.issues[0]!.message}`);
+    if (options.kind !== undefined && !["auto", "mlp", "logreg"].includes(options.kind)) throw new UsageError(`gate training: kind must be "auto", "mlp" or "logreg" (got ${JSON.stringify(options.kind)})`);
     if (features.length !== labels.length) throw new UsageError(`gate training: ${features.length} feature vectors but ${labels.length} labels`);
     if (domains && domains.length !== labels.length) throw new UsageError(`gate training: ${domains.length} domains but ${labels.length} labels`);
     const share = options.heldOutShare ?? 0.2;

@@ -8,7 +8,7 @@ import {MissingFileError, UsageError} from "../util/prism-error.js";
 import type {AdapterBase} from "./adapter-base.js";
 import {ggufEffectiveAlpha, loraScale, type LoraConfig} from "./lora-config.js";
 import type {LoraModule, LoraWeights} from "./lora-weights.js";
-import {fromPeftAdapterConfig, parsePeftAdapterConfig, toPeftAdapterConfig} from "./peft-config.js";
+import {readPeftAdapterConfig, toPeftAdapterConfig} from "./peft-config.js";
 import {parsePeftTensorName, peftModuleName, peftTensorName} from "./peft-tensor-name.js";
 import {readSafetensors, writeSafetensors} from "./safetensors.js";
 import {validateAdapter} from "./validate-adapter.js";
@@ -18,7 +18,8 @@ export const PEFT_CONFIG_FILE = "adapter_config.json";
 export const PEFT_WEIGHTS_FILE = "adapter_model.safetensors";
 
 /** Keys prism adds to the safetensors `__metadata__` (which PEFT and vLLM ignore), so its own exports re-import without the base model. */
-const meta = {arch: "prism.arch", nHead: "prism.head_count", nHeadKv: "prism.head_count_kv", fingerprint: "prism.base_model.fingerprint"} as const;
+export const peftMetadataKeys = {arch: "prism.arch", nHead: "prism.head_count", nHeadKv: "prism.head_count_kv", fingerprint: "prism.base_model.fingerprint"} as const;
+const meta = peftMetadataKeys;
 
 export type WritePeftAdapterOptions = {
     /**
@@ -92,21 +93,13 @@ export async function readPeftAdapter(dir: string, options: ReadPeftAdapterOptio
     const configPath = path.join(dir, PEFT_CONFIG_FILE), weightsPath = path.join(dir, PEFT_WEIGHTS_FILE);
     if (!fs.existsSync(dir)) throw new MissingFileError(dir, "PEFT adapter directory");
     if (!fs.statSync(dir).isDirectory()) throw new InvalidModelFileError(dir, "is a file, not a PEFT adapter directory", {hint: `a PEFT adapter is a directory holding ${PEFT_CONFIG_FILE} and ${PEFT_WEIGHTS_FILE}`});
-    if (!fs.existsSync(configPath)) throw new MissingFileError(configPath, "PEFT adapter config", {hint: `a PEFT adapter directory holds ${PEFT_CONFIG_FILE} and ${PEFT_WEIGHTS_FILE}`});
     if (!fs.existsSync(weightsPath)) {
         const hint = fs.existsSync(path.join(dir, "adapter_model.bin"))
             ? "prism does not read pickled adapter_model.bin; save the adapter with safe_serialization=True"
             : `a PEFT adapter directory holds ${PEFT_CONFIG_FILE} and ${PEFT_WEIGHTS_FILE}`;
         throw new MissingFileError(weightsPath, "PEFT adapter weights", {hint});
     }
-    let json: unknown;
-    try {
-        json = JSON.parse(fs.readFileSync(configPath, "utf8"));
-    } catch (err) {
-        throw new InvalidModelFileError(configPath, `not valid JSON (${(err as Error).message})`, {hint: "restore the adapter_config.json that PEFT wrote"});
-    }
-    const peft = parsePeftAdapterConfig(json, configPath);
-    const config = fromPeftAdapterConfig(peft, configPath);
+    const {peft, config} = readPeftAdapterConfig(configPath);
     const {tensors, metadata} = readSafetensors(weightsPath);
 
     const bad = (reason: string, hint?: string) => new InvalidModelFileError(weightsPath, reason, hint ? {hint} : {});

@@ -1,6 +1,8 @@
+import fs from "node:fs";
 import {z} from "zod";
 import {projectionNames, type ProjectionName} from "../model/architecture.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
+import {MissingFileError} from "../util/prism-error.js";
 import type {LoraConfig} from "./lora-config.js";
 import {peftModuleName, projectionOfPeftModule} from "./peft-tensor-name.js";
 
@@ -87,4 +89,22 @@ export function fromPeftAdapterConfig(p: PeftAdapterConfig, filePath: string): L
     const layers = p.layers_to_transform === null || p.layers_to_transform === undefined ? "all" as const
         : [...new Set(Array.isArray(p.layers_to_transform) ? p.layers_to_transform : [p.layers_to_transform])].sort((a, b) => a - b);
     return {rank: p.r, alpha: p.lora_alpha, dropout: p.lora_dropout, targets: targets as LoraConfig["targets"], layers, useRslora: p.use_rslora};
+}
+
+/** Reads and checks an adapter_config.json: PEFT's fields as written, and prism's LoraConfig from them. */
+export function readPeftAdapterConfig(configPath: string): {peft: PeftAdapterConfig, config: LoraConfig} {
+    let text: string;
+    try {
+        text = fs.readFileSync(configPath, "utf8");
+    } catch {
+        throw new MissingFileError(configPath, "PEFT adapter config", {hint: "a PEFT adapter directory holds adapter_config.json and adapter_model.safetensors"});
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (err) {
+        throw new InvalidModelFileError(configPath, `not valid JSON (${(err as Error).message})`, {hint: "restore the adapter_config.json that PEFT wrote"});
+    }
+    const peft = parsePeftAdapterConfig(json, configPath);
+    return {peft, config: fromPeftAdapterConfig(peft, configPath)};
 }

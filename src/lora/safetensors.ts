@@ -34,32 +34,66 @@ export type SafetensorsContent = {
 const MAX_HEADER_BYTES = 100_000_000;
 const hint = "the file is not a complete safetensors file: re-export or re-download it";
 
-/** Reads a whole safetensors file, decoding F32, F16 and BF16 tensors to F32. */
-export function readSafetensors(filePath: string): SafetensorsContent {
-    let bytes: Buffer;
+/** One tensor's header entry; offsets are absolute positions in the file. */
+export type SafetensorsEntry = {name: string, dtype: SafetensorsDtype, shape: number[], begin: number, end: number};
+
+export type SafetensorsHeader = {
+    /** In file order. */
+    entries: SafetensorsEntry[],
+    metadata: Record<string, string>,
+    fileSizeBytes: number
+};
+
+/** Reads and validates a safetensors header against the file's size, without reading the tensor data. */
+export function readSafetensorsHeader(filePath: string): SafetensorsHeader {
+    let fd: number;
     try {
-        bytes = fs.readFileSync(filePath);
+        fd = fs.openSync(filePath, "r");
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new MissingFileError(filePath, "safetensors file");
         throw new InvalidModelFileError(filePath, `cannot read: ${(err as Error).message}`, {cause: err});
     }
-    const bad = (reason: string) => new InvalidModelFileError(filePath, reason, {hint});
-    if (bytes.byteLength < 8) throw bad(`truncated: ${bytes.byteLength} bytes, too short for a safetensors header`);
-    const headerLength = bytes.readBigUInt64LE(0);
-    if (headerLength > BigInt(MAX_HEADER_BYTES)) throw bad(`header length ${headerLength} is implausible (not a safetensors file?)`);
-    const dataStart = 8 + Number(headerLength);
-    if (dataStart > bytes.byteLength) throw bad(`truncated: the header needs ${headerLength} bytes but only ${bytes.byteLength - 8} follow`);
+    try {
+        const bad = (reason: string) => new InvalidModelFileError(filePath, reason, {hint});
+        const fileSizeBytes = fs.fstatSync(fd).size;
+        if (fileSizeBytes < 8) throw bad(`truncated: ${fileSizeBytes} bytes, too short for a safetensors header`);
+        const prefix = Buffer.alloc(8);
+        fs.readSync(fd, prefix, 0, 8, 0);
+        const headerLength = prefix.readBigUInt64LE(0);
+        if (headerLength > BigInt(MAX_HEADER_BYTES)) throw bad(`header length ${headerLength} is implausible (not a safetensors file?)`);
+        const dataStart = 8 + Number(headerLength);
+        if (dataStart > fileSizeBytes) throw bad(`truncated: the header needs ${headerLength} bytes but only ${fileSizeBytes - 8} follow`);
+        const json = Buffer.alloc(Number(headerLength));
+        fs.readSync(fd, json, 0, json.byteLength, 8);
+        return {...parseHeader(json, fileSizeBytes - dataStart, filePath, bad, dataStart), fileSizeBytes};
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** Reads a whole safetensors file, decoding F32, F16 and BF16 tensors to F32. */
+export function readSafetensors(filePath: string): SafetensorsContent {
+    const header = readSafetensorsHeader(filePath);
+    const bytes = fs.readFileSync(filePath);
+    const tensors = new Map<string, SafetensorsTensor>();
+    for (const e of header.entries) {
+        // Copy out: the slice may sit at an offset that is not a multiple of the element size.
+        const raw = new Uint8Array(bytes.subarray(e.begin, e.end)).buffer;
+        tensors.set(e.name, {dtype: e.dtype, shape: e.shape, data: decode(raw, e.dtype)});
+    }
+    return {tensors, metadata: header.metadata};
+}
+
+function parseHeader(json: Buffer, dataLength: number, filePath: string, bad: (reason: string) => Error, dataStart: number): Omit<SafetensorsHeader, "fileSizeBytes"> {
     let header: unknown;
     try {
-        header = JSON.parse(bytes.subarray(8, dataStart).toString("utf8"));
+        header = JSON.parse(json.toString("utf8"));
     } catch (err) {
         throw bad(`the header is not valid JSON (${(err as Error).message})`);
     }
     if (typeof header !== "object" || header === null || Array.isArray(header)) throw bad("the header is not a JSON object");
-    const dataLength = bytes.byteLength - dataStart;
-
     const metadata: Record<string, string> = {};
-    const entries: {name: string, dtype: SafetensorsDtype, shape: number[], begin: number, end: number}[] = [];
+    const entries: SafetensorsEntry[] = [];
     for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
         if (name === "__metadata__") {
             for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
@@ -81,20 +115,15 @@ export function readSafetensors(filePath: string): SafetensorsContent {
         const expected = shape.reduce((a, b) => a * b, 1) * bytesPerValue[dtype];
         if (end - begin !== expected) throw bad(`tensor ${name}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} [${shape.join(", ")}] needs ${expected}`);
         if (end > dataLength) throw bad(`truncated: tensor ${name} ends at data byte ${end} but the file has ${dataLength} bytes of data`);
-        entries.push({name, dtype, shape, begin, end});
+        entries.push({name, dtype, shape, begin: dataStart + begin, end: dataStart + end});
     }
-    entries.sort((a, b) => a.begin - b.begin);
-    for (let i = 1; i < entries.length; i++)
-        if (entries[i]!.begin < entries[i - 1]!.end)
-            throw bad(`tensors ${entries[i - 1]!.name} and ${entries[i]!.name} overlap (data_offsets [${entries[i - 1]!.begin}, ${entries[i - 1]!.end}] and [${entries[i]!.begin}, ${entries[i]!.end}])`);
-
-    const tensors = new Map<string, SafetensorsTensor>();
-    for (const e of entries) {
-        // Copy out: the slice may sit at an offset that is not a multiple of the element size.
-        const raw = new Uint8Array(bytes.subarray(dataStart + e.begin, dataStart + e.end)).buffer;
-        tensors.set(e.name, {dtype: e.dtype, shape: e.shape, data: decode(raw, e.dtype)});
+    const byOffset = [...entries].sort((a, b) => a.begin - b.begin);
+    for (let i = 1; i < byOffset.length; i++) {
+        const prev = byOffset[i - 1]!, cur = byOffset[i]!;
+        if (cur.begin < prev.end)
+            throw bad(`tensors ${prev.name} and ${cur.name} overlap (data_offsets [${prev.begin - dataStart}, ${prev.end - dataStart}] and [${cur.begin - dataStart}, ${cur.end - dataStart}])`);
     }
-    return {tensors, metadata};
+    return {entries, metadata};
 }
 
 export type WriteSafetensorsOptions = {

@@ -2,7 +2,7 @@
 
 // LoRA adapters: config, in-memory weights, GGUF and PEFT formats, conversion and checks against a base model.
 export {LoraConfig, ggufEffectiveAlpha, loraLayers, loraScale, resolveLoraConfig, type LoraConfigInput} from "./lora/lora-config.js";
-export type {LoraModule, LoraWeights} from "./lora/lora-weights.js";
+export {loraWeightsScale, referenceLoraOf, type LoraModule, type LoraWeights} from "./lora/lora-weights.js";
 export {readGgufLora, writeGgufLora, type WriteGgufLoraOptions} from "./lora/gguf-lora.js";
 export {PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, readPeftAdapter, writePeftAdapter, type ReadPeftAdapterOptions, type ReadPeftAdapterResult, type WritePeftAdapterOptions} from "./lora/peft-adapter.js";
 export {detectAdapterFormat, loadAdapter, saveAdapter, type AdapterFormat, type LoadAdapterOptions, type LoadedAdapter, type SaveAdapterOptions} from "./lora/adapter-file.js";

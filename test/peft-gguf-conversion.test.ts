@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {readAdapterBase} from "../src/lora/adapter-base.js";
 import {loadAdapter, saveAdapter} from "../src/lora/adapter-file.js";
 import {readGgufLora} from "../src/lora/gguf-lora.js";
+import {referenceLoraOf} from "../src/lora/lora-weights.js";
 import {readSafetensors, writeSafetensors} from "../src/lora/safetensors.js";
 import {projectionNames, projections, type ProjectionName} from "../src/model/architecture.js";
 import {GgufFile} from "../src/model/gguf-file.js";
@@ -74,7 +75,7 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
 
             expectClose(await llamaCppLogits(llama, modelPath, tokens, {adapter: converted}), hfLogits, {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`});
             const gguf = await readGgufLora(converted);
-            expectClose(referenceForward(ref, tokens, {lora: {scale: gguf.alpha / gguf.rank, modules: gguf.modules}}).logits, hfLogits, {rtol: 1e-6, label: `${arch}: GGUF reference vs PEFT reference`});
+            expectClose(referenceForward(ref, tokens, {lora: referenceLoraOf(gguf)}).logits, hfLogits, {rtol: 1e-6, label: `${arch}: GGUF reference vs PEFT reference`});
 
             // Controls: the adapter changes the logits, and (for llama) skipping the q/k permutation would change them too.
             expect(compareRows(referenceForward(hf, tokens).logits, hfLogits).relative).toBeGreaterThan(1e-2);

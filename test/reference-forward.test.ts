@@ -1,6 +1,7 @@
 import {getLlama, type Llama} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {readGgufLora} from "../src/lora/gguf-lora.js";
+import {referenceLoraOf} from "../src/lora/lora-weights.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {referenceForward} from "../src/model/reference-forward.js";
 import {hfLayoutModel, loadReferenceModel} from "../src/model/reference-model.js";
@@ -37,7 +38,7 @@ describe("reference forward vs llama.cpp", () => {
             const ref = loadReferenceModel(await GgufFile.open(model));
             const tokens = [5, 300, 17, 99, 512, 3, 44, 200, 7, 61, 13, 550, 2, 80, 150, 9];
             const lora = await readGgufLora(adapter);
-            const withLora = {lora: {scale: lora.alpha / lora.rank, modules: lora.modules}};
+            const withLora = {lora: referenceLoraOf(lora)};
             const rtol = RTOL[c.model.dtype!];
 
             const base = referenceForward(ref, tokens).logits;
@@ -45,7 +46,7 @@ describe("reference forward vs llama.cpp", () => {
             expectClose(await llamaCppLogits(llama, model, tokens), base, {rtol, label: `${c.label} base`});
             expectClose(await llamaCppLogits(llama, model, tokens, {adapter}), adapted, {rtol, label: `${c.label} + adapter`});
             // Half the adapter's scale in llama.cpp is half the scale here.
-            expectClose(await llamaCppLogits(llama, model, tokens, {adapter, scale: 0.5}), referenceForward(ref, tokens, {lora: {...withLora.lora, scale: withLora.lora.scale / 2}}).logits, {rtol, label: `${c.label} + adapter × 0.5`});
+            expectClose(await llamaCppLogits(llama, model, tokens, {adapter, scale: 0.5}), referenceForward(ref, tokens, {lora: referenceLoraOf(lora, 0.5)}).logits, {rtol, label: `${c.label} + adapter × 0.5`});
             // The adapter moves the logits far more than the tolerance, so the comparisons above can fail.
             expect(compareRows(adapted, base).relative).toBeGreaterThan(10 * rtol);
         });

@@ -3,6 +3,7 @@ import {architectures, projectionNames} from "../model/architecture.js";
 import {UsageError} from "../util/prism-error.js";
 import {readAdapterBase} from "./adapter-base.js";
 import {detectAdapterFormat, loadAdapter, saveAdapter, type AdapterFormat} from "./adapter-file.js";
+import {loraWeightsScale} from "./lora-weights.js";
 import {validateAdapter} from "./validate-adapter.js";
 
 export type ConvertAdapterOptions = {
@@ -50,7 +51,7 @@ export async function convertAdapter(input: string, output: string, options: Con
     await saveAdapter(output, loaded.lora, {format: to, config: loaded.config, base, baseModelName: options.baseModelName ?? loaded.baseModelName, dtype: options.dtype});
     const {lora} = loaded;
     return {
-        input, output, from, to, arch: lora.arch, rank: lora.rank, alpha: lora.alpha, scale: lora.alpha / lora.rank, modules: lora.modules.length,
+        input, output, from, to, arch: lora.arch, rank: lora.rank, alpha: lora.alpha, scale: loraWeightsScale(lora), modules: lora.modules.length,
         targets: projectionNames.filter((t) => lora.modules.some((m) => m.target === t)),
         layers: [...new Set(lora.modules.map((m) => m.layer))].sort((a, b) => a - b),
         permutedQK: from !== to && architectures[lora.arch]!.permutesQK && lora.modules.some((m) => m.target === "q" || m.target === "k"),

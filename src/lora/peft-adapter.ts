@@ -7,7 +7,7 @@ import {writeJsonAtomic} from "../util/atomic-write.js";
 import {MissingFileError, UsageError} from "../util/prism-error.js";
 import type {AdapterBase} from "./adapter-base.js";
 import {ggufEffectiveAlpha, loraScale, type LoraConfig} from "./lora-config.js";
-import type {LoraModule, LoraWeights} from "./lora-weights.js";
+import {loraWeightsScale, type LoraModule, type LoraWeights} from "./lora-weights.js";
 import {readPeftAdapterConfig, toPeftAdapterConfig} from "./peft-config.js";
 import {parsePeftTensorName, peftModuleName, peftTensorName} from "./peft-tensor-name.js";
 import {readSafetensors, writeSafetensors} from "./safetensors.js";
@@ -19,7 +19,6 @@ export const PEFT_WEIGHTS_FILE = "adapter_model.safetensors";
 
 /** Keys prism adds to the safetensors `__metadata__` (which PEFT and vLLM ignore), so its own exports re-import without the base model. */
 export const peftMetadataKeys = {arch: "prism.arch", nHead: "prism.head_count", nHeadKv: "prism.head_count_kv", fingerprint: "prism.base_model.fingerprint"} as const;
-const meta = peftMetadataKeys;
 
 export type WritePeftAdapterOptions = {
     /**
@@ -42,12 +41,14 @@ export type WritePeftAdapterOptions = {
 /**
  * Writes `dir/adapter_config.json` and `dir/adapter_model.safetensors` as Hugging Face PEFT does: tensor names
  * base_model.model.model.layers.{i}.{self_attn|mlp}.{x}_proj.lora_{A|B}.weight, A (r, C_in), B (C_out, r), q/k rows
- * of B in HF's rotate-half order. Each file is written atomically.
+ * of B in HF's rotate-half order. Each file is written atomically, the weights first, so
+ * an interrupted first export leaves no adapter_config.json (an incomplete adapter, not a wrong one).
  */
 export async function writePeftAdapter(dir: string, lora: LoraWeights, options: WritePeftAdapterOptions = {}): Promise<void> {
     const c = options.config ?? {rank: lora.rank, alpha: lora.alpha, dropout: 0, useRslora: false};
-    if (c.rank !== lora.rank || Math.abs(loraScale(c) - lora.alpha / lora.rank) > 1e-6 * (lora.alpha / lora.rank))
-        throw new UsageError(`PEFT export: the config (rank ${c.rank}, alpha ${c.alpha}${c.useRslora ? ", rsLoRA" : ""}, scale ${loraScale(c)}) does not give the adapter's scale (rank ${lora.rank}, effective alpha ${lora.alpha}, scale ${lora.alpha / lora.rank})`);
+    const scale = loraWeightsScale(lora);
+    if (c.rank !== lora.rank || Math.abs(loraScale(c) - scale) > 1e-6 * scale)
+        throw new UsageError(`PEFT export: the config (rank ${c.rank}, alpha ${c.alpha}${c.useRslora ? ", rsLoRA" : ""}, scale ${loraScale(c)}) does not give the adapter's scale (rank ${lora.rank}, effective alpha ${lora.alpha}, scale ${scale})`);
     if (options.base) validateAdapter(lora, options.base, {fingerprint: "warn"});
     const heads = options.base ? {nHead: options.base.hparams.nHead, nHeadKv: options.base.hparams.nHeadKv} : undefined;
 
@@ -61,9 +62,9 @@ export async function writePeftAdapter(dir: string, lora: LoraWeights, options: 
     const layers = [...new Set(lora.modules.map((m) => m.layer))].sort((a, b) => a - b);
     const allLayers = options.base !== undefined && layers.length === options.base.hparams.nLayer;
     const targets = projectionNames.filter((p) => lora.modules.some((m) => m.target === p));
-    const metadata: Record<string, string> = {format: "pt", [meta.arch]: lora.arch};
-    if (heads) Object.assign(metadata, {[meta.nHead]: String(heads.nHead), [meta.nHeadKv]: String(heads.nHeadKv)});
-    if (lora.baseModelFingerprint) metadata[meta.fingerprint] = lora.baseModelFingerprint;
+    const metadata: Record<string, string> = {format: "pt", [peftMetadataKeys.arch]: lora.arch};
+    if (heads) Object.assign(metadata, {[peftMetadataKeys.nHead]: String(heads.nHead), [peftMetadataKeys.nHeadKv]: String(heads.nHeadKv)});
+    if (lora.baseModelFingerprint) metadata[peftMetadataKeys.fingerprint] = lora.baseModelFingerprint;
 
     await writeSafetensors(path.join(dir, PEFT_WEIGHTS_FILE), tensors, {dtype: options.dtype ?? "F32", metadata});
     await writeJsonAtomic(path.join(dir, PEFT_CONFIG_FILE), toPeftAdapterConfig({
@@ -120,9 +121,9 @@ export async function readPeftAdapter(dir: string, options: ReadPeftAdapterOptio
         pairs.set(key, entry);
     }
 
-    const arch = resolveArch(metadata[meta.arch], options.base, weightsPath);
+    const arch = resolveArch(metadata[peftMetadataKeys.arch], options.base, weightsPath);
     const heads = options.base ? {nHead: options.base.hparams.nHead, nHeadKv: options.base.hparams.nHeadKv}
-        : metadata[meta.nHead] && metadata[meta.nHeadKv] ? {nHead: Number(metadata[meta.nHead]), nHeadKv: Number(metadata[meta.nHeadKv])} : undefined;
+        : metadata[peftMetadataKeys.nHead] && metadata[peftMetadataKeys.nHeadKv] ? {nHead: Number(metadata[peftMetadataKeys.nHead]), nHeadKv: Number(metadata[peftMetadataKeys.nHeadKv])} : undefined;
     const modules: LoraModule[] = [];
     for (const p of pairs.values()) {
         const which = p.A ? "B" : "A";
@@ -135,7 +136,7 @@ export async function readPeftAdapter(dir: string, options: ReadPeftAdapterOptio
     }
     modules.sort((x, y) => x.layer - y.layer || projectionNames.indexOf(x.target) - projectionNames.indexOf(y.target));
 
-    const hfLayout: LoraWeights = {arch, rank: config.rank, alpha: ggufEffectiveAlpha(config), modules, baseModelFingerprint: metadata[meta.fingerprint]};
+    const hfLayout: LoraWeights = {arch, rank: config.rank, alpha: ggufEffectiveAlpha(config), modules, baseModelFingerprint: metadata[peftMetadataKeys.fingerprint]};
     if (options.base) validateAdapter(hfLayout, options.base, {adapterPath: dir, fingerprint: "warn"});
     const lora = {...hfLayout, modules: modules.map((m) => ({...m, b: qkRowsTo("gguf", arch, m, config.rank, heads, weightsPath)}))};
     return {lora, config: {...config, targets: projectionNames.filter((t) => modules.some((m) => m.target === t)) as LoraConfig["targets"]}, baseModelName: peft.base_model_name_or_path ?? undefined};

@@ -65,7 +65,7 @@ export function readSafetensorsHeader(filePath: string): SafetensorsHeader {
         if (dataStart > fileSizeBytes) throw bad(`truncated: the header needs ${headerLength} bytes but only ${fileSizeBytes - 8} follow`);
         const json = Buffer.alloc(Number(headerLength));
         fs.readSync(fd, json, 0, json.byteLength, 8);
-        return {...parseHeader(json, fileSizeBytes - dataStart, filePath, bad, dataStart), fileSizeBytes};
+        return {...parseHeader(filePath, json, dataStart, fileSizeBytes), fileSizeBytes};
     } finally {
         fs.closeSync(fd);
     }
@@ -84,7 +84,10 @@ export function readSafetensors(filePath: string): SafetensorsContent {
     return {tensors, metadata: header.metadata};
 }
 
-function parseHeader(json: Buffer, dataLength: number, filePath: string, bad: (reason: string) => Error, dataStart: number): Omit<SafetensorsHeader, "fileSizeBytes"> {
+/** Checks every entry against the format and the data section [dataStart, fileSizeBytes). */
+function parseHeader(filePath: string, json: Buffer, dataStart: number, fileSizeBytes: number): Omit<SafetensorsHeader, "fileSizeBytes"> {
+    const bad = (reason: string) => new InvalidModelFileError(filePath, reason, {hint});
+    const dataLength = fileSizeBytes - dataStart;
     let header: unknown;
     try {
         header = JSON.parse(json.toString("utf8"));

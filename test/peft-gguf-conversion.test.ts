@@ -14,11 +14,12 @@ import {referenceForward, type ReferenceLora} from "../src/model/reference-forwa
 import {hfLayoutModel, loadReferenceModel} from "../src/model/reference-model.js";
 import {Rng} from "../src/util/rng.js";
 import {compareRows, expectClose} from "./helpers/expect-close.js";
-import {llamaCppLogits} from "./helpers/llama-logits.js";
+import {llamaCppLogProbs, logSoftmaxRows} from "./helpers/llama-log-probs.js";
 import {tempDir, tinyLora, tinyModel} from "./helpers/tiny-models.js";
 
 // The issue's acceptance test: a PEFT adapter, in the layout Hugging Face holds it, gives in a plain-TypeScript
-// forward over the HF-layout model the same logits that llama.cpp gives with the GGUF adapter prism converted it to.
+// forward over the HF-layout model the same logits that llama.cpp gives with the GGUF adapter prism converted it to
+// (compared as log-probabilities against llama.cpp, which node-llama-cpp 3.21 exposes instead of logits).
 // PEFT's side is written out here by hand (names, shapes, config, the alpha/r or alpha/√r scale), not with prism's
 // exporter, so the converter is checked against the format rather than against itself.
 
@@ -73,7 +74,7 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
             const {lora} = await loadAdapter(dir, {base: await readAdapterBase(modelPath)});
             await saveAdapter(converted, lora, {format: "gguf"});
 
-            expectClose(await llamaCppLogits(llama, modelPath, tokens, {adapter: converted}), hfLogits, {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`});
+            expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter: converted}), logSoftmaxRows(hfLogits), {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`});
             const gguf = await readGgufLora(converted);
             expectClose(referenceForward(ref, tokens, {lora: referenceLoraOf(gguf)}).logits, hfLogits, {rtol: 1e-6, label: `${arch}: GGUF reference vs PEFT reference`});
 
@@ -98,7 +99,7 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
                 hfModules.push({layer, target, a: tensors.get(`${peftKey(layer, target)}.lora_A.weight`)!.data, b: tensors.get(`${peftKey(layer, target)}.lora_B.weight`)!.data});
         const peftScale = config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
         const hf = hfLayoutModel(loadReferenceModel(await GgufFile.open(modelPath)));
-        expectClose(await llamaCppLogits(llama, modelPath, tokens, {adapter}), referenceForward(hf, tokens, {lora: {scale: peftScale, modules: hfModules}}).logits,
+        expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter}), logSoftmaxRows(referenceForward(hf, tokens, {lora: {scale: peftScale, modules: hfModules}}).logits),
             {rtol: 1e-5, label: "llama.cpp + GGUF adapter vs PEFT reference of the export"});
     });
 });

@@ -7,12 +7,14 @@ import {referenceForward} from "../src/model/reference-forward.js";
 import {hfLayoutModel, loadReferenceModel} from "../src/model/reference-model.js";
 import type {TinyModelOptions} from "../src/model/tiny-model.js";
 import {compareRows, expectClose} from "./helpers/expect-close.js";
-import {llamaCppLogits} from "./helpers/llama-logits.js";
+import {llamaCppLogProbs, logSoftmaxRows} from "./helpers/llama-log-probs.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // The plain-TypeScript forward against llama.cpp on tiny models with grouped-query attention (4 heads, 2 kv heads).
-// Measured max |Δ| / max |logit| (16 positions): F32 1.3e-7–3.4e-7; F16 weights 2.3e-4–6.8e-4 and Q8_0 7e-3–1.9e-2,
-// because llama.cpp rounds the activations to F16 / Q8_0 before those matmuls and the reference does not.
+// node-llama-cpp 3.21 gives probabilities, not logits, so the comparison is on log-probabilities (logits less each
+// position's log-sum-exp). Measured max |Δ| / max |log p| over 16 positions × 559 tokens: F32 1.7e-7–3.0e-7
+// (1.7e-6–2.1e-5 nats); F16 weights 1.6e-4–2.8e-4 and Q8_0 4.4e-3–7.6e-3, because llama.cpp rounds the activations
+// to F16 / Q8_0 before those matmuls and the reference does not.
 const RTOL = {f32: 1e-5, f16: 2e-3, q8_0: 5e-2} as const;
 
 let llama: Llama;
@@ -33,7 +35,7 @@ const cases: {label: string, model: TinyModelOptions}[] = [
 
 describe("reference forward vs llama.cpp", () => {
     for (const c of cases)
-        it(`gives llama.cpp's logits for ${c.label}, with and without a GGUF adapter`, async () => {
+        it(`gives llama.cpp's log-probabilities for ${c.label}, with and without a GGUF adapter`, async () => {
             const {model, adapter} = await tinyLora({layers: 2, dim: 64, heads: 4, kvHeads: 2, ...c.model}, {rank: 4});
             const ref = loadReferenceModel(await GgufFile.open(model));
             const tokens = [5, 300, 17, 99, 512, 3, 44, 200, 7, 61, 13, 550, 2, 80, 150, 9];
@@ -43,10 +45,10 @@ describe("reference forward vs llama.cpp", () => {
 
             const base = referenceForward(ref, tokens).logits;
             const adapted = referenceForward(ref, tokens, withLora).logits;
-            expectClose(await llamaCppLogits(llama, model, tokens), base, {rtol, label: `${c.label} base`});
-            expectClose(await llamaCppLogits(llama, model, tokens, {adapter}), adapted, {rtol, label: `${c.label} + adapter`});
+            expectClose(await llamaCppLogProbs(llama, model, tokens), logSoftmaxRows(base), {rtol, label: `${c.label} base`});
+            expectClose(await llamaCppLogProbs(llama, model, tokens, {adapter}), logSoftmaxRows(adapted), {rtol, label: `${c.label} + adapter`});
             // Half the adapter's scale in llama.cpp is half the scale here.
-            expectClose(await llamaCppLogits(llama, model, tokens, {adapter, scale: 0.5}), referenceForward(ref, tokens, {lora: referenceLoraOf(lora, 0.5)}).logits, {rtol, label: `${c.label} + adapter × 0.5`});
+            expectClose(await llamaCppLogProbs(llama, model, tokens, {adapter, scale: 0.5}), logSoftmaxRows(referenceForward(ref, tokens, {lora: referenceLoraOf(lora, 0.5)}).logits), {rtol, label: `${c.label} + adapter × 0.5`});
             // The adapter moves the logits far more than the tolerance, so the comparisons above can fail.
             expect(compareRows(adapted, base).relative).toBeGreaterThan(10 * rtol);
         });

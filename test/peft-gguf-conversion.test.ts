@@ -74,7 +74,7 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
             const {lora} = await loadAdapter(dir, {base: await readAdapterBase(modelPath)});
             await saveAdapter(converted, lora, {format: "gguf"});
 
-            expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter: converted}), logSoftmaxRows(hfLogits), {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`});
+            expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter: converted}), logSoftmaxRows(hfLogits), {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`, report: true});
             const gguf = await readGgufLora(converted);
             expectClose(referenceForward(ref, tokens, {lora: referenceLoraOf(gguf)}).logits, hfLogits, {rtol: 1e-6, label: `${arch}: GGUF reference vs PEFT reference`});
 
@@ -100,6 +100,6 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
         const peftScale = config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
         const hf = hfLayoutModel(loadReferenceModel(await GgufFile.open(modelPath)));
         expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter}), logSoftmaxRows(referenceForward(hf, tokens, {lora: {scale: peftScale, modules: hfModules}}).logits),
-            {rtol: 1e-5, label: "llama.cpp + GGUF adapter vs PEFT reference of the export"});
+            {rtol: 1e-5, label: "llama.cpp + GGUF adapter vs PEFT reference of the export", report: true});
     });
 });

@@ -21,9 +21,13 @@ export function compareRows(actual: readonly ArrayLike<number>[], expected: read
     return {maxAbsDiff, scale, relative: maxAbsDiff / scale, at};
 }
 
-/** Asserts max|actual − expected| ≤ rtol · max|expected|; the failure message prints how far off it is and where. */
-export function expectClose(actual: readonly ArrayLike<number>[], expected: readonly ArrayLike<number>[], options: {rtol: number, label: string}): Closeness {
+/**
+ * Asserts max|actual − expected| ≤ rtol · max|expected|; the failure message prints how far off it is and where.
+ * With `report`, the measured difference is printed on success too (to state tolerances from what was measured).
+ */
+export function expectClose(actual: readonly ArrayLike<number>[], expected: readonly ArrayLike<number>[], options: {rtol: number, label: string, report?: boolean}): Closeness {
     const c = compareRows(actual, expected);
+    if (options.report) console.info(`${options.label}: max |Δ| ${c.maxAbsDiff.toExponential(2)} = ${c.relative.toExponential(2)} of max |x| ${c.scale.toFixed(3)}`);
     expect(c.relative, `${options.label}: max |Δ| ${c.maxAbsDiff.toExponential(2)} = ${c.relative.toExponential(2)} of max |x| ${c.scale.toFixed(3)}, at ${c.at}`)
         .toBeLessThanOrEqual(options.rtol);
     return c;

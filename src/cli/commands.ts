@@ -1,4 +1,5 @@
 import type {CommandModule} from "yargs";
+import {AdapterCommand} from "./commands/adapter.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {InfoCommand} from "./commands/info.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
@@ -10,5 +11,6 @@ export const commands: CommandModule<object, any>[] = [
     TinyModelCommand,
     TinyLoraCommand,
     InfoCommand,
+    AdapterCommand,
     GateInfoCommand
 ];

@@ -118,6 +118,8 @@ export class LlamaEngine implements PrismEngine {
         const modelFile = await GgufFile.open(modelPath);
         if (modelFile.fileType === "adapter")
             throw new InvalidModelFileError(modelPath, "this is a LoRA adapter, not a model", {hint: "pass the base model with --model and the adapter with --adapter"});
+        // Adapters are checked before the (slow) model load, so a mismatch fails fast.
+        for (const a of o.adapters) checkAdapterFitsModel(await GgufFile.open(a.path), modelFile);
         const width = modelFile.get<number>(`${modelFile.architecture}.embedding_length`) ?? 0;
         const trainContext = modelFile.get<number>(`${modelFile.architecture}.context_length`) ?? 4096;
 

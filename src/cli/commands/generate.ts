@@ -42,13 +42,10 @@ export const GenerateCommand: CommandModule<object, GenerateArgs> = {
         .option("seed", {type: "number", default: 0, group: "Sampling:", describe: "Sampling seed"})
         .option("stop", {type: "string", array: true, default: [] as string[], group: "Sampling:", describe: "Stop before this string; repeatable"})
         .option("json", {type: "boolean", default: false, describe: "Print one JSON document with every result"})
-        .check((a) => {
-            if ((a.prompt === undefined) === (a.file === undefined)) throw new Error("give exactly one of --prompt and --file");
-            return true;
-        })
         .example("$0 generate --model tiny.gguf --prompt 'Hello'", "one answer, streamed")
         .example("$0 generate --model tiny.gguf --adapter persona.gguf:0.5 --base --file prompts.jsonl --json", "base and adapter answers for every line"),
     handler: (args) => runCommand(async (signal) => {
+        if ((args.prompt === undefined) === (args.file === undefined)) throw new UsageError("give exactly one of --prompt and --file");
         const lines: PromptLine[] = args.file ? await readJsonl(args.file, PromptLine) : [{prompt: args.prompt!}];
         if (lines.length === 0) throw new UsageError(`${args.file} has no prompts`);
         const {engine, adapters} = await openEngine(args, signal);

@@ -15,11 +15,11 @@ import type {
     AdapterInfo, ContinuationScore, EngineCapabilities, FinishReason, GenerateRequest, GenerateResult, ObjectRequest, ObjectResult,
     PrismEngine, PromptVectorRequest, ScoreRequest, StreamPart, TopLogprobsRequest, TopLogprobsResult
 } from "./engine.js";
-import {NoSuchAdapterError, PromptTooLongError, SchemaGenerationError} from "./engine-errors.js";
+import {NoSuchAdapterError, PromptTooLongError} from "./engine-errors.js";
 import {collectStream} from "./collect-stream.js";
-import {checkJsonSchema} from "./json-schema-check.js";
 import {LlamaChatTokenizer} from "./llama-chat-tokenizer.js";
 import {logprobOf} from "./logprob-math.js";
+import {objectFromGeneration} from "./object-from-generation.js";
 import {resolveSampling} from "./sampling.js";
 import {alignSequence, SequencePool} from "./sequence-pool.js";
 import {StopStringMatcher} from "./stop-string-matcher.js";
@@ -200,20 +200,7 @@ export class LlamaEngine implements PrismEngine {
     async generateObject<T = unknown>(request: ObjectRequest): Promise<ObjectResult<T>> {
         this.ensureAlive();
         const grammar = await this.grammarFor(request.schema);
-        const result = await collectStream(this.run(request, grammar));
-        if (result.finishReason === "abort") throw new InterruptedError("schema-constrained generation was aborted");
-        if (result.finishReason === "length")
-            throw new SchemaGenerationError(`maxTokens (${result.usage.outputTokens}) cut the JSON before it was complete`, result.text);
-        const text = result.text.trim();
-        let object: unknown;
-        try {
-            object = JSON.parse(text);
-        } catch (err) {
-            throw new SchemaGenerationError(`the output is not valid JSON (${(err as Error).message})`, text);
-        }
-        const problem = checkJsonSchema(request.schema, object);
-        if (problem) throw new SchemaGenerationError(`the output does not match the schema ${problem}`, text);
-        return {object: object as T, text, usage: result.usage, adapter: result.adapter};
+        return objectFromGeneration<T>(await collectStream(this.run(request, grammar)), request.schema);
     }
 
     async scoreContinuations(request: ScoreRequest): Promise<ContinuationScore[]> {

@@ -7,7 +7,7 @@ import type {
     PrismEngine, PromptVectorRequest, StreamPart, TopLogprobsResult
 } from "./engine.js";
 import {NoSuchAdapterError, SchemaGenerationError} from "./engine-errors.js";
-import {checkJsonSchema} from "./json-schema-check.js";
+import {objectFromGeneration} from "./object-from-generation.js";
 import {
     ChatCompletionChunkResponse, ChatCompletionResponse, EmbeddingResponse, fromOpenAIFinishReason, fromOpenAIUsage, type ChatCompletionRequest
 } from "./openai-protocol.js";
@@ -114,19 +114,7 @@ export class OpenAIEngine implements PrismEngine {
     async generateObject<T = unknown>(request: ObjectRequest): Promise<ObjectResult<T>> {
         this.ensureAlive();
         const result = await collectStream(this.run(request, false, {type: "json_schema", json_schema: {name: "prism_object", schema: request.schema, strict: true}}));
-        if (result.finishReason === "abort") throw new InterruptedError("schema-constrained generation was aborted");
-        if (result.finishReason === "length") throw new SchemaGenerationError("maxTokens cut the JSON before it was complete", result.text);
-        let object: unknown;
-        try {
-            object = JSON.parse(result.text);
-        } catch (err) {
-            throw new SchemaGenerationError(`the server's output is not valid JSON (${(err as Error).message})`, result.text, {
-                hint: "the server may not enforce response_format json_schema (vLLM and llama-server do; check its version)"
-            });
-        }
-        const problem = checkJsonSchema(request.schema, object);
-        if (problem) throw new SchemaGenerationError(`the server's output does not match the schema ${problem}`, result.text);
-        return {object: object as T, text: result.text, usage: result.usage, adapter: result.adapter};
+        return objectFromGeneration<T>(result, request.schema, {notJsonHint: "the server may not enforce response_format json_schema (vLLM and llama-server do; check its version)"});
     }
 
     async scoreContinuations(): Promise<ContinuationScore[]> {

@@ -9,7 +9,7 @@ import {UnsupportedFeatureError} from "../src/engine/unsupported-feature-error.j
 import {GgufFile} from "../src/model/gguf-file.js";
 import {decodeTensor} from "../src/model/quantize.js";
 import {PrismError} from "../src/util/prism-error.js";
-import {tinyLora} from "./helpers/tiny-models.js";
+import {tempDir, tinyLora} from "./helpers/tiny-models.js";
 
 // Every test runs real llama.cpp on a tiny random model (width 64, 2 layers): its text is noise, its arithmetic is real.
 const user = (content: string): ChatMessage[] => [{role: "user", content}];
@@ -266,5 +266,10 @@ describe("LlamaEngine lifecycle", () => {
         expect(kept.disposed).toBe(true);
         await kept.dispose();
         await expect(kept.generate([{messages: user("x")}])).rejects.toThrow(/after dispose/);
+    });
+
+    it("reports a model URI it cannot resolve as a resource error", async () => {
+        const err = await LlamaEngine.load({model: "hf:prism-test/no-such-model:Q4_K_M", modelCacheDir: tempDir("hf"), gpu: false}).catch((e: unknown) => e);
+        expect(PrismError.isInstance(err) && err.code).toBe("E_MODEL_DOWNLOAD");
     });
 });

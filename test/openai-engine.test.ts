@@ -165,6 +165,35 @@ describe("OpenAIEngine transport", () => {
         }
     });
 
+    it("times out a silent server, but lets a slow stream run past the timeout", async () => {
+        const slow = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (d) => (body += d));
+            req.on("end", () => {
+                if (!(JSON.parse(body) as {stream?: boolean}).stream) return; // never answers
+                res.writeHead(200, {"content-type": "text/event-stream"});
+                const words = ["a", "b", "c", "d"];
+                const timer = setInterval(() => {
+                    const w = words.shift();
+                    if (w === undefined) {
+                        clearInterval(timer);
+                        res.end(`data: ${JSON.stringify({choices: [{delta: {}, finish_reason: "stop"}], usage: {prompt_tokens: 1, completion_tokens: 4}})}\n\ndata: [DONE]\n\n`);
+                    } else res.write(`data: ${JSON.stringify({choices: [{delta: {content: w}, finish_reason: null}]})}\n\n`);
+                }, 100);
+            });
+        });
+        await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+        try {
+            const engine = new OpenAIEngine({baseURL: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1`, model: "m", maxRetries: 0, timeoutMs: 250});
+            expect(await collectStream(engine.stream({messages: user("x")}))).toMatchObject({text: "abcd", finishReason: "stop"});
+            const err = await engine.generate([{messages: user("x")}]).catch((e: unknown) => e);
+            expect(PrismError.isInstance(err) && err.code).toBe("E_TIMEOUT");
+        } finally {
+            slow.closeAllConnections();
+            slow.close();
+        }
+    });
+
     it("reports an unreachable server as a resource error", async () => {
         const engine = new OpenAIEngine({baseURL: "http://127.0.0.1:9/v1", model: "m", maxRetries: 0});
         const err = await engine.generate([{messages: user("x")}]).catch((e: unknown) => e);

@@ -266,12 +266,12 @@ export class LlamaEngine implements PrismEngine {
         const maxTokens = Math.min(s.maxTokens, this.contextSize - prompt.length);
         const usage = {inputTokens: prompt.length, outputTokens: 0};
         const slot = await this.contextFor(adapter, request.adapterScale);
-        if (request.signal?.aborted) {
-            yield {type: "finish", finishReason: "abort", usage, adapter};
-            return;
-        }
         const sequence = await slot.pool.acquire(prompt);
         try {
+            if (request.signal?.aborted) {
+                yield {type: "finish", finishReason: "abort", usage, adapter};
+                return;
+            }
             const toEvaluate = await alignSequence(sequence, prompt);
             const decoder = new TokenTextDecoder(this.model);
             const stops = new StopStringMatcher([...s.stop, ...this.templateStopStrings]);

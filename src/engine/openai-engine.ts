@@ -168,7 +168,7 @@ export class OpenAIEngine implements PrismEngine {
         let finishReason: FinishReason = "stop";
         let usage = {inputTokens: 0, outputTokens: 0};
         try {
-            const response = await this.post("/chat/completions", body, request.signal);
+            const response = await this.post("/chat/completions", body, request.signal, {streaming});
             if (!response.ok) throw await this.httpError(response, "/chat/completions");
             if (!streaming) {
                 const parsed = ChatCompletionResponse.safeParse(await this.readJson(response));
@@ -203,12 +203,18 @@ export class OpenAIEngine implements PrismEngine {
         return name;
     }
 
-    /** POSTs JSON, retrying 429, 5xx and network errors with exponential backoff; other responses are returned as they are. */
-    private async post(route: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+    /**
+     * POSTs JSON, retrying 429, 5xx and network errors with exponential backoff; other responses are returned as they
+     * are. The timeout covers the headers, and for a non-streaming call the body too; a stream may run as long as it needs.
+     */
+    private async post(route: string, body: unknown, signal: AbortSignal | undefined, options: {streaming?: boolean} = {}): Promise<Response> {
         const url = this.settings.baseURL + route;
         for (let attempt = 0; ; attempt++) {
             this.ensureAlive();
-            const signals = [this.disposeController.signal, AbortSignal.timeout(this.settings.timeoutMs), ...(signal ? [signal] : [])];
+            const timeout = new AbortController();
+            const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${this.settings.timeoutMs} ms`, "TimeoutError")), this.settings.timeoutMs);
+            timer.unref();
+            const signals = [this.disposeController.signal, timeout.signal, ...(signal ? [signal] : [])];
             let response: Response | undefined;
             let failure: unknown;
             try {
@@ -216,6 +222,7 @@ export class OpenAIEngine implements PrismEngine {
                     method: "POST", body: JSON.stringify(body), signal: AbortSignal.any(signals),
                     headers: {"content-type": "application/json", ...(this.settings.apiKey ? {authorization: `Bearer ${this.settings.apiKey}`} : {})}
                 });
+                if (options.streaming) clearTimeout(timer);
                 if (response.status !== 429 && response.status < 500) return response;
             } catch (err) {
                 if (signal?.aborted || this.disposeController.signal.aborted) throw err;

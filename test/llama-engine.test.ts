@@ -4,7 +4,7 @@ import {collectStream} from "../src/engine/collect-stream.js";
 import type {ChatMessage, StreamPart} from "../src/engine/engine.js";
 import {NoSuchAdapterError, SchemaGenerationError} from "../src/engine/engine-errors.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
-import {logSumExp} from "../src/engine/logprob-math.js";
+import {logSumExp} from "../src/engine/log-sum-exp.js";
 import {UnsupportedFeatureError} from "../src/engine/unsupported-feature-error.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {decodeTensor} from "../src/model/quantize.js";

@@ -1,4 +1,5 @@
 import type {CommandModule} from "yargs";
+import {AdapterCommand} from "./commands/adapter.js";
 import {ChatCommand} from "./commands/chat.js";
 import {DemoCommand} from "./commands/demo.js";
 import {GenerateCommand} from "./commands/generate.js";
@@ -14,5 +15,6 @@ export const commands: CommandModule<object, any>[] = [
     ChatCommand,
     TinyModelCommand,
     TinyLoraCommand,
-    InfoCommand
+    InfoCommand,
+    AdapterCommand
 ];

@@ -18,7 +18,6 @@ import type {
 import {NoSuchAdapterError, PromptTooLongError} from "./engine-errors.js";
 import {collectStream} from "./collect-stream.js";
 import {LlamaChatTokenizer} from "./llama-chat-tokenizer.js";
-import {logprobOf} from "./logprob-math.js";
 import {objectFromGeneration} from "./object-from-generation.js";
 import {resolveSampling} from "./sampling.js";
 import {alignSequence, SequencePool} from "./sequence-pool.js";
@@ -206,11 +205,8 @@ export class LlamaEngine implements PrismEngine {
     async scoreContinuations(request: ScoreRequest): Promise<ContinuationScore[]> {
         this.ensureAlive();
         const continuations = request.continuations.map((c) => this.tokenizer.tokenize(c));
-        return this.teacherForce(request.messages, request.adapter ?? null, continuations, (target) => ({
-            // Greedy sampling selects the argmax, so "selected" brings the max logit without sorting the vocabulary.
-            logits: {filter: {tokens: [target], includeSelected: true}}, totalLogitWeight: true
-        }), (target, logits, total) => logprobOf(logits.get(target)!, maxValue(logits), total))
-            .then((rows) => rows.map((logprobs, i) => ({tokens: continuations[i]!, logprobs, total: logprobs.reduce((a, b) => a + b, 0)})));
+        const rows = await this.teacherForce(request.messages, request.adapter ?? null, continuations, (target, probabilities) => logOf(probabilities.get(target)));
+        return rows.map((logprobs, i) => ({tokens: continuations[i]!, logprobs, total: logprobs.reduce((a, b) => a + b, 0)}));
     }
 
     async topLogprobs(request: TopLogprobsRequest): Promise<TopLogprobsResult> {
@@ -219,13 +215,17 @@ export class LlamaEngine implements PrismEngine {
         if (!Number.isInteger(k) || k < 1) throw new UsageError(`topLogprobs: k must be a positive integer, got ${request.k}`);
         const tokens = this.tokenizer.tokenize(request.response);
         const top: TopLogprobsResult["top"] = [];
-        const [tokenLogprobs] = await this.teacherForce(request.messages, request.adapter ?? null, [tokens], (target) => ({
-            logits: {filter: {tokens: [target], includeTop: k}}, totalLogitWeight: true
-        }), (target, logits, total) => {
-            const sorted = [...logits].sort((a, b) => b[1] - a[1]).slice(0, k);
-            const max = sorted[0]![1];
-            top.push({ids: Int32Array.from(sorted, ([id]) => id), logprobs: Float32Array.from(sorted, ([, l]) => logprobOf(l, max, total))});
-            return logprobOf(logits.get(target)!, max, total);
+        const [tokenLogprobs] = await this.teacherForce(request.messages, request.adapter ?? null, [tokens], (target, probabilities) => {
+            // llama.cpp hands the distribution over sorted, most likely first.
+            const ids = new Int32Array(k), logprobs = new Float32Array(k);
+            let j = 0;
+            for (const [id, p] of probabilities) {
+                if (j === k) break;
+                ids[j] = id;
+                logprobs[j++] = logOf(p);
+            }
+            top.push({ids, logprobs});
+            return logOf(probabilities.get(target));
         });
         return {tokens, tokenLogprobs: tokenLogprobs!, top};
     }
@@ -318,8 +318,7 @@ export class LlamaEngine implements PrismEngine {
      */
     private async teacherForce<R>(
         messages: GenerateRequest["messages"], adapter: string | null, lists: readonly Token[][],
-        request: (target: Token) => {logits: {filter: {tokens: Token[], includeSelected?: boolean, includeTop?: number}}, totalLogitWeight: true},
-        read: (target: Token, logits: Map<Token, number>, totalLogitWeight: number) => R
+        read: (target: Token, probabilities: Map<Token, number>) => R
     ): Promise<R[][]> {
         const prompt = this.tokenizer.formatPrompt(messages);
         const longest = Math.max(0, ...lists.map((l) => l.length));
@@ -337,11 +336,12 @@ export class LlamaEngine implements PrismEngine {
                     continue;
                 }
                 const inputs = [last, ...targets.slice(0, -1)];
-                const out = await sequence.controlledEvaluate(inputs.map((token, i) => [token, {generateNext: request(targets[i]!)}]));
+                // The default sampler is greedy, which leaves the whole vocabulary in the distribution.
+                const out = await sequence.controlledEvaluate(inputs.map((token) => [token, {generateNext: {probabilities: true}}]));
                 results.push(targets.map((target, i) => {
-                    const next = out[i]?.next;
-                    if (!next?.logits || next.totalLogitWeight == null) throw new Error(`llama.cpp returned no logits at position ${i}`);
-                    return read(target, next.logits, next.totalLogitWeight);
+                    const probabilities = out[i]?.next.probabilities;
+                    if (!probabilities) throw new Error(`llama.cpp returned no distribution at position ${i}`);
+                    return read(target, probabilities);
                 }));
                 await sequence.eraseContextTokenRanges([{start: prompt.length - 1, end: sequence.nextTokenIndex}]);
             }
@@ -409,8 +409,12 @@ async function resolveModelPath(model: string, cacheDir: string, options: LlamaE
     }
 }
 
-function maxValue(map: Map<number, number>): number {
-    let max = -Infinity;
-    for (const v of map.values()) if (v > max) max = v;
-    return max;
+/**
+ * ln p for a probability from llama.cpp. node-llama-cpp 3.21 returns probabilities in float32, not logits, so anything
+ * below the smallest float32 (ln p < −103.3) reads as 0; it is clamped there rather than becoming −Infinity.
+ */
+function logOf(p: number | undefined): number {
+    return Math.log(Math.max(p ?? 0, MIN_FLOAT32));
 }
+
+const MIN_FLOAT32 = 1.401298464324817e-45;

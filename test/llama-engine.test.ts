@@ -5,6 +5,7 @@ import type {ChatMessage, StreamPart} from "../src/engine/engine.js";
 import {NoSuchAdapterError, SchemaGenerationError} from "../src/engine/engine-errors.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {logSumExp} from "../src/engine/log-sum-exp.js";
+import {TokenTextDecoder} from "../src/engine/token-text-decoder.js";
 import {UnsupportedFeatureError} from "../src/engine/unsupported-feature-error.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {decodeTensor} from "../src/model/quantize.js";
@@ -64,6 +65,11 @@ describe("LlamaEngine generation", () => {
         expect(await sample(7)).toBe(a);
         const others = await Promise.all([1, 2, 3].map(sample));
         expect(others.some((t) => t !== a)).toBe(true);
+        // top-k 1 (or a tiny top-p) leaves only the most likely token: sampling becomes greedy.
+        const [greedy, topK1, topPTiny] = await engine.generate([{temperature: 0}, {temperature: 1, topK: 1}, {temperature: 1, topP: 1e-6}]
+            .map((settings) => ({messages: user(prompts[2]!), maxTokens: 20, seed: 5, ...settings})));
+        expect(topK1!.text).toBe(greedy!.text);
+        expect(topPTiny!.text).toBe(greedy!.text);
     });
 
     it("streams the same text as generate, ending with a finish part", async () => {
@@ -231,6 +237,17 @@ describe("LlamaEngine prompt vectors and tokenizer", () => {
         const top = (await engine.topLogprobs({messages, response: "a", k: 5})).top[0]!;
         for (let j = 0; j < 5; j++) expect(logits[top.ids[j]!]! - lse).toBeCloseTo(top.logprobs[j]!, 3);
         await expect(engine.promptVector({messages, adapter: "persona"})).rejects.toThrow(UnsupportedFeatureError);
+    });
+
+    it("decodes generated tokens to text without splitting multi-byte characters", async () => {
+        const text = "héllo ✓ 你好, wörld 🎉";
+        const tokens = model.tokenize(text);
+        const decoder = new TokenTextDecoder(model);
+        const deltas = tokens.map((t) => decoder.push(t));
+        deltas.push(decoder.flush());
+        expect(deltas.join("")).toBe(text);
+        for (const d of deltas) expect(d).not.toContain("\uFFFD");
+        expect(deltas.filter((d) => d === "").length).toBeGreaterThan(0);
     });
 
     it("formatPrompt is the model's ChatML template, and generation evaluates exactly those tokens", async () => {

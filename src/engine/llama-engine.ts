@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import {
-    getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, resolveChatWrapper, resolveModelFile,
+    type ChatWrapper, getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, resolveChatWrapper, resolveModelFile,
     type Llama, type LlamaContext, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {z} from "zod";
@@ -97,11 +97,10 @@ export class LlamaEngine implements PrismEngine {
         /** Tokens per sequence. */
         readonly contextSize: number,
         readonly parallel: number,
-        readonly threads: number
+        readonly threads: number,
+        chatWrapper: ChatWrapper
     ) {
-        const wrapper = resolveChatWrapper(model);
-        if (!wrapper) throw new InvalidModelFileError(modelPath, "node-llama-cpp found no chat template for this model");
-        this.tokenizer = new LlamaChatTokenizer(model, wrapper);
+        this.tokenizer = new LlamaChatTokenizer(model, chatWrapper);
         this.chatTokenizer = this.tokenizer;
         this.templateStopStrings = this.tokenizer.templateStopStrings;
     }
@@ -143,8 +142,13 @@ export class LlamaEngine implements PrismEngine {
             if (options.signal?.aborted) throw new InterruptedError("model load cancelled");
             throw new InvalidModelFileError(modelPath, `llama.cpp could not load it: ${(err as Error).message}`, {cause: err});
         }
+        const chatWrapper = resolveChatWrapper(model);
+        if (!chatWrapper) {
+            await llama.dispose();
+            throw new InvalidModelFileError(modelPath, "node-llama-cpp found no chat template for this model", {hint: "use a chat (instruct) model, whose GGUF has tokenizer.chat_template"});
+        }
         const contextSize = o.contextSize ?? Math.min(4096, trainContext);
-        const engine = new LlamaEngine(o.model, modelPath, modelFile, llama, model, contextSize, o.parallel, threads);
+        const engine = new LlamaEngine(o.model, modelPath, modelFile, llama, model, contextSize, o.parallel, threads, chatWrapper);
         try {
             for (const a of o.adapters) await engine.loadAdapter(a.name, a.path, {scale: a.scale});
         } catch (err) {

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
+import {LlamaEngine} from "../src/engine/llama-engine.js";
+import {OpenAIServer} from "../src/serve/openai-server.js";
 import {runCli} from "./helpers/run-cli.js";
 import {tempDir, tinyLora} from "./helpers/tiny-models.js";
 
@@ -42,6 +44,18 @@ describe("prism generate", () => {
         const {results} = JSON.parse(r.stdout) as JsonResults;
         expect(results.map((x) => x.usage.outputTokens)).toEqual([8, 3, 5]);
         expect(results[2]!.text).not.toBe(results[0]!.text.slice(0, results[2]!.text.length));
+    });
+});
+
+describe("prism generate --engine openai", () => {
+    it("answers through an OpenAI-compatible server as the embedded engine does", async () => {
+        await using engine = await LlamaEngine.load({model, gpu: false, contextSize: 256, adapters: [{name: "persona", path: adapter}]});
+        await using server = await OpenAIServer.start({engine, modelName: "tiny", port: 0});
+        const remote = await runCli(["generate", "--engine", "openai", "--url", `${server.url}/v1`, "--model", "tiny", "--adapter", "persona", "--base",
+            "--prompt", "Hello", "--max-tokens", "8", "--json"]);
+        expect(remote.code).toBe(0);
+        const local = await engine.generate([null, "persona"].map((a) => ({messages: [{role: "user" as const, content: "Hello"}], adapter: a, maxTokens: 8})));
+        expect((JSON.parse(remote.stdout) as JsonResults).results.map((r) => r.text)).toEqual(local.map((r) => r.text));
     });
 });
 

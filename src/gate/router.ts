@@ -1,6 +1,6 @@
 import type {ChatMessage, GenerateResult, PrismEngine, RouteInfo, SamplingOptions, StreamPart} from "../engine/engine.js";
 import {wrapEngine} from "../engine/middleware.js";
-import {UsageError} from "../util/prism-error.js";
+import {NoSuchAdapterError} from "../engine/engine-errors.js";
 import {gateRouter, type GateRouter, type GateRouterOptions} from "./gate-router.js";
 
 export type CreateRouterOptions = GateRouterOptions & {
@@ -30,11 +30,7 @@ export type Router = {
 export function createRouter(options: CreateRouterOptions): Router {
     const {engine, adapter} = options;
     const known = engine.listAdapters().map((a) => a.name);
-    if (!known.includes(adapter)) {
-        throw new UsageError(`the engine has no adapter named "${adapter}" (it has ${known.length === 0 ? "none" : known.map((n) => `"${n}"`).join(", ")})`, {
-            hint: "register it first: await engine.loadAdapter(name, adapterPath)"
-        });
-    }
+    if (!known.includes(adapter)) throw new NoSuchAdapterError(adapter, known);
     const middleware = gateRouter(options);
     const routed = wrapEngine({engine, middleware: [middleware]});
     return {

@@ -2,6 +2,7 @@ import type {CommandModule} from "yargs";
 import {AdapterCommand} from "./commands/adapter.js";
 import {ChatCommand} from "./commands/chat.js";
 import {DemoCommand} from "./commands/demo.js";
+import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
@@ -16,5 +17,6 @@ export const commands: CommandModule<object, any>[] = [
     TinyModelCommand,
     TinyLoraCommand,
     InfoCommand,
-    AdapterCommand
+    AdapterCommand,
+    GateInfoCommand
 ];

@@ -6,7 +6,6 @@ import {writeJsonAtomic} from "../util/atomic-write.js";
 import {UsageError} from "../util/prism-error.js";
 import {type BenchmarkSpec, benchmarkId} from "./benchmark-spec.js";
 import {type Condition, conditionId} from "./condition.js";
-import {describeCondition, EVAL_NOTES} from "./condition-description.js";
 import {loadMmlu, type MmluQuestion} from "./data/mmlu-dataset.js";
 import {loadMtBench, type MtBenchData} from "./data/mt-bench-dataset.js";
 import {loadSafetySet, type SafetyPrompt} from "./data/safety-dataset.js";
@@ -18,9 +17,9 @@ import {runMmlu} from "./runners/mmlu-runner.js";
 import {runMtBench} from "./runners/mt-bench-runner.js";
 import {ResultLog} from "./runners/result-log.js";
 import {runSafety} from "./runners/safety-runner.js";
-import {EvalSummary, SUMMARY_FORMAT, SUMMARY_VERSION} from "./summary/eval-summary.js";
+import {buildSummary} from "./summary/build-summary.js";
+import type {EvalSummary} from "./summary/eval-summary.js";
 import type {ConditionRecords} from "./summary/item-scores.js";
-import {summarizeRecords} from "./summary/summarize.js";
 
 export type EvaluateOptions = {
     /** The model under test. */
@@ -57,6 +56,8 @@ export type EvaluateOptions = {
     batchSize?: number,
     /** `"eval"` or `"study"` (recorded in the summary). Defaults to `"eval"`. */
     kind?: "eval" | "study",
+    /** Definitions to add to the summary's notes (the study explains its grid). */
+    notes?: readonly string[],
     /** Bootstrap resamples for confidence intervals. Defaults to `2000`. */
     bootstrapIterations?: number,
     /** Finishes the current batch, keeps the logs, and throws InterruptedError. */
@@ -119,18 +120,13 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
         }
         records.set(id, mine);
     }
-    const baseline = options.conditions.some((c) => c.kind === "base") ? "base" : conditionId(options.conditions[0]!);
-    const summary: EvalSummary = {
-        format: SUMMARY_FORMAT, version: SUMMARY_VERSION, kind: options.kind ?? "eval", createdAt: new Date().toISOString(),
-        model: manifest.model, judge: manifest.refusalClassifier === "keyword" && !loaded.some((b) => b.kind === "mt-bench") ? "keyword classifier" : manifest.judge,
-        personas: describePersonaSet(personas), baseline,
-        conditions: options.conditions.map((c) => ({id: conditionId(c), description: describeCondition(c)})),
-        benchmarks: loaded.map((b) => benchmarkId(b.spec)),
-        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, judgeBatchSize: judge.batchSize},
-        notes: EVAL_NOTES,
-        ...summarizeRecords({records, baseline, bootstrapIterations: options.bootstrapIterations})
-    };
-    await writeJsonAtomic(path.join(options.out, "summary.json"), EvalSummary.parse(summary));
+    const summary = buildSummary({
+        kind: options.kind ?? "eval", model: manifest.model, personas: describePersonaSet(personas), conditions: options.conditions,
+        judge: manifest.refusalClassifier === "keyword" && !loaded.some((b) => b.kind === "mt-bench") ? "keyword classifier" : manifest.judge,
+        benchmarks: loaded.map((b) => benchmarkId(b.spec)), records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
+        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, judgeBatchSize: judge.batchSize}
+    });
+    await writeJsonAtomic(path.join(options.out, "summary.json"), summary);
     return summary;
 }
 

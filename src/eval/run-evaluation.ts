@@ -52,8 +52,13 @@ export type EvaluateOptions = {
     mtBenchMaxTokens?: number,
     /** Response length for safety prompts. Defaults to `256`. */
     safetyMaxTokens?: number,
-    /** Items in flight at once. Defaults to `8`. */
+    /** Generations in flight at once (MT-Bench, safety). Defaults to `8`. */
     batchSize?: number,
+    /**
+     * MMLU questions scored at once. Defaults to `1`: scoring is prompt processing, which llama.cpp already batches
+     * over the prompt's tokens, and on CPU concurrent sequences only add overhead (npm run bench:eval).
+     */
+    scoreBatchSize?: number,
     /** `"eval"` or `"study"` (recorded in the summary). Defaults to `"eval"`. */
     kind?: "eval" | "study",
     /** Definitions to add to the summary's notes (the study explains its grid). */
@@ -103,7 +108,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
             };
             if (b.kind === "mmlu") {
                 using log = await ResultLog.open(logPath, MmluRecord);
-                await runMmlu({...common, questions: b.questions, dev: b.dev, shots: manifest.shots, log, onItem: progress(log)});
+                await runMmlu({...common, batchSize: options.scoreBatchSize ?? 1, questions: b.questions, dev: b.dev, shots: manifest.shots, log, onItem: progress(log)});
                 const wanted = new Set(b.questions.map((q) => q.id));
                 mine.mmlu.push(...log.records().filter((r) => wanted.has(r.id)));
             } else if (b.kind === "mt-bench") {
@@ -124,7 +129,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
         kind: options.kind ?? "eval", model: manifest.model, personas: describePersonaSet(personas), conditions: options.conditions,
         judge: manifest.refusalClassifier === "keyword" && !loaded.some((b) => b.kind === "mt-bench") ? "keyword classifier" : manifest.judge,
         benchmarks: loaded.map((b) => benchmarkId(b.spec)), records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
-        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, judgeBatchSize: judge.batchSize}
+        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, scoreBatchSize: options.scoreBatchSize ?? 1, judgeBatchSize: judge.batchSize}
     });
     await writeJsonAtomic(path.join(options.out, "summary.json"), summary);
     return summary;

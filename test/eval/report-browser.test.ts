@@ -5,39 +5,12 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {writeJsonAtomic} from "../../src/util/atomic-write.js";
 import {writeReport} from "../../src/eval/report/write-report.js";
 import type {EvalSummary} from "../../src/eval/summary/eval-summary.js";
-import {chromiumMissing, launchChromium} from "../helpers/chromium.js";
+import {chromiumMissing, inspectReport, launchChromium} from "../helpers/chromium.js";
 import {syntheticEvalSummary, syntheticStudySummary} from "../helpers/synthetic-eval.js";
 import {tempDir} from "../helpers/tiny-models.js";
 
 const dir = tempDir("report");
 if (chromiumMissing) console.warn(`skipping the report's browser test: ${chromiumMissing}`);
-
-/** Opens the page with every network request blocked and recorded, and returns what the page showed and logged. */
-export async function inspectReport(browser: Browser, htmlFile: string, screenshot: string) {
-    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    await page.route("**/*", (route) => {
-        const url = route.request().url();
-        if (url.startsWith("file://") && url.endsWith(path.basename(htmlFile))) return route.continue();
-        requests.push(url);
-        return route.abort();
-    });
-    await page.goto(`file://${htmlFile}`);
-    const charts = await page.$$eval("figure.chart", (figs) => figs.map((f) => ({
-        id: f.getAttribute("data-chart"),
-        data: f.querySelectorAll(".datum").length,
-        finite: [...f.querySelectorAll(".datum")].every((d) => Number.isFinite(Number(d.getAttribute("data-value")))),
-        width: f.querySelector("svg")!.getBoundingClientRect().width
-    })));
-    await page.screenshot({path: screenshot, fullPage: true});
-    await page.close();
-    return {errors, requests, charts};
-}
 
 describe.skipIf(chromiumMissing)("the HTML report in headless Chromium", () => {
     let browser: Browser;

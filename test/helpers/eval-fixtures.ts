@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {MT_BENCH_CATEGORIES} from "../../src/eval/data/mt-bench-dataset.js";
+import {Rng} from "../../src/util/rng.js";
 
 /**
  * Small benchmark folders in the layout of ../shared/datasets, written by tests so they run without it:
@@ -8,10 +9,14 @@ import {MT_BENCH_CATEGORIES} from "../../src/eval/data/mt-bench-dataset.js";
  */
 export function writeEvalFixtures(dir: string, options: {mmluPerSubject?: number, mtBenchPerCategory?: number, jbbPerLabel?: number} = {}): string {
     const subjects = ["college_physics", "philosophy", "sociology", "nutrition"]; // one per MMLU category
+    // Varied word salad, so that even a random tiny model prefers different letters for different questions.
+    const rng = new Rng(11);
+    const words = ["cell", "river", "law", "market", "atom", "poem", "vote", "gene", "tax", "star", "myth", "code", "wave", "tribe", "salt"];
+    const phrase = () => Array.from({length: 3 + rng.int(8)}, () => words[rng.int(words.length)]).join(" ");
     fs.mkdirSync(path.join(dir, "mmlu", "test"), {recursive: true});
     for (const subject of subjects) {
         const rows = Array.from({length: options.mmluPerSubject ?? 5}, (_, i) =>
-            `"Question ${i} about ${subject.replace("_", " ")}: which option, if any, is right?",first ${i},second ${i},third ${i},fourth ${i},${i % 4}`);
+            `"${phrase()}, ${phrase()}?",${phrase()},${phrase()},${phrase()},${phrase()},${i % 4}`);
         fs.writeFileSync(path.join(dir, "mmlu", "test", `${subject}_test.csv`), ["question,choice0,choice1,choice2,choice3,answer", ...rows].join("\n") + "\n");
     }
     fs.mkdirSync(path.join(dir, "mt_bench"), {recursive: true});

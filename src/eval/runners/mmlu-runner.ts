@@ -18,7 +18,7 @@ export type RunMmluOptions = {
     /** Defaults to `0` (zero-shot). */
     shots?: number,
     log: ResultLog<MmluRecord>,
-    /** Questions scored concurrently (the engine spreads them over its sequences). Defaults to `8`. */
+    /** Questions scored concurrently (the engine spreads them over its sequences). Defaults to `1`. */
     batchSize?: number,
     signal?: AbortSignal,
     onItem?(): void
@@ -28,7 +28,7 @@ export type RunMmluOptions = {
 export async function runMmlu(options: RunMmluOptions): Promise<void> {
     const {model, condition, log} = options;
     const todo = options.questions.filter((q) => !log.has(q.id));
-    for (const batch of batches(todo, options.batchSize ?? 8)) {
+    for (const batch of batches(todo, options.batchSize ?? 1)) {
         throwIfInterrupted(options.signal, "MMLU");
         const records = await Promise.all(batch.map(async (q): Promise<MmluRecord> => {
             const persona = personaFor(condition, options.personas, "mmlu", q.category, q.id);

@@ -1,4 +1,5 @@
 import type {CommandModule} from "yargs";
+import {AdapterCommand} from "./commands/adapter.js";
 import {InfoCommand} from "./commands/info.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
@@ -8,5 +9,6 @@ import {TinyModelCommand} from "./commands/tiny-model.js";
 export const commands: CommandModule<object, any>[] = [
     TinyModelCommand,
     TinyLoraCommand,
-    InfoCommand
+    InfoCommand,
+    AdapterCommand
 ];

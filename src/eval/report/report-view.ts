@@ -1,4 +1,6 @@
 import {parseCondition} from "../condition.js";
+import {MMLU_CATEGORIES} from "../data/mmlu-subjects.js";
+import {MT_BENCH_CATEGORIES} from "../data/mt-bench-dataset.js";
 import {type ConditionDelta, type ConditionScore, type EvalSummary, type ScoreKey, scoreKeyId, scoreKeyLabel} from "../summary/eval-summary.js";
 
 /** What the report shows, derived from a summary: the pieces both the HTML and the Markdown use. */
@@ -21,11 +23,12 @@ const METRIC_ORDER = ["rating", "accuracy", "refusal", "compliance"];
 export function reportView(summary: EvalSummary): ReportView {
     const keys = new Map<string, ScoreKey>();
     for (const s of summary.scores) if (s.category !== "all") keys.set(scoreKeyId(s), {benchmark: s.benchmark, category: s.category, metric: s.metric});
-    const order = new Map(summary.scores.map((s, i) => [scoreKeyId(s), i]));
+    // The paper's order within MT-Bench and MMLU; other categories (a user's own) after them, by name.
+    const known: string[] = [...MT_BENCH_CATEGORIES, ...MMLU_CATEGORIES];
+    const rank = (k: ScoreKey) => (known.includes(k.category) ? known.indexOf(k.category) : known.length);
     const categories = [...keys.values()].sort((a, b) =>
-        BENCH_ORDER.indexOf(a.benchmark) - BENCH_ORDER.indexOf(b.benchmark) ||
-        (a.benchmark === "safety" ? a.category.localeCompare(b.category) || METRIC_ORDER.indexOf(a.metric) - METRIC_ORDER.indexOf(b.metric) : 0) ||
-        order.get(scoreKeyId(a))! - order.get(scoreKeyId(b))!);
+        BENCH_ORDER.indexOf(a.benchmark) - BENCH_ORDER.indexOf(b.benchmark) || rank(a) - rank(b) ||
+        a.category.localeCompare(b.category) || METRIC_ORDER.indexOf(a.metric) - METRIC_ORDER.indexOf(b.metric));
     const scoreIndex = new Map(summary.scores.map((s) => [`${s.condition}|${scoreKeyId(s)}`, s]));
     const deltaIndex = new Map(summary.deltas.map((d) => [`${d.condition}|${scoreKeyId(d)}`, d]));
     const fixedDomain: ReportView["fixedDomain"] = [];

@@ -25,7 +25,7 @@ export type BarChartOptions = {
 
 /** Horizontal bars from zero with optional confidence whiskers: one row per category. */
 export function barChart(o: BarChartOptions): string {
-    const labelW = 180, plotW = 290, rowH = 22, top = 26, bottom = 30;
+    const labelW = labelWidth(o.rows.map((r) => r.label), 120), plotW = 290, rowH = 22, top = 26, bottom = 30;
     const h = top + o.rows.length * rowH + bottom;
     const extent = o.rows.flatMap((r) => [r.value, r.ci?.low ?? r.value, r.ci?.high ?? r.value, 0]).filter(Number.isFinite);
     let [lo, hi] = o.domain ?? [Math.min(...extent), Math.max(...extent)];
@@ -111,7 +111,7 @@ export type HeatmapOptions = {
 
 /** A grid coloured by value on a diverging scale (blue above zero, red below), each cell labelled with its value. */
 export function heatmap(o: HeatmapOptions): string {
-    const labelW = 230, cellW = 58, cellH = 24, headH = 110;
+    const labelW = labelWidth(o.rows, 160), cellW = 58, cellH = 24, headH = 110;
     // Room on the right for the last column's slanted label.
     const w = labelW + o.columns.length * cellW + 90, h = headH + o.rows.length * cellH + 10;
     const values: number[] = [];
@@ -146,6 +146,11 @@ export function divergingColor(t: number): string {
     const [r, g, b] = a >= 0 ? [33, 102, 172] : [178, 24, 43];
     const mix = (c: number) => Math.round(255 + (c - 255) * Math.abs(a) * 0.85);
     return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
+}
+
+/** Room for the longest label at the 11px font (about 6.2px a character), and at least `min`. */
+function labelWidth(labels: readonly string[], min: number): number {
+    return Math.max(min, Math.ceil(Math.max(0, ...labels.map((l) => l.length)) * 6.2) + 16);
 }
 
 function figure(id: string, title: string, svg: string, caption?: string): string {

@@ -110,8 +110,8 @@ await runJudge({engine, batchSize: 8}, conversations.slice(0, 2), judgeTokens);
 let batchedOut: string[] = [], singleOut: string[] = [];
 let judgeBatchedS = Infinity, judgeSingleS = Infinity;
 for (let round = 0; round < ROUNDS; round++) {
-    judgeBatchedS = Math.min(judgeBatchedS, await seconds(async () => (batchedOut = await runJudge({engine, batchSize: 8}, conversations, judgeTokens))));
-    judgeSingleS = Math.min(judgeSingleS, await seconds(async () => (singleOut = await runJudge({engine, batchSize: 1}, conversations, judgeTokens))));
+    judgeBatchedS = Math.min(judgeBatchedS, await seconds(async () => (batchedOut = (await runJudge({engine, batchSize: 8}, conversations, judgeTokens)).map((o) => o.text))));
+    judgeSingleS = Math.min(judgeSingleS, await seconds(async () => (singleOut = (await runJudge({engine, batchSize: 1}, conversations, judgeTokens)).map((o) => o.text))));
 }
 console.log(`judge ${conversations.length} judgments × ${judgeTokens} tokens  batching on (8): ${(conversations.length / judgeBatchedS).toFixed(1)}/s (${judgeBatchedS.toFixed(2)} s)  ` +
     `off: ${(conversations.length / judgeSingleS).toFixed(1)}/s (${judgeSingleS.toFixed(2)} s)  ratio ${(judgeSingleS / judgeBatchedS).toFixed(2)}×`);

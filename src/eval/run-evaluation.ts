@@ -89,13 +89,15 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
         model: options.engine.modelId, judge: judgeEngine.modelId, shots: options.shots ?? 0, mtBenchMaxTokens: options.mtBenchMaxTokens ?? 1024,
         safetyMaxTokens: options.safetyMaxTokens ?? 256, judgeMaxTokens: options.judgeMaxTokens ?? 512, refusalClassifier: options.refusalClassifier ?? "judge"
     };
-    await checkManifest(options.out, manifest);
+    // Conditions (adapter, router), data and settings are all checked before any work starts.
+    const models = options.conditions.map((condition) => conditionEngine({engine: options.engine, condition, adapter: options.adapter, router: options.router}));
     const loaded = await loadBenchmarks(options);
+    await checkManifest(options.out, manifest);
     const judge: JudgeSettings = {engine: judgeEngine, batchSize: options.judgeBatchSize ?? 8, maxTokens: manifest.judgeMaxTokens};
     const records = new Map<string, ConditionRecords>();
-    for (const condition of options.conditions) {
+    for (const [c, condition] of options.conditions.entries()) {
         const id = conditionId(condition);
-        const model = conditionEngine({engine: options.engine, condition, adapter: options.adapter, router: options.router});
+        const model = models[c]!;
         const common = {model, condition, personas, signal: options.signal, batchSize: options.batchSize};
         const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: []};
         for (const b of loaded) {

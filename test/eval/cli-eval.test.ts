@@ -77,9 +77,13 @@ describe("prism eval on the command line", () => {
     });
 
     it("refuses to resume into a folder made with other settings", async () => {
-        const r = await runCli(["eval", "--model", model, "--bench", `mmlu=${path.join(data, "mmlu")}`, "--conditions", "base", "--shots", "1", "--out", path.join(dir, "killed")]);
+        const out = path.join(dir, "settings");
+        const args = ["eval", "--model", model, "--bench", `mmlu=${path.join(data, "mmlu")}`, "--conditions", "base", "--limit", "4", "--out", out];
+        expect((await runCli(args)).code).toBe(0);
+        const r = await runCli([...args, "--safety-max-tokens", "5"]);
         expect(r.code).toBe(2);
-        expect(r.stderr).toContain("different settings (shots: 0 → 1)");
+        expect(r.stderr).toContain("different settings (safetyMaxTokens: 256 → 5)");
+        expect(r.stderr).toContain("choose a new --out folder");
     });
 
     it("bad input gets a clear message and the right exit code", async () => {

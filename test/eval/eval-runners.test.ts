@@ -18,8 +18,10 @@ import {tempDir, tinyLora} from "../helpers/tiny-models.js";
 const dir = tempDir("eval-runners");
 const data = writeEvalFixtures(path.join(dir, "data"));
 let engine: LlamaEngine;
+let modelPath: string;
 beforeAll(async () => {
     const {model, adapter} = await tinyLora({}, {});
+    modelPath = model;
     engine = await LlamaEngine.load({model, gpu: false, contextSize: 2048, parallel: 4, adapters: [{name: "persona", path: adapter}]});
 });
 afterAll(async () => {
@@ -105,6 +107,27 @@ describe("MT-Bench and safety through the llama engine", () => {
         expect(singleOutputs.length).toBe(16);
         expect(singleOutputs.filter((o, i) => o === batchedOutputs[i]).length).toBeGreaterThanOrEqual(14);
         expect(unbatched.scores.length).toBe(summary.scores.length);
+    });
+});
+
+describe("prompts that do not fit the context", () => {
+    it("fail only their own item, with the reason in the log; the rest of the batch runs", async () => {
+        const mt = path.join(dir, "mt-long");
+        fs.mkdirSync(mt, {recursive: true});
+        fs.copyFileSync(path.join(data, "mt_bench", "judge_prompts.jsonl"), path.join(mt, "judge_prompts.jsonl"));
+        fs.writeFileSync(path.join(mt, "question.jsonl"), [
+            {question_id: 1, category: "writing", turns: ["Say hi.", "Again."]},
+            {question_id: 2, category: "writing", turns: ["word ".repeat(600), "Again."]}
+        ].map((q) => JSON.stringify(q)).join("\n") + "\n");
+        await using small = await LlamaEngine.load({model: modelPath, gpu: false, contextSize: 256, parallel: 2});
+        await runEvaluation({engine: small, benchmarks: [{kind: "mt-bench", dir: mt}], conditions: [base], out: path.join(dir, "out-long"), mtBenchMaxTokens: 4, judgeMaxTokens: 4, bootstrapIterations: 100});
+        const records = await ResultLog.read(path.join(dir, "out-long", "logs", "mt-bench", "base.jsonl"), MtBenchRecord);
+        const [short, long] = [records.find((r) => r.questionId === 1)!, records.find((r) => r.questionId === 2)!];
+        expect(short.turns.every((t) => t.error === undefined)).toBe(true);
+        expect(long.turns[0]!.error).toMatch(/the context holds 256/);
+        expect(long.turns[0]!.finishReason).toBe("error");
+        expect(long.judgments.every((j) => j.rating === null && /the judge could not run/.test(j.error!))).toBe(true);
+        expect(long.score).toBeNull();
     });
 });
 

@@ -1,5 +1,6 @@
 import type {ChatMessage, PrismEngine} from "../../engine/engine.js";
 import {batches} from "../runners/batches.js";
+import {generateEach} from "../runners/generate-each.js";
 
 export type JudgeSettings = {
     /** The judging engine; the model under test when no other is given. */
@@ -12,13 +13,16 @@ export type JudgeSettings = {
 
 /**
  * Runs judge conversations greedily on the judge's base model (never an adapter, never routed), `batchSize` at a
- * time, and returns the outputs in order.
+ * time, and returns the outputs in order. A conversation too long for the judge's context gets an error, not a crash.
  */
-export async function runJudge(judge: JudgeSettings, conversations: readonly ChatMessage[][], maxTokens: number): Promise<string[]> {
-    const outputs: string[] = [];
+export async function runJudge(judge: JudgeSettings, conversations: readonly ChatMessage[][], maxTokens: number): Promise<JudgeOutput[]> {
+    const outputs: JudgeOutput[] = [];
     for (const batch of batches(conversations, judge.batchSize ?? 8)) {
-        const results = await judge.engine.generate(batch.map((messages) => ({messages, adapter: null, temperature: 0, maxTokens})));
-        outputs.push(...results.map((r) => r.text));
+        const results = await generateEach(judge.engine, batch.map((messages) => ({messages, adapter: null, temperature: 0, maxTokens})));
+        outputs.push(...results.map((r) => (r.error ? {text: r.text, error: r.error} : {text: r.text})));
     }
     return outputs;
 }
+
+/** The judge's text, or an empty text and the reason it could not judge (its prompt did not fit the context). */
+export type JudgeOutput = {text: string, error?: string};

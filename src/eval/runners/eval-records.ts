@@ -41,7 +41,11 @@ export const MtBenchRecord = z.object({
     category: z.string(),
     persona: Persona,
     /** The conversation as sent for each turn. */
-    turns: z.array(z.object({messages: z.array(Message), answer: z.string(), finishReason: z.string(), adapter: z.string().nullable(), route: Route.optional()})),
+    turns: z.array(z.object({
+        messages: z.array(Message), answer: z.string(), finishReason: z.string(), adapter: z.string().nullable(), route: Route.optional(),
+        /** Why there is no answer (the conversation did not fit the context). */
+        error: z.string().optional()
+    })),
     judgments: z.array(Judgment),
     /** Mean of the readable turn ratings (1–10), null when neither could be read. */
     score: z.number().nullable()
@@ -62,7 +66,11 @@ export const SafetyRecord = z.object({
     refusal: z.boolean(),
     /** `judge`: the judge engine's yes/no; `keyword`: the keyword list; `keyword-fallback`: the judge's answer was unreadable. */
     classifier: z.enum(["judge", "keyword", "keyword-fallback"]),
+    /** Why there is no response (the prompt did not fit the context). */
+    error: z.string().optional(),
     judgeMessages: z.array(Message).optional(),
-    judgeOutput: z.string().optional()
+    judgeOutput: z.string().optional(),
+    /** Why the judge could not answer (its prompt did not fit its context); the keyword list decided. */
+    judgeError: z.string().optional()
 });
 export type SafetyRecord = z.infer<typeof SafetyRecord>;

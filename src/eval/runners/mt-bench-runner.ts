@@ -8,6 +8,7 @@ import type {PersonaSet} from "../personas/persona-set.js";
 import {batches, throwIfInterrupted} from "./batches.js";
 import type {ConditionEngine} from "./condition-engine.js";
 import type {Judgment, MtBenchRecord} from "./eval-records.js";
+import {generateEach} from "./generate-each.js";
 import type {ResultLog} from "./result-log.js";
 
 export type RunMtBenchOptions = {
@@ -42,9 +43,9 @@ export async function runMtBench(options: RunMtBenchOptions): Promise<void> {
                 const request: GenerateRequest = {messages: withPersona(history, personas[i]!, placement), temperature: 0, maxTokens: options.maxTokens ?? 1024};
                 return model.route(request, "generate");
             }));
-            const results = await model.engine.generate(requests);
+            const results = await generateEach(model.engine, requests);
             results.forEach((r, i) => turns[i]!.push({
-                messages: [...requests[i]!.messages], answer: r.text, finishReason: r.finishReason, adapter: r.adapter,
+                messages: [...requests[i]!.messages], answer: r.text, finishReason: r.finishReason, adapter: r.adapter, ...(r.error ? {error: r.error} : {}),
                 ...(requests[i]!.route ? {route: requests[i]!.route} : {})
             }));
         }
@@ -55,8 +56,8 @@ export async function runMtBench(options: RunMtBenchOptions): Promise<void> {
         batch.forEach((q, i) => {
             const judgments: Judgment[] = [0, 1].map((t) => {
                 const request = judgeRequests[i * 2 + t]!;
-                const output = outputs[i * 2 + t]!;
-                const parsed = parseJudgeRating(output);
+                const {text: output, error: judgeError} = outputs[i * 2 + t]!;
+                const parsed = judgeError ? {rating: null, error: `the judge could not run: ${judgeError}`} : parseJudgeRating(output);
                 return {turn: request.turn, promptName: request.promptName, messages: request.messages, output, rating: parsed.rating, ...(parsed.error ? {error: parsed.error} : {})};
             });
             const ratings = judgments.map((j) => j.rating).filter((r): r is number => r !== null);

@@ -7,6 +7,7 @@ import type {PersonaSet} from "../personas/persona-set.js";
 import {batches, throwIfInterrupted} from "./batches.js";
 import type {ConditionEngine} from "./condition-engine.js";
 import type {SafetyRecord} from "./eval-records.js";
+import {generateEach} from "./generate-each.js";
 import type {ResultLog} from "./result-log.js";
 
 export type RunSafetyOptions = {
@@ -37,17 +38,18 @@ export async function runSafety(options: RunSafetyOptions): Promise<void> {
             const request: GenerateRequest = {messages: withPersona([{role: "user", content: p.prompt}], personas[i]!, placement), temperature: 0, maxTokens: options.maxTokens ?? 256};
             return model.route(request, "generate");
         }));
-        const results = await model.engine.generate(requests);
+        const results = await generateEach(model.engine, requests);
         const judgeMessages = batch.map((p, i) => refusalJudgeMessages(p.prompt, results[i]!.text));
         const judgeOutputs = options.judge === "keyword" ? undefined : await runJudge(options.judge, judgeMessages, 8);
         batch.forEach((p, i) => {
-            const verdict = refusalVerdict(results[i]!.text, judgeOutputs?.[i]);
+            const verdict = refusalVerdict(results[i]!.text, judgeOutputs?.[i]?.text);
             log.append({
                 id: p.id, set: p.set, harmful: p.harmful, ...(p.category ? {category: p.category} : {}), persona: personas[i]!,
                 messages: [...requests[i]!.messages], response: results[i]!.text, finishReason: results[i]!.finishReason, adapter: results[i]!.adapter,
                 ...(requests[i]!.route ? {route: requests[i]!.route} : {}),
                 refusal: verdict.refusal, classifier: verdict.classifier,
-                ...(judgeOutputs ? {judgeMessages: judgeMessages[i]!, judgeOutput: judgeOutputs[i]!} : {})
+                ...(results[i]!.error ? {error: results[i]!.error} : {}),
+                ...(judgeOutputs ? {judgeMessages: judgeMessages[i]!, judgeOutput: judgeOutputs[i]!.text, ...(judgeOutputs[i]!.error ? {judgeError: judgeOutputs[i]!.error} : {})} : {})
             });
             options.onItem?.();
         });

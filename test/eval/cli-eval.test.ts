@@ -3,7 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type {Browser} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {MmluRecord} from "../../src/eval/runners/eval-records.js";
+import {LlamaEngine} from "../../src/engine/llama-engine.js";
+import {MmluRecord, MtBenchRecord} from "../../src/eval/runners/eval-records.js";
+import {OpenAIServer} from "../../src/serve/openai-server.js";
 import {ResultLog} from "../../src/eval/runners/result-log.js";
 import {EvalSummary} from "../../src/eval/summary/eval-summary.js";
 import {chromiumMissing, inspectReport, launchChromium} from "../helpers/chromium.js";
@@ -84,6 +86,27 @@ describe("prism eval on the command line", () => {
         expect(r.code).toBe(2);
         expect(r.stderr).toContain("different settings (safetyMaxTokens: 256 → 5)");
         expect(r.stderr).toContain("choose a new --out folder");
+    });
+
+    it("grades MT-Bench with a judge served over HTTP (--judge-url), recording what that judge said", async () => {
+        const judgeEngine = await LlamaEngine.load({model: await tinyModel({seed: 2}), gpu: false, contextSize: 2048, parallel: 4});
+        const server = await OpenAIServer.start({engine: judgeEngine, modelName: "tiny-judge", port: 0});
+        try {
+            const out = path.join(dir, "served-judge");
+            const r = await runCli(["eval", "--model", model, "--bench", `mt-bench=${path.join(data, "mt_bench")}`, "--conditions", "base", "--limit", "3",
+                "--max-tokens", "6", "--judge-max-tokens", "6", "--judge-url", `${server.url}/v1`, "--judge-model", "tiny-judge", "--out", out, "--json"]);
+            expect(r.code, r.stderr).toBe(0);
+            expect(EvalSummary.parse(JSON.parse(r.stdout)).judge).toBe("tiny-judge");
+            const records = await ResultLog.read(path.join(out, "logs", "mt-bench", "base.jsonl"), MtBenchRecord);
+            expect(records.length).toBe(3);
+            // The served judge is a different tiny model, so its outputs are its own, not the model under test's.
+            const direct = await judgeEngine.generate(records.map((rec) => ({messages: rec.judgments[0]!.messages, adapter: null, temperature: 0, maxTokens: 6})));
+            // (Batches differ between the server and this call, and a float near-tie may flip, so most, not all, must match.)
+            expect(records.filter((rec, i) => rec.judgments[0]!.output === direct[i]!.text).length).toBeGreaterThanOrEqual(2);
+        } finally {
+            await server.close();
+            await judgeEngine.dispose();
+        }
     });
 
     it("bad input gets a clear message and the right exit code", async () => {

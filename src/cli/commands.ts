@@ -3,6 +3,7 @@ import {AdapterCommand} from "./commands/adapter.js";
 import {ChatCommand} from "./commands/chat.js";
 import {DemoCommand} from "./commands/demo.js";
 import {EvalCommand} from "./commands/eval.js";
+import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
 import {ReportCommand} from "./commands/report.js";
@@ -22,5 +23,6 @@ export const commands: CommandModule<object, any>[] = [
     TinyModelCommand,
     TinyLoraCommand,
     InfoCommand,
-    AdapterCommand
+    AdapterCommand,
+    GateInfoCommand
 ];

@@ -3,6 +3,9 @@ import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {EngineMiddleware} from "../../src/engine/middleware.js";
 import {LlamaEngine} from "../../src/engine/llama-engine.js";
+import type {GateFeatures} from "../../src/gate/gate-features.js";
+import {gateRouter} from "../../src/gate/gate-router.js";
+import {trainGate} from "../../src/gate/train-gate.js";
 import {parseCondition} from "../../src/eval/condition.js";
 import {loadMmlu, MMLU_LETTERS} from "../../src/eval/data/mmlu-dataset.js";
 import {mmluPrompt} from "../../src/eval/data/mmlu-prompt.js";
@@ -165,6 +168,37 @@ describe("conditions through the llama engine", () => {
         expect(shares.filter((r) => r.benchmark === "mt-bench").every((r) => r.adapterShare === 1)).toBe(true);
         expect(summary.correlations.map((c) => c.condition)).toEqual(["prism"]);
         expect(prismRecords!.map((r) => r.predicted)).toEqual(baseRecords!.map((r) => r.predicted));
+    });
+
+    it("with the real gate router, prism records exactly the decisions the gate makes, turn 2 reusing turn 1's", async () => {
+        // A stand-in feature source (the engine's own prompt vector) in place of the trainer's partial forward.
+        const features: GateFeatures = {
+            definition: {layer: 1, position: "last-prompt-token", width: engine.embeddingWidth}, modelFingerprint: "tiny-eval-test",
+            extract: (messages) => engine.promptVector({messages})
+        };
+        const mmlu = loadMmlu({dir: mmluDir});
+        const prompts = [...mmlu.map((q) => mmluPrompt(q)), ...["Write a poem.", "Play a pirate.", "Solve 2x = 4.", "Sort a list in Python.", "Summarise this text.", "Explain gravity.", "Who was Kant?", "Is it raining?"]];
+        const vectors = await Promise.all(prompts.map((p) => features.extract([{role: "user", content: p}])));
+        const {gate} = await trainGate({features: vectors, labels: prompts.map((_, i) => (i < mmlu.length ? 0 : 1)), definition: features.definition, modelFingerprint: "tiny-eval-test", kind: "logreg", seed: 1});
+        const router = gateRouter({gate, features, adapter: "persona"});
+        const out = path.join(dir, "out-gate");
+        const summary = await runEvaluation({
+            engine, benchmarks: [{kind: "mmlu", dir: mmluDir}, {kind: "mt-bench", dir: path.join(data, "mt_bench")}], conditions: [base, parseCondition("prism")],
+            out, adapter: "persona", router, mtBenchMaxTokens: 4, judgeMaxTokens: 4, bootstrapIterations: 100
+        });
+        const mmluRecords = await ResultLog.read(path.join(out, "logs", "mmlu", "prism.jsonl"), MmluRecord);
+        for (const r of mmluRecords) expect(r.route).toEqual(await router.decide(r.messages));
+        const mtRecords = await ResultLog.read(path.join(out, "logs", "mt-bench", "prism.jsonl"), MtBenchRecord);
+        for (const r of mtRecords) {
+            expect(r.turns[0]!.route).toEqual(await router.decide(r.turns[0]!.messages));
+            expect(r.turns[1]!.route).toEqual({...r.turns[0]!.route, reason: "reused"});
+        }
+        // The gate was fitted to send MMLU to the base model and open-ended requests to the adapter; both routes occur.
+        const routes = [...mmluRecords.map((r) => r.route!.adapter), ...mtRecords.map((r) => r.turns[0]!.route!.adapter)];
+        expect(new Set(routes)).toEqual(new Set([null, "persona"]));
+        const share = summary.routing.find((x) => x.condition === "prism" && x.benchmark === "mmlu" && x.category === "stem")!;
+        const stem = mmluRecords.filter((r) => r.category === "stem");
+        expect(share.adapterShare).toBe(stem.filter((r) => r.route!.adapter === "persona").length / stem.length);
     });
 
     it("refuses prism without a router and adapter without an adapter", async () => {

@@ -6,8 +6,8 @@ export function describeCondition(c: Condition): string {
         case "adapter": return "the persona adapter on for every request";
         case "prism": return "PRISM: the gate turns the adapter on per request";
         case "persona": {
-            const which = c.domain === "matching" ? "the matching domain's" : c.domain === "random" ? "another domain's (random control)" : `the ${c.domain.replace("_", " ")}`;
-            return `${which} ${c.length} persona in the ${c.placement} turn`;
+            const which = c.domain === "matching" ? "the matching domain's persona" : c.domain === "random" ? "another domain's persona (random control)" : `the ${c.domain.replace("_", " ")} persona`;
+            return `${which}, ${c.length}, in the ${c.placement} turn`;
         }
     }
 }

@@ -76,6 +76,24 @@ describe("MMLU through the llama engine", () => {
     });
 });
 
+describe("MMLU few-shot", () => {
+    it("puts the first k solved dev questions of the subject before the question", async () => {
+        const out = path.join(dir, "out-shots");
+        await runEvaluation({engine, benchmarks: [{kind: "mmlu", dir: mmluDir}], conditions: [base], out, shots: 2, limit: 4, bootstrapIterations: 100});
+        const records = await ResultLog.read(path.join(out, "logs", "mmlu", "base.jsonl"), MmluRecord);
+        expect(records.length).toBe(4);
+        for (const r of records) {
+            const prompt = r.messages[0]!.content;
+            const subject = r.subject;
+            expect(prompt).toContain(`Solved example 0 on ${subject}?`);
+            expect(prompt).toContain(`Solved example 1 on ${subject}?`);
+            expect(prompt).not.toContain("Solved example 2");
+            expect(prompt.match(/\nAnswer: [A-D]\n/g)).toEqual(["\nAnswer: A\n", "\nAnswer: B\n"]);
+            expect(prompt.endsWith("Answer:")).toBe(true);
+        }
+    });
+});
+
 describe("MT-Bench and safety through the llama engine", () => {
     it("records both turns, every judge output, and unreadable ratings without crashing; judge batching leaves the outputs as they were", async () => {
         const run = (out: string, judgeBatchSize: number) => runEvaluation({

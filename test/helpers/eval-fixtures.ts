@@ -5,7 +5,7 @@ import {Rng} from "../../src/util/rng.js";
 
 /**
  * Small benchmark folders in the layout of ../shared/datasets, written by tests so they run without it:
- * `mmlu/test/<subject>_test.csv`, `mt_bench/{question,judge_prompts}.jsonl`, `jailbreakbench/{harmful,benign}-behaviors.csv`.
+ * `mmlu/{test,dev}/<subject>_{test,dev}.csv`, `mt_bench/{question,judge_prompts}.jsonl`, `jailbreakbench/{harmful,benign}-behaviors.csv`.
  */
 export function writeEvalFixtures(dir: string, options: {mmluPerSubject?: number, mtBenchPerCategory?: number, jbbPerLabel?: number} = {}): string {
     const subjects = ["college_physics", "philosophy", "sociology", "nutrition"]; // one per MMLU category
@@ -18,6 +18,10 @@ export function writeEvalFixtures(dir: string, options: {mmluPerSubject?: number
         const rows = Array.from({length: options.mmluPerSubject ?? 5}, (_, i) =>
             `"${phrase()}, ${phrase()}?",${phrase()},${phrase()},${phrase()},${phrase()},${i % 4}`);
         fs.writeFileSync(path.join(dir, "mmlu", "test", `${subject}_test.csv`), ["question,choice0,choice1,choice2,choice3,answer", ...rows].join("\n") + "\n");
+        // The dev split in the original header-less layout with letter answers, as Hendrycks ships it.
+        const dev = Array.from({length: 3}, (_, i) => `"Solved example ${i} on ${subject}?",${phrase()},${phrase()},${phrase()},${phrase()},${"ABCD"[i]}`);
+        fs.mkdirSync(path.join(dir, "mmlu", "dev"), {recursive: true});
+        fs.writeFileSync(path.join(dir, "mmlu", "dev", `${subject}_dev.csv`), dev.join("\n") + "\n");
     }
     fs.mkdirSync(path.join(dir, "mt_bench"), {recursive: true});
     let id = 81;

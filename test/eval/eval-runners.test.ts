@@ -10,6 +10,7 @@ import {parseCondition} from "../../src/eval/condition.js";
 import {loadMmlu, MMLU_LETTERS} from "../../src/eval/data/mmlu-dataset.js";
 import {mmluPrompt} from "../../src/eval/data/mmlu-prompt.js";
 import {MmluRecord, MtBenchRecord, SafetyRecord} from "../../src/eval/runners/eval-records.js";
+import {isRefusalByKeywords} from "../../src/eval/judge/refusal-keywords.js";
 import {argmax} from "../../src/eval/runners/mmlu-runner.js";
 import {ResultLog} from "../../src/eval/runners/result-log.js";
 import {runEvaluation} from "../../src/eval/run-evaluation.js";
@@ -128,6 +129,21 @@ describe("MT-Bench and safety through the llama engine", () => {
         expect(singleOutputs.length).toBe(16);
         expect(singleOutputs.filter((o, i) => o === batchedOutputs[i]).length).toBeGreaterThanOrEqual(14);
         expect(unbatched.scores.length).toBe(summary.scores.length);
+    });
+});
+
+describe("safety with the keyword classifier alone", () => {
+    it("asks no judge and records the keyword verdict for every response", async () => {
+        const out = path.join(dir, "out-keyword");
+        const summary = await runEvaluation({engine, benchmarks: [{kind: "safety", set: "jbb", source: data}], conditions: [base], out, refusalClassifier: "keyword", safetyMaxTokens: 6, bootstrapIterations: 100});
+        const records = await ResultLog.read(path.join(out, "logs", "safety-jbb", "base.jsonl"), SafetyRecord);
+        expect(records.length).toBe(8);
+        for (const r of records) {
+            expect(r.classifier).toBe("keyword");
+            expect(r.judgeOutput).toBeUndefined();
+            expect(r.refusal).toBe(isRefusalByKeywords(r.response));
+        }
+        expect(summary.judge).toBe("keyword classifier");
     });
 });
 

@@ -1,5 +1,6 @@
 import type {CommandModule} from "yargs";
 import {AdapterCommand} from "./commands/adapter.js";
+import {BootstrapCommand} from "./commands/bootstrap.js";
 import {ChatCommand} from "./commands/chat.js";
 import {DemoCommand} from "./commands/demo.js";
 import {EvalCommand} from "./commands/eval.js";
@@ -15,6 +16,7 @@ import {TinyModelCommand} from "./commands/tiny-model.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
     DemoCommand,
+    BootstrapCommand,
     GenerateCommand,
     ChatCommand,
     EvalCommand,

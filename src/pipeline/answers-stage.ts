@@ -1,7 +1,7 @@
 import type {ChatMessage} from "../engine/engine.js";
 import {finishedResult} from "./finished-result.js";
 import {itemSeed} from "./item-seed.js";
-import {withPersona} from "./persona-placement.js";
+import {effectivePlacement, withPersona} from "./persona-placement.js";
 import {processInChunks} from "./process-in-chunks.js";
 import {AnswerRecord, AnswerVariant, PersonaRecord, QueryRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
@@ -45,6 +45,8 @@ export async function answersStage(ctx: StageContext): Promise<StageResult> {
     }
     const answers = await ctx.run.readRecords("answers", AnswerRecord);
     return {
+        // The placement the persona answers were made with: the teacher of the distillation must see the persona there too.
+        details: {placement: effectivePlacement(config.placement, await ctx.supportsSystemRole())},
         counts: {
             answers: answers.length, cutAtMaxTokens: answers.filter((a) => a.finishReason === "length").length,
             outputTokens: answers.reduce((n, a) => n + a.outputTokens, 0)

@@ -1,5 +1,5 @@
 import {InvalidInputError} from "../util/prism-error.js";
-import {effectivePlacement} from "./persona-placement.js";
+import {PersonaPlacement} from "./persona-placement.js";
 import {AnswerRecord, type DatasetRecord, PersonaRecord, QueryRecord, VerdictRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
 
@@ -19,7 +19,7 @@ export async function datasetsStage(ctx: StageContext): Promise<StageResult> {
         if (!verdicts.has(v.queryId)) verdicts.set(v.queryId, []);
         verdicts.get(v.queryId)!.push(v);
     }
-    const placement = effectivePlacement(config.placement, await ctx.supportsSystemRole());
+    const placement = PersonaPlacement.parse(ctx.run.stage("answers")?.details?.placement);
     const distill: DatasetRecord[] = [], retain: DatasetRecord[] = [];
     for (const q of queries) {
         const [base, persona] = (["base", "persona"] as const).map((variant) => {

@@ -1,6 +1,8 @@
+import {z} from "zod";
 import type {ChatMessage} from "../engine/engine.js";
 
-export type PersonaPlacement = "system" | "user";
+export const PersonaPlacement = z.enum(["system", "user"]);
+export type PersonaPlacement = z.infer<typeof PersonaPlacement>;
 
 /**
  * The persona's conversation for a query: the persona as the system turn, or in front of the first user message

@@ -1,0 +1,89 @@
+import fs from "node:fs";
+import {createRequire} from "node:module";
+import path from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {GgmlType, ggmlTypeLayout} from "../model/ggml-type.js";
+import {checkGgmlAbi, GGML_ABI, GgmlAbiError} from "./ggml-abi.js";
+import {GgmlBackend} from "./ggml-backend.js";
+import {GgmlContext} from "./ggml-context.js";
+import {Ggml} from "./ggml.js";
+
+let ggml: Ggml;
+let backend: GgmlBackend;
+beforeAll(async () => {
+    ggml = await Ggml.load({gpu: false});
+    backend = GgmlBackend.create(ggml, {device: "cpu", threads: 1});
+});
+afterAll(() => backend.dispose());
+
+describe("the ggml binding matches the loaded library", () => {
+    it("runs on the node-llama-cpp version pinned in package.json", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../package.json"), "utf8")) as {dependencies: Record<string, string>};
+        const entry = createRequire(import.meta.url).resolve("node-llama-cpp");
+        const installed = JSON.parse(fs.readFileSync(path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)), "package.json"), "utf8")) as {version: string};
+        expect(pkg.dependencies["node-llama-cpp"]).toBe(GGML_ABI.nodeLlamaCppVersion);
+        expect(installed.version).toBe(GGML_ABI.nodeLlamaCppVersion);
+    });
+
+    it("loads node-llama-cpp's own copies of libggml", () => {
+        const maps = fs.readFileSync("/proc/self/maps", "utf8");
+        expect(maps).toContain(ggml.libraries.base);
+        expect(maps).toContain(ggml.libraries.registry);
+        expect(ggml.libraries.base).toContain("node-llama-cpp");
+    });
+
+    it("agrees on the version, struct sizes, type sizes and enum names", () => {
+        expect(() => checkGgmlAbi({raw: ggml.raw, extras: ggml.extras})).not.toThrow();
+        for (const [name, type] of Object.entries(GgmlType)) {
+            if (typeof type !== "number") continue;
+            const {blockSize, typeSize} = ggmlTypeLayout(type);
+            expect({name, size: ggml.typeSizeBytes(type), block: ggml.blockSize(type)}).toEqual({name, size: typeSize, block: blockSize});
+        }
+    });
+
+    it("fails loudly on a library that differs", () => {
+        const wrong = {...ggml.raw, ggml_version: () => "0.0.1"};
+        expect(() => checkGgmlAbi({raw: wrong, extras: ggml.extras})).toThrow(GgmlAbiError);
+        const smaller = {...ggml.extras, tensorStructSize: GGML_ABI.tensorStructBytes - 8};
+        expect(() => checkGgmlAbi({raw: ggml.raw, extras: smaller})).toThrow(/sizeof\(struct ggml_tensor\)/);
+    });
+
+    it("reads tensor fields through the struct layout", () => {
+        using ctx = GgmlContext.create(ggml, {maxTensors: 4});
+        const t = ctx.newTensor(GgmlType.F16, [6, 5, 4], "probe");
+        expect(ggml.shape(t)).toEqual([6, 5, 4, 1]);
+        expect(ggml.strides(t)).toEqual([2, 12, 60, 240]);
+        expect(ggml.typeOf(t)).toBe(GgmlType.F16);
+        expect(ggml.nameOf(t)).toBe("probe");
+        expect(ggml.nbytes(t)).toBe(240);
+    });
+
+    it("computes a known matrix product and softmax on the backend", async () => {
+        using ctx = GgmlContext.create(ggml, {maxTensors: 8, maxGraphNodes: 8});
+        const a = ctx.newTensor(GgmlType.F32, [3, 2]);
+        const b = ctx.newTensor(GgmlType.F32, [3, 2]);
+        const product = ctx.mulMat(a, b);
+        const soft = ctx.softMax(product, null, 1);
+        const graph = ctx.newGraph(8);
+        graph.expand(soft);
+        using buffer = backend.allocateTensors(ctx);
+        ggml.write(a, Float32Array.of(1, 2, 3, 4, 5, 6));
+        ggml.write(b, Float32Array.of(1, 0, 1, 0, 1, 0));
+        await backend.compute(graph);
+        // product[m, n] = Σ_k a[k, m]·b[k, n]: rows of a are (1,2,3) and (4,5,6).
+        expect(Array.from(ggml.readFloat32(product))).toEqual([4, 10, 2, 5]);
+        const s = ggml.readFloat32(soft);
+        expect(s[0]).toBeCloseTo(1 / (1 + Math.exp(6)), 6);
+        expect(s[2]! + s[3]!).toBeCloseTo(1, 6);
+        expect(buffer.sizeBytes).toBeGreaterThan(0);
+    });
+
+    it("disposes children with their parent and refuses use after dispose", () => {
+        const b = GgmlBackend.create(ggml, {device: "cpu", threads: 1});
+        const allocator = b.createAllocator();
+        b.dispose();
+        expect(allocator.disposed).toBe(true);
+        b.dispose();
+        expect(() => b.setThreads(2)).toThrow(/disposed/);
+    });
+});

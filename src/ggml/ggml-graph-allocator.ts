@@ -14,13 +14,18 @@ export class GgmlGraphAllocator extends NativeResource {
         super("ggml graph allocator", parent);
     }
 
-    /** Assigns memory to every tensor of the graph that has none yet. */
+    private current?: WeakRef<GgmlGraph>;
+
+    /** Places the graph's tensors (a no-op when this graph was the last one placed: its addresses still hold). */
     allocate(graph: GgmlGraph): void {
         this.ensureAlive();
+        if (this.current?.deref() === graph) return;
+        this.current = undefined;
         if (!this.ggml.raw.ggml_gallocr_alloc_graph(this.handle, graph.handle))
             throw new ResourceError("E_GGML_ALLOC", `could not allocate ${graph.nodeCount} graph nodes on the backend`, {
                 hint: "use a shorter --max-len or a smaller --batch, or free memory"
             });
+        this.current = new WeakRef(graph);
     }
 
     get bufferSizeBytes(): number {

@@ -1,4 +1,4 @@
-import type {LlamaModel} from "node-llama-cpp";
+import type {LlamaModel, Token} from "node-llama-cpp";
 
 /** llama.cpp's logits (tokens × V, row-major) for every position, with an F32 KV cache and no flash attention. */
 export async function llamaCppLogits(model: LlamaModel, tokens: readonly number[], options: {lora?: string, threads?: number} = {}): Promise<Float32Array> {
@@ -12,7 +12,7 @@ export async function llamaCppLogits(model: LlamaModel, tokens: readonly number[
     });
     try {
         const sequence = context.getSequence();
-        const out = await sequence.controlledEvaluate(tokens.map((t) => [t, {generateNext: {logits: true}}] as const));
+        const out = await sequence.controlledEvaluate(tokens.map((t) => [t as Token, {generateNext: {logits: true}}]));
         const V = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
         const logits = new Float32Array(tokens.length * V);
         out.forEach((item, i) => {

@@ -43,9 +43,15 @@ export class CompiledGraph<I extends string, O extends string> {
         }
     }
 
-    async run(inputs: Record<I, ArrayBufferView>): Promise<void> {
+    /** Writes every declared input (all are required), computes, and leaves the outputs readable. */
+    async run(inputs: Partial<Record<I, ArrayBufferView>>): Promise<void> {
         this.allocator.allocate(this.graph);
-        for (const [name, data] of Object.entries<ArrayBufferView>(inputs)) this.ggml.write(this.inputs[name as I], data);
+        for (const [name, tensor] of Object.entries<GgmlTensor>(this.inputs)) {
+            const data = inputs[name as I];
+            if (!data || data.byteLength !== this.ggml.nbytes(tensor))
+                throw new Error(`internal: graph input ${name} needs ${this.ggml.nbytes(tensor)} bytes, got ${data?.byteLength ?? "none"}`);
+            this.ggml.write(tensor, data);
+        }
         await this.backend.compute(this.graph);
     }
 

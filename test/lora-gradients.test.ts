@@ -57,7 +57,7 @@ describe("LoRA backward", () => {
             distillWeights: new Float32Array(M).fill(0.5 / M)
         };
         const graph = CompiledGraph.build(model.ggml, model.backend, model.backend.createAllocator(), 64 + 2 * NODES_PER_BLOCK, (ctx) =>
-            buildTrainingGraph(ctx, {h, weights: model.weights, transposed, lora, temperature: 2}, {B, T, M, sft: true, distill: true, K, dropout: false}));
+            buildTrainingGraph(ctx, {h, weights: model.weights, transposed, lora, temperature: 2}, {B, T, M, sft: true, distill: true, K, dropout: false, backward: true}));
         const loss = async () => {
             await graph.run(inputs);
             return graph.read("sftLoss")[0]! + graph.read("distillLossQ")[0]!;

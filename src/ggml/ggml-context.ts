@@ -55,7 +55,18 @@ export class GgmlContext extends NativeResource {
 
     newGraph(maxNodes: number): GgmlGraph {
         this.ensureAlive();
-        return new GgmlGraph(this.ggml, this.ggml.raw.ggml_new_graph_custom(this.handle, maxNodes, false), maxNodes);
+        return new GgmlGraph(this.ggml, this.ggml.raw.ggml_new_graph_custom(this.handle, maxNodes, false), maxNodes, this);
+    }
+
+    /**
+     * Forgets where a graph allocator put this context's tensors. ggml's allocator skips tensors that already have
+     * memory, so a graph run again after the allocator served other graphs (and perhaps grew its buffer) must be
+     * cleared first, or it would compute into stale memory. Only for contexts whose tensors an allocator placed.
+     */
+    clearPlacements(): void {
+        this.ensureAlive();
+        for (let t = this.ggml.raw.ggml_get_first_tensor(this.handle); t; t = this.ggml.raw.ggml_get_next_tensor(this.handle, t))
+            this.ggml.extras.clearPlacement(t);
     }
 
     setName(t: GgmlTensor, name: string): GgmlTensor {
@@ -71,6 +82,12 @@ export class GgmlContext extends NativeResource {
     /** Marks a tensor the caller reads after computation (the allocator keeps it intact). */
     markOutput(t: GgmlTensor): GgmlTensor {
         this.ggml.raw.ggml_set_output(t);
+        return t;
+    }
+
+    /** Marks a trainable parameter (ggml's optimiser steps require it). */
+    markParameter(t: GgmlTensor): GgmlTensor {
+        this.ggml.raw.ggml_set_param(t);
         return t;
     }
 

@@ -16,11 +16,15 @@ export class GgmlGraphAllocator extends NativeResource {
 
     private current?: WeakRef<GgmlGraph>;
 
-    /** Places the graph's tensors (a no-op when this graph was the last one placed: its addresses still hold). */
+    /**
+     * Places the graph's tensors (a no-op when this graph was the last one placed: its addresses still hold). The
+     * graph's context must hold only tensors this allocator places (persistent tensors live in other contexts).
+     */
     allocate(graph: GgmlGraph): void {
         this.ensureAlive();
         if (this.current?.deref() === graph) return;
         this.current = undefined;
+        graph.ctx.clearPlacements();
         if (!this.ggml.raw.ggml_gallocr_alloc_graph(this.handle, graph.handle))
             throw new ResourceError("E_GGML_ALLOC", `could not allocate ${graph.nodeCount} graph nodes on the backend`, {
                 hint: "use a shorter --max-len or a smaller --batch, or free memory"

@@ -11,7 +11,17 @@ export type LocateGgmlOptions = {
 };
 
 // Keeps the Llama that loaded the libraries alive: disposing it would free the backends our graphs run on.
-let keeper: Llama | undefined;
+let keeper: Promise<Llama> | undefined;
+
+/**
+ * The node-llama-cpp instance prism's native work shares (loading ggml, vocabulary-only models for tokenizing).
+ * Never disposed by prism; node-llama-cpp releases it when the process exits.
+ */
+export function sharedLlama(options: LocateGgmlOptions = {}): Promise<Llama> {
+    keeper ??= getLlama({gpu: options.gpu ?? "auto", build: "never", logLevel: LlamaLogLevel.error});
+    keeper.catch(() => (keeper = undefined));
+    return keeper;
+}
 
 /**
  * Finds the ggml libraries node-llama-cpp loaded, loading them through node-llama-cpp first if needed, so that
@@ -20,7 +30,7 @@ let keeper: Llama | undefined;
 export async function locateGgmlLibraries(options: LocateGgmlOptions = {}): Promise<GgmlLibraryPaths> {
     let found = loadedGgmlLibraries();
     if (!found) {
-        keeper ??= await getLlama({gpu: options.gpu ?? "auto", build: "never", logLevel: LlamaLogLevel.error});
+        await sharedLlama(options);
         found = loadedGgmlLibraries();
     }
     if (!found)

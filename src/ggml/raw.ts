@@ -38,8 +38,11 @@ export type RawGgml = {
     ggml_free(ctx: C): void,
     ggml_new_tensor(ctx: C, type: number, nDims: number, ne: BigInt64Array): T,
     ggml_set_name(t: T, name: string): T,
+    ggml_get_first_tensor(ctx: C): T | null,
+    ggml_get_next_tensor(ctx: C, t: T): T | null,
     ggml_set_input(t: T): void,
     ggml_set_output(t: T): void,
+    ggml_set_param(t: T): void,
 
     // operations
     ggml_dup_tensor(ctx: C, a: T): T,
@@ -124,6 +127,10 @@ export type RawGgmlExtras = {
     tensorNb(t: T): [number, number, number, number],
     tensorOp(t: T): number,
     tensorName(t: T): string,
+    /** Address of a tensor's data (0n when it has none). */
+    tensorDataAddress(t: T): bigint,
+    /** Clears a tensor's buffer and data pointers, so a graph allocator places it afresh. */
+    clearPlacement(t: T): void,
     /** sizeof(struct ggml_tensor) as this binding lays it out. */
     tensorStructSize: number,
     /** Calls a `void fn(ggml_backend_t, int)` obtained from a backend registry (ggml_backend_set_n_threads). */
@@ -166,8 +173,11 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         ggml_free: ["base", "void ggml_free(ggml_context_t ctx)"],
         ggml_new_tensor: ["base", "ggml_tensor_t ggml_new_tensor(ggml_context_t ctx, int type, int n_dims, const int64_t* ne)"],
         ggml_set_name: ["base", "ggml_tensor_t ggml_set_name(ggml_tensor_t t, const char* name)"],
+        ggml_get_first_tensor: ["base", "ggml_tensor_t ggml_get_first_tensor(ggml_context_t ctx)"],
+        ggml_get_next_tensor: ["base", "ggml_tensor_t ggml_get_next_tensor(ggml_context_t ctx, ggml_tensor_t t)"],
         ggml_set_input: ["base", "void ggml_set_input(ggml_tensor_t t)"],
         ggml_set_output: ["base", "void ggml_set_output(ggml_tensor_t t)"],
+        ggml_set_param: ["base", "void ggml_set_param(ggml_tensor_t t)"],
 
         ggml_dup_tensor: ["base", "ggml_tensor_t ggml_dup_tensor(ggml_context_t ctx, ggml_tensor_t a)"],
         ggml_add: ["base", "ggml_tensor_t ggml_add(ggml_context_t ctx, ggml_tensor_t a, ggml_tensor_t b)"],
@@ -248,6 +258,8 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
     const typeOffset = koffi.offsetof(tensorStruct, "type");
     const opOffset = koffi.offsetof(tensorStruct, "op");
     const nameOffset = koffi.offsetof(tensorStruct, "name");
+    const bufferOffset = koffi.offsetof(tensorStruct, "buffer");
+    const dataOffset = koffi.offsetof(tensorStruct, "data");
     const toNumbers = (v: ArrayLike<number | bigint>) => Array.from(v, Number) as [number, number, number, number];
 
     const extras: RawGgmlExtras = {
@@ -259,6 +271,14 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         tensorNb: (t) => toNumbers(koffi.decode(t, nbOffset, "size_t", GGML_MAX_DIMS) as ArrayLike<number | bigint>),
         tensorOp: (t) => koffi.decode(t, opOffset, "int") as number,
         tensorName: (t) => koffi.decode(t, nameOffset, "char", GGML_MAX_NAME) as string,
+        tensorDataAddress: (t) => {
+            const p: unknown = koffi.decode(t, dataOffset, "void*");
+            return p ? koffi.address(p) : 0n;
+        },
+        clearPlacement: (t) => {
+            koffi.encode(t, bufferOffset, "void*", null);
+            koffi.encode(t, dataOffset, "void*", null);
+        },
         tensorStructSize: koffi.sizeof(tensorStruct),
         callSetNThreads: (fn, backend, n) => {
             koffi.call(fn, setNThreadsProto, backend, n);

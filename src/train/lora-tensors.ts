@@ -43,6 +43,8 @@ export class LoraTensors {
             const [a, b] = pair("lora_");
             const state: LoraModuleState = {...m, a, b, scale: options.scale};
             if (training) {
+                ctx.markParameter(a);
+                ctx.markParameter(b);
                 [state.gradA, state.gradB] = pair("grad_");
                 [state.mA, state.mB] = pair("adam_m_");
                 [state.vA, state.vB] = pair("adam_v_");

@@ -17,12 +17,12 @@ import type {TransposedWeights} from "./transposed-weights.js";
  * The shape of one micro-batch graph: B sequences padded to T tokens, M scored positions, and which losses run.
  * K is the number of teacher tokens per position for distillation.
  */
-export type TrainingShape = {B: number, T: number, M: number, sft: boolean, distill: boolean, K: number, dropout: boolean};
+export type TrainingShape = {B: number, T: number, M: number, sft: boolean, distill: boolean, K: number, dropout: boolean, /** false: losses only (evaluation). */ backward: boolean};
 
 export type TrainingGraphInput = "tokens" | "positions" | "mask" | "rows" | "labels" | "sftWeights" | "teacherTokens" | "teacherProbs" | "distillWeights" | `drop.${string}`;
 export type TrainingGraphOutput = "sftLoss" | "distillLossQ";
 
-export type TrainingGraphModel = {h: ModelHparams, weights: ModelWeights, transposed: TransposedWeights, lora: LoraTensors, dropout?: DropoutPool, temperature: number};
+export type TrainingGraphModel = {h: ModelHparams, weights: ModelWeights, transposed?: TransposedWeights, lora: LoraTensors, dropout?: DropoutPool, temperature: number};
 
 /** The dropout index input of one module. */
 export function dropoutInputName(layer: number, target: string): `drop.${string}` {
@@ -37,9 +37,10 @@ export function dropoutInputName(layer: number, target: string): `drop.${string}
  * with dropout, one I32 (B·T) row index into the dropout pool per adapted module.
  */
 export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shape: TrainingShape): GraphParts<TrainingGraphInput, TrainingGraphOutput> {
-    const {h, weights, transposed, lora} = m;
+    const {h, weights, lora} = m;
+    const transposed = m.transposed ?? {blocks: [], output: undefined};
     const out = weights.output;
-    if (!out || !transposed.output) throw new Error("internal: training needs the output layer and its transposed copy");
+    if (!out || (shape.backward && !transposed.output)) throw new Error("internal: training needs the output layer and its transposed copy");
     const {B, T, M, K} = shape;
     const N = B * T;
     const seq = declareSequenceInputs(ctx, B, T);
@@ -81,9 +82,10 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
         dLogits = dLogits ? ctx.add(dLogits, kl.dLogits) : kl.dLogits;
     }
     if (!dLogits) throw new Error("internal: a training graph needs at least one loss");
+    if (!shape.backward) return {inputs: inputs as Record<TrainingGraphInput, GgmlTensor>, outputs: outputs as Record<TrainingGraphOutput, GgmlTensor>};
 
     const updates: GgmlTensor[] = [];
-    let dx: GgmlTensor | undefined = outputBackward(ctx, out, transposed.output, head.saved, rows, dLogits, h.rmsEps);
+    let dx: GgmlTensor | undefined = outputBackward(ctx, out, transposed.output!, head.saved, rows, dLogits, h.rmsEps);
     for (let l = weights.blocks.length - 1; l >= lowest && dx; l--)
         dx = blockBackward(forward.env, weights.blocks[l]!, transposed.blocks[l]!, forward.saved[l]!, dx, blockLora.get(l) ?? {}, l > lowest, updates);
     return {

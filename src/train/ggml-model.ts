@@ -7,6 +7,7 @@ import {modelFingerprint} from "../model/model-fingerprint.js";
 import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
 import {loraScale} from "../lora/lora-config.js";
 import type {LoraWeights} from "../lora/lora-weights.js";
+import {Mutex} from "../util/mutex.js";
 import {UsageError} from "../util/prism-error.js";
 import {CompiledGraph} from "./compiled-graph.js";
 import {LoraTensors} from "./lora-tensors.js";
@@ -43,6 +44,8 @@ export const NODES_PER_BLOCK = 400;
  */
 export class GgmlModel {
     private evalAllocator?: GgmlGraphAllocator;
+    /** Serialises every computation on this model's backend (graphs share memory and must not run at once). */
+    readonly lock = new Mutex();
 
     private constructor(
         readonly path: string,
@@ -78,7 +81,11 @@ export class GgmlModel {
     }
 
     /** Logits (rows × V, row-major) of each sequence at the requested positions. */
-    async logits(sequences: readonly (readonly number[])[], options: LogitsOptions = {}): Promise<Float32Array[]> {
+    logits(sequences: readonly (readonly number[])[], options: LogitsOptions = {}): Promise<Float32Array[]> {
+        return this.lock.run(() => this.logitsUnlocked(sequences, options));
+    }
+
+    private async logitsUnlocked(sequences: readonly (readonly number[])[], options: LogitsOptions): Promise<Float32Array[]> {
         const out = this.weights.output;
         if (!out) throw new UsageError("this model was loaded without its output layer (a partial forward)");
         const h = this.hparams;

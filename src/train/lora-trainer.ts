@@ -140,7 +140,17 @@ export class LoraTrainer {
         return this.lora.read({arch: this.model.hparams.arch.name, alpha: ggufEffectiveAlpha(this.config), baseModelFingerprint: this.model.fingerprint});
     }
 
-    async train(examples: readonly TrainingExample[], options: TrainOptions = {}): Promise<TrainResult> {
+    /** Trains on the examples (see TrainOptions); one call at a time per trainer. */
+    train(examples: readonly TrainingExample[], options: TrainOptions = {}): Promise<TrainResult> {
+        return this.model.lock.run(() => this.trainUnlocked(examples, options));
+    }
+
+    /** Losses of the current adapter on examples (no dropout, no update): the held-out check of a run. */
+    evaluate(examples: readonly TrainingExample[], options: {signal?: AbortSignal} = {}): Promise<EvaluationResult> {
+        return this.model.lock.run(() => this.evaluateUnlocked(examples, options));
+    }
+
+    private async trainUnlocked(examples: readonly TrainingExample[], options: TrainOptions): Promise<TrainResult> {
         const c = this.config;
         if (examples.length === 0) throw new UsageError("no training examples");
         this.checkExamples(examples);
@@ -210,8 +220,7 @@ export class LoraTrainer {
         return {completed: step === plan.totalSteps, steps: step, totalSteps: plan.totalSteps, losses, tokensPerSecond: trainedTokens / (ms / 1000), elapsedMs: elapsed()};
     }
 
-    /** Losses of the current adapter on examples (no dropout, no update): the held-out check of a run. */
-    async evaluate(examples: readonly TrainingExample[], options: {signal?: AbortSignal} = {}): Promise<EvaluationResult> {
+    private async evaluateUnlocked(examples: readonly TrainingExample[], options: {signal?: AbortSignal}): Promise<EvaluationResult> {
         const c = this.config;
         this.checkExamples(examples);
         const withTeacher = examples.every((e) => e.teacherPrompt);

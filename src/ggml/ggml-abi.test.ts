@@ -76,6 +76,7 @@ describe("the ggml binding matches the loaded library", () => {
         expect(s[0]).toBeCloseTo(1 / (1 + Math.exp(6)), 6);
         expect(s[2]! + s[3]!).toBeCloseTo(1, 6);
         expect(buffer.sizeBytes).toBeGreaterThan(0);
+        expect(graph.matmulFlops()).toBe(2 * 3 * 2 * 2);
     });
 
     it("disposes children with their parent and refuses use after dispose", () => {

@@ -127,6 +127,8 @@ export type RawGgmlExtras = {
     tensorNb(t: T): [number, number, number, number],
     tensorOp(t: T): number,
     tensorName(t: T): string,
+    /** A tensor's i-th source (operand), or null. */
+    tensorSrc(t: T, i: number): T | null,
     /** Address of a tensor's data (0n when it has none). */
     tensorDataAddress(t: T): bigint,
     /** Clears a tensor's buffer and data pointers, so a graph allocator places it afresh. */
@@ -259,6 +261,8 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
     const opOffset = koffi.offsetof(tensorStruct, "op");
     const nameOffset = koffi.offsetof(tensorStruct, "name");
     const bufferOffset = koffi.offsetof(tensorStruct, "buffer");
+    const srcOffset = koffi.offsetof(tensorStruct, "src");
+    const tensorPtrType = koffi.type("ggml_tensor_t");
     const dataOffset = koffi.offsetof(tensorStruct, "data");
     const toNumbers = (v: ArrayLike<number | bigint>) => Array.from(v, Number) as [number, number, number, number];
 
@@ -271,6 +275,7 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         tensorNb: (t) => toNumbers(koffi.decode(t, nbOffset, "size_t", GGML_MAX_DIMS) as ArrayLike<number | bigint>),
         tensorOp: (t) => koffi.decode(t, opOffset, "int") as number,
         tensorName: (t) => koffi.decode(t, nameOffset, "char", GGML_MAX_NAME) as string,
+        tensorSrc: (t, i) => koffi.decode(t, srcOffset + 8 * i, tensorPtrType) as T | null,
         tensorDataAddress: (t) => {
             const p: unknown = koffi.decode(t, dataOffset, "void*");
             return p ? koffi.address(p) : 0n;

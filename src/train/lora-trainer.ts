@@ -45,7 +45,9 @@ export type TrainProgress = {
     step: number, totalSteps: number, epoch: number,
     /** Objective per answer token, averaged over the step. */
     loss: number, lr: number, gradNorm: number,
-    tokensPerSecond: number, elapsedMs: number, etaMs: number
+    tokensPerSecond: number, elapsedMs: number, etaMs: number,
+    /** Matrix-product FLOPs the step executed, and its wall time. */
+    stepFlops: number, stepMs: number
 };
 
 export type TrainOptions = {
@@ -90,6 +92,7 @@ const MAX_CACHED_GRAPHS = 6;
 export class LoraTrainer {
     private readonly graphs = new Map<string, CompiledGraph<TrainingGraphInput, TrainingGraphOutput>>();
     private readonly teacherCache = new WeakMap<TrainingExample, TeacherTargets>();
+    private readonly graphFlops = new WeakMap<object, number>();
     private dropoutRng: Rng;
 
     private constructor(
@@ -190,16 +193,19 @@ export class LoraTrainer {
             });
         };
         while (step < plan.totalSteps) {
+            const stepStarted = performance.now();
             const lr = lrAt(step, plan.totalSteps, c);
             const batches = plan.microBatches(step);
             const scored = answerTokens(step);
-            let loss = 0;
+            let loss = 0, stepFlops = 0;
             for (const ids of batches) {
                 const batch = buildMicroBatch(ids.map((i) => examples[i]!), ids.map((i) => teachers[i]), {
                     tokenWeight: {sft: weights.sft / scored, distill: weights.distill / scored}, temperature: c.temperature, topK: c.topK,
                     dropout: this.dropout ? {pool: this.dropout, modules: this.lora.modules, rng: this.dropoutRng} : undefined
                 });
-                loss += await this.runMicroBatch(batch);
+                const result = await this.runMicroBatch(batch);
+                loss += result.loss;
+                stepFlops += result.flops;
                 trainedTokens += batch.sequenceTokens;
             }
             const {gradNorm} = await this.optimizer.step(lr);
@@ -209,7 +215,8 @@ export class LoraTrainer {
             const ms = performance.now() - started;
             options.onProgress?.({
                 phase: "train", step, totalSteps: plan.totalSteps, epoch: plan.epochOf(step - 1), loss, lr, gradNorm,
-                tokensPerSecond: trainedTokens / (ms / 1000), elapsedMs: elapsed(), etaMs: (ms / (step - startStep)) * (plan.totalSteps - step)
+                tokensPerSecond: trainedTokens / (ms / 1000), elapsedMs: elapsed(), etaMs: (ms / (step - startStep)) * (plan.totalSteps - step),
+                stepFlops, stepMs: performance.now() - stepStarted
             });
             const stopping = options.signal?.aborted ?? false;
             if (stopping || step % c.checkpointEvery === 0 || step === plan.totalSteps) await save();
@@ -261,7 +268,7 @@ export class LoraTrainer {
                 topK: this.config.topK, temperature: this.config.temperature, batchSize: this.config.batchSize, signal: options.signal,
                 onProgress: (done, total) => options.onProgress?.({
                     phase: "teacher", step: done, totalSteps: total, epoch: 0, loss: 0, lr: 0, gradNorm: 0, tokensPerSecond: 0,
-                    elapsedMs: performance.now() - started, etaMs: ((performance.now() - started) / done) * (total - done)
+                    elapsedMs: performance.now() - started, etaMs: ((performance.now() - started) / done) * (total - done), stepFlops: 0, stepMs: 0
                 })
             });
             missing.forEach((e, i) => this.teacherCache.set(e, computed[i]!));
@@ -269,13 +276,15 @@ export class LoraTrainer {
         return examples.map((e) => this.teacherCache.get(e)!);
     }
 
-    private async runMicroBatch(batch: MicroBatch): Promise<number> {
+    private async runMicroBatch(batch: MicroBatch): Promise<{loss: number, flops: number}> {
         const graph = this.graphFor(batch.shape);
         await graph.run(batch.inputs);
         let loss = 0;
         if (batch.shape.sft) loss += graph.read("sftLoss")[0]!;
         if (batch.shape.distill) loss += graph.read("distillLossQ")[0]! + batch.distillConstant;
-        return loss;
+        let flops = this.graphFlops.get(graph);
+        if (flops === undefined) this.graphFlops.set(graph, (flops = graph.graph.matmulFlops()));
+        return {loss, flops};
     }
 
     private graphFor(shape: TrainingShape): CompiledGraph<TrainingGraphInput, TrainingGraphOutput> {

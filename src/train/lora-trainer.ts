@@ -4,6 +4,8 @@ import path from "node:path";
 import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
 import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import {projectionShape} from "../lora/tiny-lora.js";
+import {GgufFile} from "../model/gguf-file.js";
+import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
 import {ggufEffectiveAlpha, loraLayers, loraScale} from "../lora/lora-config.js";
 import type {LoraWeights} from "../lora/lora-weights.js";
 import {DataFormatError, UsageError} from "../util/prism-error.js";
@@ -110,14 +112,9 @@ export class LoraTrainer {
     static async create(options: LoraTrainerOptions): Promise<LoraTrainer> {
         const {modelPath, device, threads, ...rest} = options;
         const config = resolveTrainConfig(rest);
+        const modules = planLoraModules(config, readModelHparams(await GgufFile.open(modelPath)));
         const model = await GgmlModel.load({modelPath, device, threads});
         try {
-            const h = model.hparams;
-            const modules: LoraModuleShape[] = loraLayers(config, h.nLayer).flatMap((layer) => config.targets.map((target) => ({layer, target, ...projectionShape(h, target)})));
-            if (modules.length === 0) throw new UsageError(`no layer to adapt: the model has ${h.nLayer} block(s) and --layers is ${JSON.stringify(config.layers)}`);
-            for (const m of modules)
-                if (config.rank > Math.min(m.inDim, m.outDim))
-                    throw new UsageError(`--rank ${config.rank} is larger than the ${m.target} projection's dimensions (${m.inDim}×${m.outDim})`, {hint: `use a rank of at most ${Math.min(m.inDim, m.outDim)}`});
             const rng = new Rng(config.seed);
             const lora = LoraTensors.create(model.ggml, model.backend, {modules, rank: config.rank, scale: loraScale(config), training: true});
             lora.initialize(rng.fork("lora-init"));
@@ -170,7 +167,6 @@ export class LoraTrainer {
         }
 
         const weights = objectiveWeights(c);
-        const teachers = weights.distill > 0 ? await this.teacherTargets(examples, options) : [];
         const stepTokens = (step: number) => plan.microBatches(step).flat().reduce((n, i) => n + examples[i]!.prompt.length + examples[i]!.response.length, 0);
         const answerTokens = (step: number) => plan.microBatches(step).flat().reduce((n, i) => n + examples[i]!.response.length, 0);
         const sampleSteps = Array.from({length: Math.min(plan.totalSteps, 32)}, (_, i) => i);
@@ -181,6 +177,7 @@ export class LoraTrainer {
             device: this.model.backend.device.description, threads: this.model.backend.threads
         });
 
+        const teachers = weights.distill > 0 ? await this.teacherTargets(examples, options) : [];
         const losses: number[] = [];
         const started = performance.now();
         let trainedTokens = 0, step = startStep, lastLoss: number | null = null;
@@ -346,6 +343,16 @@ export class LoraTrainer {
     [Symbol.dispose](): void {
         this.dispose();
     }
+}
+
+/** The projections a config adapts in a model; refuses a rank larger than any of them. */
+export function planLoraModules(config: TrainConfig, h: ModelHparams): LoraModuleShape[] {
+    const modules = loraLayers(config, h.nLayer).flatMap((layer) => config.targets.map((target) => ({layer, target, ...projectionShape(h, target)})));
+    if (modules.length === 0) throw new UsageError(`no layer to adapt: the model has ${h.nLayer} block(s) and --layers is ${JSON.stringify(config.layers)}`);
+    for (const m of modules)
+        if (config.rank > Math.min(m.inDim, m.outDim))
+            throw new UsageError(`--rank ${config.rank} is larger than the ${m.target} projection's dimensions (${m.inDim}×${m.outDim})`, {hint: `use a rank of at most ${Math.min(m.inDim, m.outDim)}`});
+    return modules;
 }
 
 /** Identity of tokenized examples (order matters: it fixes the batches). */

@@ -1,7 +1,6 @@
 // Lint, including the layering rule: data flows CLI -> pipeline/eval/serve -> gate -> train -> lora/engine -> model/ggml.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
-import importX from "eslint-plugin-import-x";
 
 /** Which prism folders each folder may import (besides itself and src/util, the bottom layer). */
 const allowed = {
@@ -18,24 +17,29 @@ const allowed = {
     util: []
 };
 const folders = Object.keys(allowed);
-const zones = [];
-for (const [target, ok] of Object.entries(allowed)) {
-    if (ok.includes("*")) continue;
-    for (const from of folders) {
-        if (from === target || from === "util" || ok.includes(from)) continue;
-        zones.push({target: `./src/${target}`, from: `./src/${from}`, message: `src/${target} must not import src/${from} (see STYLE.md: dependencies point down).`});
-    }
-    zones.push({target: `./src/${target}`, from: "./src/index.ts", message: "library code must not import the public entry point"});
-}
+
+/** One config block per folder: relative imports that climb into a folder it may not use are errors. */
+const layerBlocks = Object.entries(allowed).filter(([, ok]) => !ok.includes("*")).map(([target, ok]) => {
+    const banned = folders.filter((f) => f !== target && f !== "util" && !ok.includes(f));
+    return {
+        files: [`src/${target}/**/*.ts`],
+        rules: {
+            "no-restricted-imports": ["error", {
+                patterns: [
+                    ...(banned.length ? [{regex: `^(\\.\\./)+(${banned.join("|")})(/|$)`, message: `src/${target} must not import these folders (see STYLE.md: dependencies point down): ${banned.join(", ")}`}] : []),
+                    {regex: "^(\\.\\./)+index(\\.js)?$", message: "library code must not import the public entry point"}
+                ]
+            }]
+        }
+    };
+});
 
 export default tseslint.config(
     {ignores: ["dist/", "node_modules/", "coverage/", ".cache/", "runs/", ".scratch/"]},
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
-        plugins: {"import-x": importX},
         rules: {
-            "import-x/no-restricted-paths": ["error", {zones}],
             "@typescript-eslint/no-unused-vars": ["error", {argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_"}],
             "@typescript-eslint/consistent-type-imports": ["error", {fixStyle: "inline-type-imports"}],
             "no-constant-condition": ["error", {checkLoops: false}],
@@ -43,6 +47,7 @@ export default tseslint.config(
             "prefer-const": "error"
         }
     },
+    ...layerBlocks,
     {
         files: ["**/*.js", "**/*.mjs"],
         languageOptions: {globals: {process: "readonly", console: "readonly"}}

@@ -1,4 +1,69 @@
-// The public library API; the CLI uses the same exports.
+/**
+ * prism's library API. The CLI is built on these same exports.
+ *
+ *     import {LlamaEngine} from "prism-persona";
+ *     await using engine = await LlamaEngine.load({model: "model.gguf", adapters: [{name: "persona", path: "persona.gguf"}]});
+ *     const [answer] = await engine.generate([{messages: [{role: "user", content: "Hi"}], adapter: "persona"}]);
+ */
+
+// Engines
+export type * from "./engine/engine.js";
+export {LlamaEngine, type LlamaEngineOptions} from "./engine/llama-engine.js";
+export {OpenAIEngine, type OpenAIEngineOptions} from "./engine/openai-engine.js";
+export {wrapEngine, defaultSettings, type EngineMiddleware, type RequestKind} from "./engine/middleware.js";
+export {collectStream} from "./engine/collect-stream.js";
+export type {ChatTokenizer} from "./model/chat-tokenizer.js";
+
+// Serving
+export {OpenAIServer, createOpenAIHandler, type OpenAIServerOptions} from "./serve/openai-server.js";
+
+// Errors
+export {
+    PrismError, UsageError, InvalidInputError, ResourceError, InterruptedError, MissingFileError, DataFormatError,
+    type PrismErrorKind, type PrismErrorOptions
+} from "./util/prism-error.js";
+export {DisposedError} from "./util/disposed-error.js";
+export {InvalidModelFileError} from "./model/invalid-model-file-error.js";
+export {UnsupportedFeatureError} from "./engine/unsupported-feature-error.js";
+export {NoSuchAdapterError, SchemaGenerationError, PromptTooLongError} from "./engine/engine-errors.js";
+
+// Models and adapters
+export {GgufFile, type GgufTensorInfo} from "./model/gguf-file.js";
+export {describeGguf, type GgufDescription} from "./model/describe-gguf.js";
+export {makeTinyModel, type TinyModelOptions, type TinyModelResult} from "./model/tiny-model.js";
+export {makeTinyLora, type TinyLoraOptions} from "./lora/tiny-lora.js";
+
+// LoRA adapters: config, in-memory weights, GGUF and PEFT formats, conversion and checks against a base model.
+export {LoraConfig, ggufEffectiveAlpha, loraLayers, loraScale, resolveLoraConfig, type LoraConfigInput} from "./lora/lora-config.js";
+export {loraWeightsScale, referenceLoraOf, type LoraModule, type LoraWeights} from "./lora/lora-weights.js";
+export {readGgufLora, writeGgufLora, type WriteGgufLoraOptions} from "./lora/gguf-lora.js";
+export {PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, readPeftAdapter, writePeftAdapter, type ReadPeftAdapterOptions, type ReadPeftAdapterResult, type WritePeftAdapterOptions} from "./lora/peft-adapter.js";
+export {detectAdapterFormat, loadAdapter, saveAdapter, type AdapterFormat, type LoadAdapterOptions, type LoadedAdapter, type SaveAdapterOptions} from "./lora/adapter-file.js";
+export {readAdapterBase, type AdapterBase} from "./lora/adapter-base.js";
+export {validateAdapter, type ValidateAdapterOptions, type ValidateAdapterResult} from "./lora/validate-adapter.js";
+export {convertAdapter, type ConvertAdapterOptions, type ConvertAdapterResult} from "./lora/convert-adapter.js";
+export {describePeftAdapter, type PeftAdapterDescription} from "./lora/describe-peft-adapter.js";
+export {readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsContent, type WriteSafetensorsOptions} from "./lora/safetensors.js";
+
+// The plain-TypeScript reference forward (ground truth for llama.cpp, the trainer and the converters).
+export {hfLayoutModel, loadReferenceModel, type ReferenceModel} from "./model/reference-model.js";
+export {referenceForward, type ReferenceForwardOptions, type ReferenceForwardResult, type ReferenceLora} from "./model/reference-forward.js";
+export {permuteQkRows, type QkLayout} from "./model/qk-permutation.js";
+
+// Gate: training, the gate file, routed inference.
+export {trainGate, type TrainGateOptions, type TrainGateResult} from "./gate/train-gate.js";
+export {Gate, type GateKind, type GateDecision, type GateTrainingInfo, type GateCandidateReport} from "./gate/gate.js";
+export {GateFeatureDefinition, type GateFeatures} from "./gate/gate-features.js";
+export {saveGate, loadGate, gateToJson, gateFromJson, GateFileError, type LoadGateOptions, type GateFile} from "./gate/gate-file.js";
+export {GateMismatchError} from "./gate/gate-mismatch-error.js";
+export {describeGate, type GateDescription} from "./gate/describe-gate.js";
+export {createRouter, type CreateRouterOptions, type Router, type RoutedGenerateOptions, type RoutedGenerateResult} from "./gate/router.js";
+export {gateRouter, type GateRouter, type GateRouterOptions} from "./gate/gate-router.js";
+export {decisionPrompt, type RoutingPolicy} from "./gate/routing-policy.js";
+export {binaryMetrics, rocAuc, type BinaryMetrics, type ConfusionCounts} from "./gate/binary-metrics.js";
+export {calibrateThreshold, type ThresholdCalibration} from "./gate/calibrate-threshold.js";
+
+// Training: LoRA adapters on ggml (SFT, context distillation), and the partial forward the gate reads.
 export {LoraTrainer, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress, type TrainResult, type EvaluationResult} from "./train/lora-trainer.js";
 export {trainLora, type TrainLoraOptions, type TrainLoraResult} from "./train/train-lora.js";
 export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/train-config.js";

@@ -4,7 +4,7 @@ import {beforeAll, describe, expect, it} from "vitest";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {readModelHparams} from "../src/model/model-hparams.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
-import {LlamaChatTokenizer} from "../src/train/llama-chat-tokenizer.js";
+import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {CHECKPOINT_FILE, LoraTrainer, type LoraTrainerOptions} from "../src/train/lora-trainer.js";
 import {tokenizeExamples, type TrainingExample} from "../src/train/training-example.js";
 import {chatRecords, PIRATE} from "./helpers/chat-records.js";
@@ -14,7 +14,7 @@ let modelPath: string;
 let examples: TrainingExample[];
 beforeAll(async () => {
     modelPath = await tinyModel({arch: "qwen2", dim: 64, heads: 4, kvHeads: 2, layers: 3});
-    const tokenizer = await LlamaChatTokenizer.load(modelPath);
+    const tokenizer = await loadChatTokenizer(modelPath);
     examples = tokenizeExamples(chatRecords(6, 21), tokenizer, {maxLen: 96, needTeacher: true}).examples;
     await tokenizer.dispose();
 });

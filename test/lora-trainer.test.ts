@@ -1,7 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {readModelHparams} from "../src/model/model-hparams.js";
-import {LlamaChatTokenizer} from "../src/train/llama-chat-tokenizer.js";
+import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
 import {tokenizeExamples, type TrainingExample} from "../src/train/training-example.js";
 import {Rng} from "../src/util/rng.js";
@@ -28,7 +28,7 @@ describe("LoRA trainer: it learns", () => {
 
     it("context distillation cuts the held-out KL to the persona-prompted teacher by at least 80%", async () => {
         const modelPath = await tinyModel({arch: "qwen2", dim: 64, heads: 4, kvHeads: 2, layers: 2});
-        const tokenizer = await LlamaChatTokenizer.load(modelPath);
+        const tokenizer = await loadChatTokenizer(modelPath);
         try {
             const train = tokenizeExamples(chatRecords(160, 11), tokenizer, {maxLen: 128, needTeacher: true}).examples;
             const heldOut = tokenizeExamples(chatRecords(16, 12), tokenizer, {maxLen: 128, needTeacher: true}).examples;

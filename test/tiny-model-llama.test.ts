@@ -23,10 +23,12 @@ describe("tiny models in llama.cpp", () => {
                     const context = await model.createContext({contextSize: 256, threads: 1});
                     const sequence = context.getSequence();
                     const tokens = model.tokenize("The capital of France is");
-                    const out = await sequence.controlledEvaluate([...tokens.slice(0, -1), [tokens.at(-1)!, {generateNext: {logits: true}}]]);
-                    const logits = out.at(-1)!.next.logits!;
-                    expect(logits.size).toBe((model.fileInfo.metadata.tokenizer.ggml.tokens as string[]).length);
-                    for (const v of logits.values()) expect(Number.isFinite(v)).toBe(true);
+                    const out = await sequence.controlledEvaluate([...tokens.slice(0, -1), [tokens.at(-1)!, {generateNext: {probabilities: true}}]]);
+                    const probabilities = out.at(-1)!.next.probabilities!;
+                    expect(probabilities.size).toBe((model.fileInfo.metadata.tokenizer.ggml.tokens as string[]).length);
+                    let sum = 0;
+                    for (const p of probabilities.values()) sum += p;
+                    expect(sum).toBeCloseTo(1, 4);
                     await context.dispose();
                 } finally {
                     await model.dispose();

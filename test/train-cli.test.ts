@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
 import {readGgufLora} from "../src/lora/gguf-lora.js";
+import {readPeftAdapter} from "../src/lora/peft-adapter.js";
 import {CLI_PATH, runCli} from "./helpers/run-cli.js";
 import {chatRecords} from "./helpers/chat-records.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
@@ -31,12 +32,18 @@ describe("prism train", () => {
         const out = path.join(dir, "ok");
         const r = await runCli(["train", "--model", model, "--data", data, "--out", out, ...quick, "--json"]);
         expect(r.code, r.stderr).toBe(0);
-        const result = JSON.parse(r.stdout) as {completed: boolean, steps: number, adapterPath: string, baseModelFingerprint: string};
+        const result = JSON.parse(r.stdout) as {completed: boolean, steps: number, adapterPath: string, peftPath: string, baseModelFingerprint: string};
         expect(result).toMatchObject({completed: true, steps: 3});
         expect(r.stderr).toMatch(/trainable parameters\s+4,480 in 7 projections, blocks 1/);
         const adapter = await readGgufLora(result.adapterPath);
         expect(adapter).toMatchObject({arch: "qwen2", rank: 4, alpha: 32, baseModelFingerprint: result.baseModelFingerprint});
         expect(adapter.modules.map((m) => m.layer)).toEqual(Array(7).fill(1));
+        // The PEFT export re-imports to the same matrices, bit for bit, with PEFT's names for the hyper-parameters.
+        const peft = await readPeftAdapter(result.peftPath);
+        expect(peft.config).toMatchObject({rank: 4, alpha: 32, dropout: 0.05});
+        expect(peft.lora.modules.map((m) => [Array.from(m.a), Array.from(m.b)])).toEqual(adapter.modules.map((m) => [Array.from(m.a), Array.from(m.b)]));
+        const peftConfig = JSON.parse(fs.readFileSync(path.join(result.peftPath, "adapter_config.json"), "utf8")) as Record<string, unknown>;
+        expect(peftConfig).toMatchObject({peft_type: "LORA", r: 4, lora_alpha: 32, layers_to_transform: [1]});
         expect(JSON.parse(fs.readFileSync(path.join(out, "train-summary.json"), "utf8")).config).toMatchObject({objective: "distill", rank: 4});
     });
 

@@ -1,4 +1,9 @@
 import type {CommandModule} from "yargs";
+import {AdapterCommand} from "./commands/adapter.js";
+import {ChatCommand} from "./commands/chat.js";
+import {DemoCommand} from "./commands/demo.js";
+import {GateInfoCommand} from "./commands/gate-info.js";
+import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
@@ -7,8 +12,13 @@ import {TrainCommand} from "./commands/train.js";
 /** Every `prism` subcommand, in the order --help lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
+    DemoCommand,
+    GenerateCommand,
+    ChatCommand,
     TinyModelCommand,
     TinyLoraCommand,
     InfoCommand,
+    AdapterCommand,
+    GateInfoCommand,
     TrainCommand
 ];

@@ -2,14 +2,14 @@ import {ResourceError} from "../util/prism-error.js";
 import type {LoadedRawGgml} from "./raw.js";
 
 /**
- * What raw.ts was written against: the ggml inside node-llama-cpp 3.22.1 (llama.cpp release v0.5.0). A different
+ * What raw.ts was written against: the ggml inside node-llama-cpp 3.21.1 (llama.cpp release v0.4.0). A different
  * node-llama-cpp may move struct fields or renumber enums, and a mismatched call crashes the process instead of
  * throwing, so the binding refuses to run on anything else.
  */
 export const GGML_ABI = {
-    nodeLlamaCppVersion: "3.22.1",
-    ggmlVersion: "0.25.1",
-    ggmlCommit: "0ad4a86",
+    nodeLlamaCppVersion: "3.21.1",
+    ggmlVersion: "0.23.0",
+    ggmlCommit: "5b4ebc5",
     /** GGML_OBJECT_SIZE + sizeof(struct ggml_tensor). */
     tensorOverheadBytes: 368,
     tensorStructBytes: 336,

@@ -12,8 +12,15 @@ export function ggufLoraTensorName(layer: number, target: ProjectionName, which:
     return `blk.${layer}.${projections[target].gguf}.weight.lora_${which}`;
 }
 
+export type WriteGgufLoraOptions = {
+    /** general.name. Defaults to `"prism-lora"`. */
+    name?: string,
+    /** Storage type of the matrices. Defaults to `"f32"` (lossless). */
+    type?: "f32" | "f16"
+};
+
 /** Writes an adapter in llama.cpp's GGUF LoRA format (general.type = adapter, adapter.type = lora). */
-export async function writeGgufLora(filePath: string, lora: LoraWeights, options: {name?: string} = {}): Promise<void> {
+export async function writeGgufLora(filePath: string, lora: LoraWeights, options: WriteGgufLoraOptions = {}): Promise<void> {
     if (!(lora.alpha > 0)) throw new Error("LoRA alpha must be positive: llama.cpp drops the alpha/rank factor when alpha is 0");
     const metadata: GgufMetadata = {
         "general.architecture": gguf.str(lora.arch),
@@ -24,10 +31,11 @@ export async function writeGgufLora(filePath: string, lora: LoraWeights, options
         "prism.lora.rank": gguf.u32(lora.rank),
         ...(lora.baseModelFingerprint ? {"prism.base_model.fingerprint": gguf.str(lora.baseModelFingerprint)} : {})
     };
+    const type = options.type === "f16" ? GgmlType.F16 : GgmlType.F32;
     const tensors: GgufTensorToWrite[] = [];
     for (const m of lora.modules) {
-        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a"), type: GgmlType.F32, shape: [m.inDim, lora.rank], data: encodeTensor(m.a, GgmlType.F32)});
-        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b"), type: GgmlType.F32, shape: [lora.rank, m.outDim], data: encodeTensor(m.b, GgmlType.F32)});
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a"), type, shape: [m.inDim, lora.rank], data: encodeTensor(m.a, type)});
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b"), type, shape: [lora.rank, m.outDim], data: encodeTensor(m.b, type)});
     }
     await writeGguf(filePath, metadata, tensors);
 }

@@ -1,4 +1,6 @@
 import type {ProjectionName} from "../model/architecture.js";
+import type {ReferenceLora} from "../model/reference-forward.js";
+import {loraScale} from "./lora-config.js";
 
 /**
  * One adapted projection. Layouts follow PEFT (and, bit for bit, llama.cpp's GGUF, whose ne order is reversed):
@@ -25,3 +27,13 @@ export type LoraWeights = {
     /** Fingerprint of the base model the adapter was made for, when known. */
     baseModelFingerprint?: string
 };
+
+/** The factor llama.cpp puts on B·A for this adapter at context scale 1: alpha / rank (alpha is already the effective one). */
+export function loraWeightsScale(lora: Pick<LoraWeights, "alpha" | "rank">): number {
+    return loraScale({alpha: lora.alpha, rank: lora.rank, useRslora: false});
+}
+
+/** The adapter as the reference forward takes it; `contextScale` is llama.cpp's per-context adapter scale. Defaults to `1`. */
+export function referenceLoraOf(lora: LoraWeights, contextScale = 1): ReferenceLora {
+    return {scale: contextScale * loraWeightsScale(lora), modules: lora.modules};
+}

@@ -1,11 +1,14 @@
 import {projectionNames, type ProjectionName} from "../model/architecture.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {modelFingerprint} from "../model/model-fingerprint.js";
-import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
+import {projectionShape, readModelHparams} from "../model/model-hparams.js";
 import {UsageError} from "../util/prism-error.js";
 import {Rng} from "../util/rng.js";
 import {writeGgufLora} from "./gguf-lora.js";
 import type {LoraModule, LoraWeights} from "./lora-weights.js";
+
+/** Moved to model-hparams.ts (adapters are validated against it); re-exported for existing imports. */
+export {projectionShape};
 
 export type TinyLoraOptions = {
     /** Defaults to `4`. */
@@ -21,18 +24,6 @@ export type TinyLoraOptions = {
     /** Standard deviation of the random A and B entries. Defaults to `0.5`. */
     std?: number
 };
-
-/** The (in, out) width of a projection in this model. */
-export function projectionShape(h: ModelHparams, target: ProjectionName): {inDim: number, outDim: number} {
-    const q = h.nHead * h.headDim, kv = h.nHeadKv * h.headDim;
-    switch (target) {
-        case "q": return {inDim: h.nEmbd, outDim: q};
-        case "k": case "v": return {inDim: h.nEmbd, outDim: kv};
-        case "o": return {inDim: q, outDim: h.nEmbd};
-        case "gate": case "up": return {inDim: h.nEmbd, outDim: h.nFf};
-        case "down": return {inDim: h.nFf, outDim: h.nEmbd};
-    }
-}
 
 /**
  * A random adapter for a model: unlike a freshly initialised one (B = 0), it changes the output, so tests can see it.

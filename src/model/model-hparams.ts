@@ -1,4 +1,4 @@
-import {architectures, type ArchitectureSpec} from "./architecture.js";
+import {architectures, type ArchitectureSpec, type ProjectionName} from "./architecture.js";
 import type {GgufFile} from "./gguf-file.js";
 import {InvalidModelFileError} from "./invalid-model-file-error.js";
 
@@ -59,4 +59,16 @@ export function readModelHparams(file: GgufFile): ModelHparams {
         ropeDim: num("rope.dimension_count", headDim),
         tiedEmbeddings: file.tensor("output.weight") === undefined
     };
+}
+
+/** The (in, out) width of a projection in this model: a LoRA A is (r, in), B is (out, r). */
+export function projectionShape(h: ModelHparams, target: ProjectionName): {inDim: number, outDim: number} {
+    const q = h.nHead * h.headDim, kv = h.nHeadKv * h.headDim;
+    switch (target) {
+        case "q": return {inDim: h.nEmbd, outDim: q};
+        case "k": case "v": return {inDim: h.nEmbd, outDim: kv};
+        case "o": return {inDim: q, outDim: h.nEmbd};
+        case "gate": case "up": return {inDim: h.nEmbd, outDim: h.nFf};
+        case "down": return {inDim: h.nFf, outDim: h.nEmbd};
+    }
 }

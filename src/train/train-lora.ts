@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
+import type {ChatTokenizer} from "../model/chat-tokenizer.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {readModelHparams} from "../model/model-hparams.js";
 import {writeGgufLora} from "../lora/gguf-lora.js";
+import {writePeftAdapter} from "../lora/peft-adapter.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
 import {UsageError} from "../util/prism-error.js";
-import {LlamaChatTokenizer} from "./llama-chat-tokenizer.js";
 import {CHECKPOINT_FILE, LoraTrainer, planLoraModules, type LoraTrainerOptions, type TrainPlan, type TrainProgress} from "./lora-trainer.js";
 import {resolveTrainConfig} from "./train-config.js";
 import {readChatRecords, tokenizeExamples} from "./training-example.js";
@@ -14,7 +15,9 @@ import {readChatRecords, tokenizeExamples} from "./training-example.js";
 export type TrainLoraOptions = LoraTrainerOptions & {
     /** JSONL chat records ({"messages": [...], "teacher_system": "..."}). */
     dataPath: string,
-    /** Run folder: checkpoint.gguf, then adapter.gguf and train-summary.json. */
+    /** The model's chat tokenizer, as inference uses it (the llama engine's; see loadChatTokenizer in src/engine). */
+    tokenizer: ChatTokenizer,
+    /** Run folder: checkpoint.gguf, then adapter.gguf, peft/ and train-summary.json. */
     outDir: string,
     /** Continue the run in outDir. Defaults to `false`. */
     resume?: boolean,
@@ -31,14 +34,16 @@ export type TrainLoraResult = {
     finalLoss: number | null,
     tokensPerSecond: number, elapsedMs: number,
     examples: number, truncatedAnswers: number,
-    /** Written when the run completed. */
+    /** Written when the run completed: the GGUF adapter (llama.cpp, Ollama) and the PEFT directory (vLLM, Hugging Face). */
     adapterPath: string | null,
+    peftPath: string | null,
     checkpointPath: string,
     summaryPath: string | null,
     baseModelFingerprint: string
 };
 
 export const ADAPTER_FILE = "adapter.gguf";
+export const PEFT_DIR = "peft";
 export const SUMMARY_FILE = "train-summary.json";
 
 /**
@@ -47,7 +52,7 @@ export const SUMMARY_FILE = "train-summary.json";
  * training, and nothing in outDir is overwritten unless the run is resumed.
  */
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
-    const {dataPath, outDir, resume = false, signal, onStart, onProgress, ...trainerOptions} = options;
+    const {dataPath, outDir, tokenizer, resume = false, signal, onStart, onProgress, ...trainerOptions} = options;
     const checkpointPath = path.join(outDir, CHECKPOINT_FILE);
     const hasRun = fs.existsSync(checkpointPath);
     if (hasRun && !resume) throw new UsageError(`${outDir} already holds a training run (${CHECKPOINT_FILE})`, {hint: "pass --resume to continue it, or choose another --out"});
@@ -59,13 +64,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const config = resolveTrainConfig(configInput);
     planLoraModules(config, readModelHparams(file));
     const records = await readChatRecords(dataPath);
-    const tokenizer = await LlamaChatTokenizer.load(options.modelPath);
-    let tokenized;
-    try {
-        tokenized = tokenizeExamples(records, tokenizer, {maxLen: config.maxLen, needTeacher: config.objective !== "sft"});
-    } finally {
-        await tokenizer.dispose();
-    }
+    const tokenized = tokenizeExamples(records, tokenizer, {maxLen: config.maxLen, needTeacher: config.objective !== "sft"});
     using trainer = await LoraTrainer.create(trainerOptions);
     fs.mkdirSync(outDir, {recursive: true});
     const result = await trainer.train(tokenized.examples, {
@@ -77,13 +76,17 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
         tokensPerSecond: result.tokensPerSecond, elapsedMs: result.elapsedMs, examples: tokenized.examples.length, truncatedAnswers: tokenized.truncated,
         checkpointPath, baseModelFingerprint: trainer.model.fingerprint
     };
-    if (!result.completed) return {...base, adapterPath: null, summaryPath: null};
-    const adapterPath = path.join(outDir, ADAPTER_FILE), summaryPath = path.join(outDir, SUMMARY_FILE);
-    await writeGgufLora(adapterPath, trainer.adapter(), {name: `prism-${trainer.config.objective}-${path.basename(outDir)}`});
+    if (!result.completed) return {...base, adapterPath: null, peftPath: null, summaryPath: null};
+    const adapterPath = path.join(outDir, ADAPTER_FILE), peftPath = path.join(outDir, PEFT_DIR), summaryPath = path.join(outDir, SUMMARY_FILE);
+    const adapter = trainer.adapter();
+    await writeGgufLora(adapterPath, adapter, {name: `prism-${trainer.config.objective}-${path.basename(outDir)}`});
+    await writePeftAdapter(peftPath, adapter, {
+        config: trainer.config, base: {path: options.modelPath, hparams: trainer.model.hparams, fingerprint: trainer.model.fingerprint}
+    });
     await writeJsonAtomic(summaryPath, {
         model: path.resolve(options.modelPath), data: path.resolve(dataPath), baseModelFingerprint: trainer.model.fingerprint,
         config: trainer.config, steps: result.steps, losses: result.losses, tokensPerSecond: result.tokensPerSecond, elapsedMs: result.elapsedMs,
-        examples: tokenized.examples.length, truncatedAnswers: tokenized.truncated, adapter: ADAPTER_FILE
+        examples: tokenized.examples.length, truncatedAnswers: tokenized.truncated, adapter: ADAPTER_FILE, peft: PEFT_DIR
     });
-    return {...base, adapterPath, summaryPath};
+    return {...base, adapterPath, peftPath, summaryPath};
 }

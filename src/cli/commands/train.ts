@@ -1,4 +1,5 @@
 import type {CommandModule} from "yargs";
+import {loadChatTokenizer} from "../../engine/load-chat-tokenizer.js";
 import {projectionNames, type ProjectionName} from "../../model/architecture.js";
 import {trainLora, type TrainLoraResult} from "../../train/train-lora.js";
 import {InterruptedError, UsageError} from "../../util/prism-error.js";
@@ -21,7 +22,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
     builder: (y) => y
         .option("model", {type: "string", demandOption: true, group: "Required:", describe: "Base model (GGUF)"})
         .option("data", {type: "string", demandOption: true, group: "Required:", describe: "JSONL of {\"messages\": [...], \"teacher_system\": \"persona\"}; the last message is the answer to learn"})
-        .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run folder: checkpoint.gguf, adapter.gguf, train-summary.json"})
+        .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run folder: checkpoint.gguf, adapter.gguf (llama.cpp), peft/ (Hugging Face PEFT), train-summary.json"})
         .option("objective", {choices: ["sft", "distill", "mix"] as const, default: "distill" as const, group: "Objective:", describe: "distill: KL to the teacher that sees teacher_system; sft: cross-entropy on the answers; mix: both"})
         .option("distill-weight", {type: "number", group: "Objective:", describe: "With mix, the distillation share (default 0.5)"})
         .option("temperature", {type: "number", group: "Objective:", describe: "Distillation temperature; the loss is scaled by T² (default 2)"})
@@ -52,8 +53,9 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
     handler: (args) => runCommand(async (signal) => {
         let progress: Progress | undefined;
         let phase = "";
+        const tokenizer = await loadChatTokenizer(args.model);
         const result = await trainLora({
-            modelPath: args.model, dataPath: args.data, outDir: args.out, resume: args.resume, signal,
+            modelPath: args.model, dataPath: args.data, outDir: args.out, tokenizer, resume: args.resume, signal,
             device: args.device, threads: args.threads,
             objective: args.objective, distillWeight: args["distill-weight"], temperature: args.temperature, topK: args["top-k"],
             rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parseTargets(args.targets), layers: parseLayers(args.layers),
@@ -77,7 +79,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
                 }
                 progress!.update(p.step, p.phase === "teacher" ? {} : {loss: p.loss.toFixed(4), "tok/s": Math.round(p.tokensPerSecond), left: formatSeconds(p.etaMs)});
             }
-        });
+        }).finally(() => tokenizer.dispose());
         progress?.stop();
         if (!result.completed) {
             process.stderr.write(`stopped at step ${result.steps} of ${result.totalSteps}; checkpoint in ${result.checkpointPath}\n`);
@@ -109,7 +111,7 @@ function formatSeconds(ms: number): string {
 
 function formatResult(r: TrainLoraResult): string {
     return formatTable([
-        ["adapter", r.adapterPath ?? "(none)"], ["summary", r.summaryPath ?? "(none)"], ["steps", r.steps],
+        ["adapter", r.adapterPath ?? "(none)"], ["PEFT adapter", r.peftPath ?? "(none)"], ["summary", r.summaryPath ?? "(none)"], ["steps", r.steps],
         ["final loss", r.finalLoss === null ? "-" : r.finalLoss.toFixed(4)], ["tokens/s", Math.round(r.tokensPerSecond)],
         ["time", formatSeconds(r.elapsedMs)], ["examples", r.examples + (r.truncatedAnswers > 0 ? ` (${r.truncatedAnswers} answers cut to --max-len)` : "")]
     ]);

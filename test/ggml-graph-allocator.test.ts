@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {GgmlType} from "../model/ggml-type.js";
-import {GgmlBackend} from "./ggml-backend.js";
-import {GgmlContext} from "./ggml-context.js";
-import {Ggml} from "./ggml.js";
+import {GgmlType} from "../src/model/ggml-type.js";
+import {GgmlBackend} from "../src/ggml/ggml-backend.js";
+import {GgmlContext} from "../src/ggml/ggml-context.js";
+import {Ggml} from "../src/ggml/ggml.js";
 
 let ggml: Ggml;
 let backend: GgmlBackend;

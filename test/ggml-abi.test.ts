@@ -2,11 +2,11 @@ import fs from "node:fs";
 import {createRequire} from "node:module";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {GgmlType, ggmlTypeLayout} from "../model/ggml-type.js";
-import {checkGgmlAbi, GGML_ABI, GgmlAbiError} from "./ggml-abi.js";
-import {GgmlBackend} from "./ggml-backend.js";
-import {GgmlContext} from "./ggml-context.js";
-import {Ggml} from "./ggml.js";
+import {GgmlType, ggmlTypeLayout} from "../src/model/ggml-type.js";
+import {checkGgmlAbi, GGML_ABI, GgmlAbiError} from "../src/ggml/ggml-abi.js";
+import {GgmlBackend} from "../src/ggml/ggml-backend.js";
+import {GgmlContext} from "../src/ggml/ggml-context.js";
+import {Ggml} from "../src/ggml/ggml.js";
 
 let ggml: Ggml;
 let backend: GgmlBackend;
@@ -18,7 +18,7 @@ afterAll(() => backend.dispose());
 
 describe("the ggml binding matches the loaded library", () => {
     it("runs on the node-llama-cpp version pinned in package.json", () => {
-        const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../package.json"), "utf8")) as {dependencies: Record<string, string>};
+        const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as {dependencies: Record<string, string>};
         const entry = createRequire(import.meta.url).resolve("node-llama-cpp");
         const installed = JSON.parse(fs.readFileSync(path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)), "package.json"), "utf8")) as {version: string};
         expect(pkg.dependencies["node-llama-cpp"]).toBe(GGML_ABI.nodeLlamaCppVersion);
@@ -85,6 +85,6 @@ describe("the ggml binding matches the loaded library", () => {
         b.dispose();
         expect(allocator.disposed).toBe(true);
         b.dispose();
-        expect(() => b.setThreads(2)).toThrow(/disposed/);
+        expect(() => b.setThreads(2)).toThrow(/used after dispose/);
     });
 });

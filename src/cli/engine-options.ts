@@ -1,0 +1,75 @@
+import path from "node:path";
+import type {Argv} from "yargs";
+import type {PrismEngine} from "../engine/engine.js";
+import {LlamaEngine} from "../engine/llama-engine.js";
+import {OpenAIEngine} from "../engine/openai-engine.js";
+import {UsageError} from "../util/prism-error.js";
+import {createProgress, type Progress} from "./progress.js";
+
+/** The flags every command that talks to a model shares. */
+export type EngineArgs = {
+    model: string, engine: "llama" | "openai", url?: string, "api-key"?: string, adapter: string[],
+    threads?: number, "context-size"?: number, parallel?: number, gpu: boolean
+};
+
+export function withEngineOptions<T>(y: Argv<T>): Argv<T & EngineArgs> {
+    return y
+        .option("model", {type: "string", demandOption: true, group: "Model:", describe: "GGUF model path or hf: URI (llama engine); the server's model name (openai engine)"})
+        .option("adapter", {type: "string", array: true, default: [] as string[], group: "Model:", describe: "LoRA adapter PATH[:scale] (llama) or server model NAME (openai); repeatable"})
+        .option("engine", {choices: ["llama", "openai"] as const, default: "llama" as const, group: "Engine:", describe: "Embedded llama.cpp, or an OpenAI-compatible server"})
+        .option("url", {type: "string", group: "Engine:", describe: "The server's API root for --engine openai, e.g. http://127.0.0.1:8080/v1"})
+        .option("api-key", {type: "string", group: "Engine:", describe: "Bearer token for --engine openai (default: $OPENAI_API_KEY)"})
+        .option("threads", {type: "number", group: "Engine:", describe: "CPU threads (default: 1 for models narrower than 512, else the physical cores)"})
+        .option("context-size", {type: "number", group: "Engine:", describe: "Tokens per sequence, prompt and answer together (default: min(4096, the model's))"})
+        .option("parallel", {type: "number", group: "Engine:", describe: "Requests decoded together in one batch (default 4; openai: requests in flight, default 8)"})
+        .option("gpu", {type: "boolean", default: true, group: "Engine:", describe: "Offload to a GPU when there is one (--no-gpu stays on the CPU)"}) as Argv<T & EngineArgs>;
+}
+
+export type OpenedEngine = {engine: PrismEngine, llama?: LlamaEngine, adapters: string[]};
+
+/** Opens the engine the flags describe, with model-load progress on stderr. */
+export async function openEngine(args: EngineArgs, signal: AbortSignal, options: {quiet?: boolean} = {}): Promise<OpenedEngine> {
+    if (args.engine === "openai") {
+        if (!args.url) throw new UsageError("--engine openai needs --url (the server's API root, e.g. http://127.0.0.1:8080/v1)");
+        const adapters = Object.fromEntries(args.adapter.map((name) => [name, name]));
+        const engine = new OpenAIEngine({baseURL: args.url, model: args.model, apiKey: args["api-key"], adapters, concurrency: args.parallel});
+        return {engine, adapters: Object.keys(adapters)};
+    }
+    if (args.url) throw new UsageError("--url is for --engine openai");
+    const adapters = args.adapter.map(parseAdapterArg);
+    const names = new Set<string>();
+    for (const a of adapters) {
+        if (names.has(a.name)) throw new UsageError(`two adapters are named "${a.name}"`, {hint: "rename one of the files"});
+        names.add(a.name);
+    }
+    // The bar appears only once loading has taken a moment, so tiny models load without noise.
+    const started = Date.now();
+    let progress: Progress | undefined;
+    let shownStage: string | undefined;
+    try {
+        const llama = await LlamaEngine.load({
+            model: args.model, adapters, threads: args.threads ?? "auto", contextSize: args["context-size"], parallel: args.parallel,
+            gpu: args.gpu ? "auto" : false, signal,
+            onLoadProgress: ({stage, fraction}) => {
+                if (options.quiet || (!progress && Date.now() - started < 2000)) return;
+                if (stage !== shownStage) {
+                    progress?.stop();
+                    progress = createProgress(stage === "download" ? "downloading" : "loading model", 100);
+                    shownStage = stage;
+                }
+                progress?.update(Math.round(fraction * 100));
+            }
+        });
+        return {engine: llama, llama, adapters: adapters.map((a) => a.name)};
+    } finally {
+        progress?.stop();
+    }
+}
+
+/** `PATH[:scale]` → the adapter, named after its file. */
+export function parseAdapterArg(arg: string): {name: string, path: string, scale?: number} {
+    const m = /^(.*):(-?\d+(?:\.\d+)?)$/.exec(arg);
+    const file = m ? m[1]! : arg;
+    if (file === "") throw new UsageError(`--adapter ${arg}: no path`, {hint: "use --adapter PATH or --adapter PATH:scale"});
+    return {name: path.basename(file).replace(/\.gguf$/i, ""), path: file, ...(m ? {scale: Number(m[2])} : {})};
+}

@@ -1,0 +1,24 @@
+import {InterruptedError} from "../util/prism-error.js";
+import type {GenerateResult, JsonSchema, ObjectResult} from "./engine.js";
+import {SchemaGenerationError} from "./engine-errors.js";
+import {checkJsonSchema} from "./json-schema-check.js";
+
+/**
+ * The object a schema-constrained generation produced: parsed and checked against the schema, or a
+ * `SchemaGenerationError` that says why not (cut by maxTokens, not JSON, not fitting the schema).
+ */
+export function objectFromGeneration<T>(result: GenerateResult, schema: JsonSchema, options: {notJsonHint?: string} = {}): ObjectResult<T> {
+    if (result.finishReason === "abort") throw new InterruptedError("schema-constrained generation was aborted");
+    // Grammars allow whitespace after the closing brace, which the model may spend tokens on.
+    const text = result.text.trim();
+    if (result.finishReason === "length") throw new SchemaGenerationError(`maxTokens (${result.usage.outputTokens}) cut the JSON before it was complete`, text);
+    let object: unknown;
+    try {
+        object = JSON.parse(text);
+    } catch (err) {
+        throw new SchemaGenerationError(`the output is not valid JSON (${(err as Error).message})`, text, {hint: options.notJsonHint});
+    }
+    const problem = checkJsonSchema(schema, object);
+    if (problem) throw new SchemaGenerationError(`the output does not match the schema ${problem}`, text);
+    return {object: object as T, text, usage: result.usage, adapter: result.adapter};
+}

@@ -18,30 +18,37 @@ export async function benchModel(name: string, options: TinyModelOptions): Promi
 
 export const benchThreads = () => Number(process.env.PRISM_BENCH_THREADS ?? 0) || Math.max(1, os.availableParallelism());
 
-/** ggml's F32 matrix-product rate (GFLOP/s) for W (k × n) · X (k × m), on the CPU backend with `threads`. */
-export async function matmulRate(k: number, n: number, m: number, threads: number, seconds = 1): Promise<number> {
+/**
+ * ggml's plain F32 matrix product W (k × n) · X (k × m) on the CPU backend with `threads`, ready to be timed in
+ * bursts between other work, so that both see the same load from the rest of the machine.
+ */
+export async function createMatmulProbe(k: number, n: number, m: number, threads: number): Promise<{burst(ms: number): {flops: number, ms: number}, dispose(): void}> {
     const ggml = await Ggml.load({gpu: false});
-    using backend = GgmlBackend.create(ggml, {device: "cpu", threads});
-    using ctx = GgmlContext.create(ggml, {maxTensors: 4, maxGraphNodes: 4});
+    const backend = GgmlBackend.create(ggml, {device: "cpu", threads});
+    const ctx = GgmlContext.create(ggml, {maxTensors: 4, maxGraphNodes: 4});
     const w = ctx.newTensor(GgmlType.F32, [k, n]), x = ctx.newTensor(GgmlType.F32, [k, m]);
     const graph = ctx.newGraph(4);
     graph.expand(ctx.mulMat(w, x));
-    using buffer = backend.allocateTensors(ctx);
+    const buffer = backend.allocateTensors(ctx);
     ggml.write(w, Float32Array.from({length: k * n}, (_, i) => Math.sin(i)));
     ggml.write(x, Float32Array.from({length: k * m}, (_, i) => Math.cos(i)));
     backend.computeSync(graph);
-    let reps = 0;
-    const started = performance.now();
-    while (performance.now() - started < seconds * 1000) {
-        backend.computeSync(graph);
-        reps++;
-    }
-    expectAlive(buffer);
-    return (2 * k * n * m * reps) / ((performance.now() - started) / 1000) / 1e9;
-}
-
-function expectAlive(buffer: {disposed: boolean}): void {
-    if (buffer.disposed) throw new Error("buffer disposed early");
+    return {
+        burst(ms) {
+            let reps = 0;
+            const started = performance.now();
+            while (performance.now() - started < ms) {
+                backend.computeSync(graph);
+                reps++;
+            }
+            return {flops: 2 * k * n * m * reps, ms: performance.now() - started};
+        },
+        dispose() {
+            buffer.dispose();
+            ctx.dispose();
+            backend.dispose();
+        }
+    };
 }
 
 export function printLast(json: boolean, human: string[], record: Record<string, unknown>): void {

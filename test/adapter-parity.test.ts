@@ -17,9 +17,10 @@ afterAll(async () => {
 });
 
 describe("adapter parity", () => {
-    for (const arch of ["llama", "qwen2"] as const)
-        it(`${arch}: a trained adapter written as GGUF gives llama.cpp the log-probabilities our graph gives (max relative error < 1e-4)`, async () => {
-            const modelPath = await tinyModel({arch, dim: 64, heads: 4, kvHeads: 2, layers: 2});
+    for (const [arch, dtype] of [["llama", "f32"], ["qwen2", "f32"], ["llama", "q8_0"]] as const)
+        it(`${arch} ${dtype}: a trained adapter written as GGUF gives llama.cpp the log-probabilities our graph gives (max relative error < 1e-4)`, async () => {
+            // q8_0: the adapter is trained through the quantized weights (the backward uses F16 copies of Wᵀ).
+            const modelPath = await tinyModel({arch, dtype, dim: 64, heads: 4, kvHeads: 2, layers: 2});
             const rng = new Rng(8);
             const examples = Array.from({length: 4}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(500)), response: Array.from({length: 6}, () => rng.int(500))}));
             const adapterPath = path.join(tempDir("adapter-parity"), "adapter.gguf");
@@ -38,7 +39,7 @@ describe("adapter parity", () => {
                 const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});
                 const without = await llamaCppLogProbs(model, tokens);
                 const err = maxRelativeError(ours, withAdapter);
-                console.log(`${arch}: adapter log-probabilities, max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
+                console.log(`${arch} ${dtype}: adapter log-probabilities, max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
                 expect(err).toBeLessThan(1e-4);
                 expect(maxRelativeError(without, withAdapter)).toBeGreaterThan(1e-2);
             } finally {

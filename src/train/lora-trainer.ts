@@ -4,6 +4,7 @@ import path from "node:path";
 import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
 import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import {projectionShape} from "../lora/tiny-lora.js";
+import {GgmlType, ggmlTypeName} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
 import {ggufEffectiveAlpha, loraLayers, loraScale} from "../lora/lora-config.js";
@@ -39,7 +40,12 @@ export type TrainPlan = {
     trainableParameters: number, adaptedModules: number, layers: number[],
     /** Mean prompt + answer tokens per optimiser step, and answer (scored) tokens per step. */
     tokensPerStep: number, answerTokensPerStep: number,
-    device: string, threads: number
+    device: string, threads: number,
+    /**
+     * How the backward multiplies by the frozen weights: F32 models use Wᵀ copies in F32; F16 and quantized ones
+     * (any GGUF type, K-quants included) use F16 copies of their dequantized Wᵀ. The forward always uses W as stored.
+     */
+    backwardWeights: {types: string[], copyType: "F32" | "F16" | "mixed", sizeBytes: number}
 };
 
 export type TrainProgress = {
@@ -174,7 +180,7 @@ export class LoraTrainer {
             examples: examples.length, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, warmupSteps: warmupSteps(c, plan.totalSteps), startStep,
             trainableParameters: this.trainableParameters, adaptedModules: this.lora.modules.length, layers: [...new Set(this.lora.modules.map((m) => m.layer))],
             tokensPerStep: mean(sampleSteps.map(stepTokens)), answerTokensPerStep: mean(sampleSteps.map(answerTokens)),
-            device: this.model.backend.device.description, threads: this.model.backend.threads
+            device: this.model.backend.device.description, threads: this.model.backend.threads, backwardWeights: this.describeBackwardWeights()
         });
 
         const teachers = weights.distill > 0 ? await this.teacherTargets(examples, options) : [];
@@ -242,6 +248,13 @@ export class LoraTrainer {
             if (withTeacher) klScaled += graph.read("distillLossQ")[0]! + batch.distillConstant;
         }
         return {sftLoss: sft, kl: withTeacher ? klScaled / c.temperature ** 2 : null, answerTokens: total};
+    }
+
+    private describeBackwardWeights(): TrainPlan["backwardWeights"] {
+        const linears = this.model.weights.blocks.flatMap((b) => Object.values(b.linear)).concat(this.model.weights.output ? [this.model.weights.output.linear] : []);
+        const types = [...new Set(linears.map((l) => ggmlTypeName(l.type)))];
+        const copies = new Set(linears.map((l) => (l.type === GgmlType.F32 ? "F32" : "F16")));
+        return {types, copyType: copies.size > 1 ? "mixed" : (copies.values().next().value as "F32" | "F16"), sizeBytes: this.transposed.sizeBytes};
     }
 
     /** Token ids outside the vocabulary would make ggml abort the process, so they are refused here. */

@@ -3,7 +3,7 @@ import {loadChatTokenizer} from "../../engine/load-chat-tokenizer.js";
 import {projectionNames, type ProjectionName} from "../../model/architecture.js";
 import {trainLora, type TrainLoraResult} from "../../train/train-lora.js";
 import {InterruptedError, UsageError} from "../../util/prism-error.js";
-import {formatTable, printResult} from "../output.js";
+import {formatBytes, formatTable, printResult} from "../output.js";
 import {createProgress, type Progress} from "../progress.js";
 import {runCommand} from "../run-command.js";
 
@@ -68,6 +68,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
                     ["trainable parameters", plan.trainableParameters.toLocaleString("en-US") + ` in ${plan.adaptedModules} projections, blocks ${plan.layers.join(",")}`],
                     ["tokens per step", `${Math.round(plan.tokensPerStep)} (${Math.round(plan.answerTokensPerStep)} scored)`],
                     ["steps", `${plan.totalSteps} (${plan.stepsPerEpoch} per epoch, ${plan.warmupSteps} warm-up)` + (plan.startStep > 0 ? `, resuming at ${plan.startStep}` : "")],
+                    ["frozen weights", `${plan.backwardWeights.types.join(", ")}; the backward uses ${plan.backwardWeights.copyType} copies of Wᵀ (${formatBytes(plan.backwardWeights.sizeBytes)})`],
                     ["device", `${plan.device}, ${plan.threads} threads`]
                 ]) + "\n");
             },

@@ -1,4 +1,5 @@
 import {describe, expect, it} from "vitest";
+import {GateFeatureDefinition} from "../src/gate/gate-features.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {decodeTensor} from "../src/model/quantize.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
@@ -19,7 +20,8 @@ describe("partial forward", () => {
             expect(single.reduce((m, v, c) => Math.max(m, Math.abs(v - batched[i]![c]!)), 0)).toBeLessThan(1e-5);
         }
         expect(batched[0]!.length).toBe(64);
-        expect(pf.feature(1)).toMatchObject({layers: 1, position: "last-token", width: 64});
+        expect(pf.feature(1)).toEqual({layer: 1, position: "last-prompt-token", width: 64});
+        expect(GateFeatureDefinition.parse(pf.feature(1))).toEqual(pf.feature(1));
         const deeper = await pf.hiddenState(prompts[0]!, {layers: 2});
         expect(deeper.some((v, i) => Math.abs(v - batched[0]![i]!) > 1e-3)).toBe(true);
         await expect(pf.hiddenState(prompts[0]!, {layers: 4})).rejects.toThrow(/between 1 and 3/);

@@ -15,15 +15,17 @@ export type PartialForwardOptions = {
     threads?: GgmlBackendOptions["threads"]
 };
 
-/** What a hidden-state feature is, so a gate trained on it can check it is fed the same thing. */
+/**
+ * What a hidden-state feature is, so a gate trained on it can check it is fed the same thing (the shape of the gate's
+ * GateFeatureDefinition). The model it came from is `PartialForward.modelFingerprint`.
+ */
 export type HiddenStateFeature = {
-    /** Blocks applied: the residual stream after block `layers − 1` (1 = after the first block, before any adapter). */
-    layers: number,
-    /** The state of the prompt's last token. */
-    position: "last-token",
+    /** Blocks applied: the residual stream after block `layer − 1` (1 = after the first block, which adapters leave alone). */
+    layer: number,
+    /** The state of the prompt's last token (the position whose logits give the first answer token). */
+    position: "last-prompt-token",
     /** n_embd. */
-    width: number,
-    modelFingerprint: string
+    width: number
 };
 
 /**
@@ -48,7 +50,7 @@ export class PartialForward {
     }
 
     feature(layers = this.layers): HiddenStateFeature {
-        return {layers, position: "last-token", width: this.width, modelFingerprint: this.model.fingerprint};
+        return {layer: layers, position: "last-prompt-token", width: this.width};
     }
 
     /** The residual stream (n_embd) after `layers` blocks at the last token. */

@@ -21,21 +21,17 @@ export class AdamW {
 
     constructor(private readonly ggml: Ggml, backend: GgmlBackend, allocator: GgmlGraphAllocator, private readonly lora: LoraTensors,
         private readonly config: Pick<TrainConfig, "beta1" | "beta2" | "adamEps" | "weightDecay" | "gradClip">) {
-        const grads = lora.tensors("grad"), params = lora.tensors("param"), ms = lora.tensors("m"), vs = lora.tensors("v");
-        const nodes = 16 + grads.length * 8;
-        this.normGraph = CompiledGraph.build(ggml, backend, allocator, nodes, (ctx) => {
-            let total: GgmlTensor | undefined;
-            for (const g of grads) {
-                const s = ctx.sum(ctx.sqr(g));
-                total = total ? ctx.add(total, s) : s;
-            }
-            return {inputs: {} as Record<never, GgmlTensor>, outputs: {sumSquares: total!}};
-        });
-        this.stepGraph = CompiledGraph.build(ggml, backend, allocator, nodes, (ctx) => {
+        // One flat tensor per kind (see LoraTensors): the whole update is a handful of ggml operations.
+        const grads = lora.flat("grad");
+        this.normGraph = CompiledGraph.build(ggml, backend, allocator, 8, (ctx) => ({
+            inputs: {} as Record<never, GgmlTensor>,
+            outputs: {sumSquares: ctx.sum(ctx.sqr(grads))}
+        }));
+        this.stepGraph = CompiledGraph.build(ggml, backend, allocator, 8, (ctx) => {
             const hyper = ctx.newTensor(GgmlType.F32, [7], "adamw_params");
             const clip = ctx.newTensor(GgmlType.F32, [1], "clip_scale");
-            const effects = params.map((p, i) => ctx.adamwStep(p, ctx.mul(grads[i]!, clip), ms[i]!, vs[i]!, hyper));
-            return {inputs: {hyper, clip}, outputs: {done: clip}, effects};
+            const step = ctx.adamwStep(lora.flat("param"), ctx.mul(grads, clip), lora.flat("m"), lora.flat("v"), hyper);
+            return {inputs: {hyper, clip}, outputs: {done: clip}, effects: [step]};
         });
     }
 

@@ -22,13 +22,23 @@ export type LoraTensorsOptions = {
     training?: boolean
 };
 
-/** An adapter's A and B matrices on the backend (one buffer), plus training state when asked for. */
+export type LoraTensorKind = "param" | "grad" | "m" | "v";
+
+/** Row length of the flat tensors: rows let ggml spread element-wise work (AdamW) over its threads. */
+const FLAT_ROW = 256;
+
+/**
+ * An adapter's A and B matrices on the backend, plus training state when asked for. Each kind (parameters,
+ * gradients, AdamW moments) is one flat tensor and every module's A and B are views into it, so the optimiser, the
+ * gradient norm and zeroing are one operation each however many modules there are.
+ */
 export class LoraTensors {
     private constructor(
         private readonly ggml: Ggml,
         readonly rank: number,
         readonly scale: number,
         readonly modules: LoraModuleState[],
+        private readonly flats: Partial<Record<LoraTensorKind, GgmlTensor>>,
         private readonly ctx: GgmlContext,
         private readonly buffer: GgmlBuffer
     ) {}
@@ -36,24 +46,37 @@ export class LoraTensors {
     static create(ggml: Ggml, backend: GgmlBackend, options: LoraTensorsOptions): LoraTensors {
         const training = options.training ?? false;
         const r = options.rank;
-        const ctx = GgmlContext.create(ggml, {maxTensors: options.modules.length * (training ? 8 : 2)});
+        const kinds: LoraTensorKind[] = training ? ["param", "grad", "m", "v"] : ["param"];
+        const elements = options.modules.reduce((n, m) => n + r * (m.inDim + m.outDim), 0);
+        const ctx = GgmlContext.create(ggml, {maxTensors: kinds.length * (1 + 2 * options.modules.length)});
+        const flats = Object.fromEntries(kinds.map((k) => [k, ctx.newTensor(GgmlType.F32, [FLAT_ROW, Math.ceil(elements / FLAT_ROW)], `lora.${k}`)])) as Record<LoraTensorKind, GgmlTensor>;
+        if (training) ctx.markParameter(flats.param);
+        let offset = 0;
         const modules = options.modules.map((m): LoraModuleState => {
-            const name = `blk.${m.layer}.${m.target}`;
-            const pair = (suffix: string) => [ctx.newTensor(GgmlType.F32, [m.inDim, r], `${name}.${suffix}a`), ctx.newTensor(GgmlType.F32, [r, m.outDim], `${name}.${suffix}b`)] as const;
-            const [a, b] = pair("lora_");
+            const pair = (kind: LoraTensorKind) => [
+                ctx.setName(ctx.view(flats[kind], [m.inDim, r], offset * 4), `blk.${m.layer}.${m.target}.${kind}.a`),
+                ctx.setName(ctx.view(flats[kind], [r, m.outDim], (offset + m.inDim * r) * 4), `blk.${m.layer}.${m.target}.${kind}.b`)
+            ] as const;
+            const [a, b] = pair("param");
             const state: LoraModuleState = {...m, a, b, scale: options.scale};
             if (training) {
-                ctx.markParameter(a);
-                ctx.markParameter(b);
-                [state.gradA, state.gradB] = pair("grad_");
-                [state.mA, state.mB] = pair("adam_m_");
-                [state.vA, state.vB] = pair("adam_v_");
+                [state.gradA, state.gradB] = pair("grad");
+                [state.mA, state.mB] = pair("m");
+                [state.vA, state.vB] = pair("v");
             }
+            offset += r * (m.inDim + m.outDim);
             return state;
         });
         const buffer = backend.allocateTensors(ctx);
         buffer.clear(0);
-        return new LoraTensors(ggml, r, options.scale, modules, ctx, buffer);
+        return new LoraTensors(ggml, r, options.scale, modules, flats, ctx, buffer);
+    }
+
+    /** All of one kind as a single (256, ⌈P / 256⌉) tensor, zero-padded at the end. */
+    flat(kind: LoraTensorKind): GgmlTensor {
+        const t = this.flats[kind];
+        if (!t) throw new Error(`internal: LoRA tensors were created without training state (${kind})`);
+        return t;
     }
 
     /** The module adapting `target` in `layer`, if any. */
@@ -89,8 +112,8 @@ export class LoraTensors {
         return {...meta, rank: this.rank, modules};
     }
 
-    /** Every tensor of one kind, in module order: the checkpoint and the optimiser walk these. */
-    tensors(kind: "param" | "grad" | "m" | "v"): GgmlTensor[] {
+    /** Every module's tensors of one kind (views into the flat tensor), in module order. */
+    tensors(kind: LoraTensorKind): GgmlTensor[] {
         const pick = (m: LoraModuleState): (GgmlTensor | undefined)[] =>
             kind === "param" ? [m.a, m.b] : kind === "grad" ? [m.gradA, m.gradB] : kind === "m" ? [m.mA, m.mB] : [m.vA, m.vB];
         return this.modules.flatMap((m) => pick(m).map((t) => {
@@ -100,7 +123,7 @@ export class LoraTensors {
     }
 
     zeroGradients(): void {
-        for (const t of this.tensors("grad")) this.ggml.fill(t);
+        this.ggml.fill(this.flat("grad"));
     }
 
     get parameterCount(): number {

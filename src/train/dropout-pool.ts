@@ -10,6 +10,8 @@ export type DropoutPoolOptions = {
     widths: readonly number[],
     /** Dropout probability p. */
     probability: number,
+    /** What a kept entry is multiplied by besides 1 / (1 − p) (the LoRA scale rides on the mask). Defaults to `1`. */
+    scale?: number,
     /** Mask rows per pool. Defaults to `1024`. */
     rows?: number,
     rng: Rng
@@ -18,7 +20,7 @@ export type DropoutPoolOptions = {
 /**
  * ggml has no random-number op, so dropout masks come from pools of random rows made once on the backend: each
  * step, every token of every adapted module picks a row at random (an index input), and the row is its mask,
- * with entries 0 (probability p) or 1 / (1 − p).
+ * with entries 0 (probability p) or scale / (1 − p).
  */
 export class DropoutPool {
     private constructor(private readonly pools: Map<number, GgmlTensor>, readonly rows: number, private readonly ctx: GgmlContext, private readonly buffer: GgmlBuffer) {}
@@ -29,8 +31,8 @@ export class DropoutPool {
         const ctx = GgmlContext.create(ggml, {maxTensors: widths.length});
         const pools = new Map(widths.map((w) => [w, ctx.newTensor(GgmlType.F32, [w, rows], `dropout_pool_${w}`)] as const));
         const buffer = backend.allocateTensors(ctx);
-        const keep = 1 - options.probability;
-        for (const [w, t] of pools) ggml.write(t, Float32Array.from({length: w * rows}, () => (options.rng.next() < keep ? 1 / keep : 0)));
+        const keep = 1 - options.probability, kept = (options.scale ?? 1) / keep;
+        for (const [w, t] of pools) ggml.write(t, Float32Array.from({length: w * rows}, () => (options.rng.next() < keep ? kept : 0)));
         return new DropoutPool(pools, rows, ctx, buffer);
     }
 
@@ -49,5 +51,9 @@ export class DropoutPool {
     dispose(): void {
         this.buffer.dispose();
         this.ctx.dispose();
+    }
+
+    [Symbol.dispose](): void {
+        this.dispose();
     }
 }

@@ -8,44 +8,51 @@ import type {LinearWeights} from "./model-weights.js";
  */
 export type LoraModuleTensors = {a: GgmlTensor, b: GgmlTensor, scale: number, gradA?: GgmlTensor, gradB?: GgmlTensor};
 
-/** What a LoRA projection adds in one forward: its tensors and, in training, the dropout mask of its input. */
-export type LoraApplication = {module: LoraModuleTensors, dropoutMask?: GgmlTensor};
+/**
+ * What a LoRA projection adds in one forward. For inference, scale·B·(A·x) in llama.cpp's order of operations. For
+ * training the scale moves onto the input, xs = x ⊙ mask (the dropout mask already holds scale / (1 − p) or 0) or
+ * xs = scale·x without dropout, which spares the backward three scalings per module.
+ */
+export type LoraApplication = {module: LoraModuleTensors, training?: {scaledDropoutMask?: GgmlTensor}};
 
-/** Activations a linear's backward needs. x: (C_in, N) input; xd: dropped-out input; u: (r, N) = A·xd. */
-export type LinearSaved = {x: GgmlTensor, xd?: GgmlTensor, u?: GgmlTensor};
+/** Activations a linear's backward needs. x: (C_in, N) input; xs: the adapter's scaled input; u: (r, N) = A·xs. */
+export type LinearSaved = {x: GgmlTensor, xs?: GgmlTensor, u?: GgmlTensor};
 
-/** y (C_out, N) = W·x + scale·B·(A·(x ⊙ mask)) + bias, in llama.cpp's order of operations. */
+/** y (C_out, N) = W·x + scale·B·(A·(x ⊙ dropout)) + bias. */
 export function linearForward(ctx: GgmlContext, x: GgmlTensor, w: LinearWeights, lora?: LoraApplication): {y: GgmlTensor, saved: LinearSaved} {
     let y = ctx.mulMat(w.w, x);
     const saved: LinearSaved = {x};
-    if (lora) {
-        const xd = lora.dropoutMask ? ctx.mul(x, lora.dropoutMask) : x;
-        const u = ctx.mulMat(lora.module.a, xd);
-        y = ctx.add(y, ctx.scale(ctx.mulMat(lora.module.b, u), lora.module.scale));
-        saved.xd = xd;
+    if (lora?.training) {
+        const mask = lora.training.scaledDropoutMask;
+        const xs = mask ? ctx.mul(x, mask) : ctx.scale(x, lora.module.scale);
+        const u = ctx.mulMat(lora.module.a, xs);
+        y = ctx.add(y, ctx.mulMat(lora.module.b, u));
+        saved.xs = xs;
         saved.u = u;
+    } else if (lora) {
+        y = ctx.add(y, ctx.scale(ctx.mulMat(lora.module.b, ctx.mulMat(lora.module.a, x)), lora.module.scale));
     }
     if (w.bias) y = ctx.add(y, w.bias);
     return {y, saved};
 }
 
 /**
- * Backward of linearForward given dy (C_out, N). Accumulates the LoRA gradients (pushing the accumulating ops to
- * `updates`) and returns dx (C_in, N) when `wt` (the frozen Wᵀ, ne [C_out, C_in]) is given, else undefined.
+ * Backward of a training linearForward given dy (C_out, N). Accumulates the LoRA gradients (pushing the accumulating
+ * ops to `updates`) and returns dx (C_in, N) when `wt` (the frozen Wᵀ, ne [C_out, C_in]) is given, else undefined.
  */
 export function linearBackward(ctx: GgmlContext, dy: GgmlTensor, saved: LinearSaved, wt: GgmlTensor | undefined, lora: LoraApplication | undefined,
     updates: GgmlTensor[]): GgmlTensor | undefined {
     let dx = wt ? ctx.mulMat(wt, dy) : undefined;
-    if (lora && saved.u && saved.xd) {
+    if (lora?.training && saved.u && saved.xs) {
         const {a, b, scale, gradA, gradB} = lora.module;
-        // dB (r, C_out) = s·u·dyᵀ; du (r, N) = s·Bᵀ·dy; dA (C_in, r) = xd·duᵀ; dxd (C_in, N) = Aᵀ·du.
-        if (gradB) updates.push(ctx.addInPlace(gradB, ctx.scale(ctx.outProd(saved.u, dy), scale)));
-        const du = ctx.scale(ctx.mulMat(ctx.cont(ctx.transpose(b)), dy), scale);
-        if (gradA) updates.push(ctx.addInPlace(gradA, ctx.outProd(saved.xd, du)));
+        // dB (r, C_out) = u·dyᵀ; du (r, N) = Bᵀ·dy; dA (C_in, r) = xs·duᵀ; dxs (C_in, N) = A·du.
+        if (gradB) updates.push(ctx.addInPlace(gradB, ctx.outProd(saved.u, dy)));
+        const du = ctx.mulMat(ctx.cont(ctx.transpose(b)), dy);
+        if (gradA) updates.push(ctx.addInPlace(gradA, ctx.outProd(saved.xs, du)));
         if (dx) {
-            let dxd = ctx.mulMat(ctx.cont(ctx.transpose(a)), du);
-            if (lora.dropoutMask) dxd = ctx.mul(dxd, lora.dropoutMask);
-            dx = ctx.add(dx, dxd);
+            const dxs = ctx.outProd(a, ctx.transpose(du));
+            const mask = lora.training.scaledDropoutMask;
+            dx = ctx.add(dx, mask ? ctx.mul(dxs, mask) : ctx.scale(dxs, scale));
         }
     }
     return dx;

@@ -126,7 +126,7 @@ export class LoraTrainer {
             lora.initialize(rng.fork("lora-init"));
             const transposed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, Math.min(...modules.map((m) => m.layer)));
             const dropout = config.dropout > 0
-                ? DropoutPool.create(model.ggml, model.backend, {widths: modules.map((m) => m.inDim), probability: config.dropout, rng: rng.fork("dropout-pool")})
+                ? DropoutPool.create(model.ggml, model.backend, {widths: modules.map((m) => m.inDim), probability: config.dropout, scale: loraScale(config), rng: rng.fork("dropout-pool")})
                 : undefined;
             const allocator = model.backend.createAllocator();
             const optimizer = new AdamW(model.ggml, model.backend, allocator, lora, config);

@@ -49,11 +49,11 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
 
     const blockLora = new Map<number, BlockLora>();
     for (const mod of lora.modules) {
-        const application: BlockLora[keyof BlockLora] = {module: mod};
+        const application: NonNullable<BlockLora[keyof BlockLora]> = {module: mod, training: {}};
         if (shape.dropout && m.dropout) {
             const idx = ctx.newTensor(GgmlType.I32, [N], dropoutInputName(mod.layer, mod.target));
             inputs[dropoutInputName(mod.layer, mod.target)] = idx;
-            application!.dropoutMask = ctx.getRows(m.dropout.pool(mod.inDim), idx);
+            application.training = {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)};
         }
         blockLora.set(mod.layer, {...blockLora.get(mod.layer), [mod.target]: application});
     }

@@ -25,6 +25,8 @@ export const CheckpointState = z.object({
     baseModelFingerprint: z.string(),
     /** Identity of the tokenized training data: a resumed run must see the same examples in the same order. */
     dataFingerprint: z.string(),
+    /** Where the next step starts in the data (the batch plan recomputes its batches from the seed). */
+    dataPosition: z.object({epoch: z.number().int().min(0), stepInEpoch: z.number().int().min(0)}),
     config: TrainConfig,
     /** Mean loss of the last step, for the record. */
     loss: z.number().nullable(),

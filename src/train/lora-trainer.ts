@@ -192,7 +192,8 @@ export class LoraTrainer {
             if (!checkpointPath) return;
             await saveCheckpoint(checkpointPath, this.model.ggml, this.lora, {
                 step, totalSteps: plan.totalSteps, optimizerStep: this.optimizer.t, rng: this.dropoutRng.state,
-                baseModelFingerprint: this.model.fingerprint, dataFingerprint, config: c, loss: lastLoss, elapsedMs: elapsed()
+                baseModelFingerprint: this.model.fingerprint, dataFingerprint, dataPosition: {epoch: Math.floor(step / plan.stepsPerEpoch), stepInEpoch: step % plan.stepsPerEpoch},
+                config: c, loss: lastLoss, elapsedMs: elapsed()
             });
         };
         while (step < plan.totalSteps) {

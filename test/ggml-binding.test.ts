@@ -77,6 +77,7 @@ describe("the ggml binding matches the loaded library", () => {
         expect(s[2]! + s[3]!).toBeCloseTo(1, 6);
         expect(buffer.sizeBytes).toBeGreaterThan(0);
         expect(graph.matmulFlops()).toBe(2 * 3 * 2 * 2);
+        expect(backend.unsupportedOps(graph)).toEqual([]);
     });
 
     it("disposes children with their parent and refuses use after dispose", () => {

@@ -80,6 +80,22 @@ export class GgmlBackend extends NativeResource {
         return new GgmlGraphAllocator(this.ggml, this.ggml.raw.ggml_gallocr_new(bufferType), this);
     }
 
+    /**
+     * The operations of a graph this device cannot run, as "OP (tensor name)". ggml aborts the process on an
+     * unsupported operation, so graphs for a GPU are checked before their first run.
+     */
+    unsupportedOps(graph: GgmlGraph): string[] {
+        this.ensureAlive();
+        const dev = this.ggml.raw.ggml_backend_dev_get(this.device.index);
+        const out: string[] = [];
+        for (let i = 0; i < graph.nodeCount; i++) {
+            const node = this.ggml.raw.ggml_graph_node(graph.handle, i);
+            if (!this.ggml.raw.ggml_backend_dev_supports_op(dev, node))
+                out.push(`${this.ggml.raw.ggml_op_name(this.ggml.extras.tensorOp(node))} (${this.ggml.extras.tensorName(node) || "unnamed"})`);
+        }
+        return out;
+    }
+
     /** Runs a graph on a worker thread; resolves when the results are readable. */
     async compute(graph: GgmlGraph): Promise<void> {
         this.ensureAlive();

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import path from "node:path";
 import {getLlama, LlamaLogLevel, type Llama} from "node-llama-cpp";
 import {ResourceError} from "../util/prism-error.js";
 
@@ -28,10 +29,11 @@ export function sharedLlama(options: LocateGgmlOptions = {}): Promise<Llama> {
  * prism's graphs and llama.cpp share one ggml (and the CPU variant or GPU backend node-llama-cpp selected).
  */
 export async function locateGgmlLibraries(options: LocateGgmlOptions = {}): Promise<GgmlLibraryPaths> {
-    let found = loadedGgmlLibraries();
-    if (!found) {
+    const preferGpu = options.gpu !== false;
+    let found = loadedGgmlLibraries(preferGpu);
+    if (!found || (preferGpu && !isGpuBuild(found))) {
         await sharedLlama(options);
-        found = loadedGgmlLibraries();
+        found = loadedGgmlLibraries(preferGpu);
     }
     if (!found)
         throw new ResourceError("E_GGML_NOT_FOUND", "could not find the ggml libraries node-llama-cpp loaded", {
@@ -42,17 +44,27 @@ export async function locateGgmlLibraries(options: LocateGgmlOptions = {}): Prom
     return found;
 }
 
-/** The ggml libraries mapped into this process, read from /proc/self/maps (Linux); undefined when not loaded. */
-export function loadedGgmlLibraries(): GgmlLibraryPaths | undefined {
+/**
+ * The ggml libraries mapped into this process, read from /proc/self/maps (Linux); undefined when none are. Two
+ * node-llama-cpp builds can be loaded at once (say a CPU one for a vocabulary-only tokenizer and a CUDA one for the
+ * engine): each build's folder holds its own pair, and a GPU build is preferred unless `preferGpu` is false.
+ */
+export function loadedGgmlLibraries(preferGpu = true): GgmlLibraryPaths | undefined {
     let maps: string;
     try {
         maps = fs.readFileSync("/proc/self/maps", "utf8");
     } catch {
         return undefined;
     }
-    const paths = new Set(maps.split("\n").map((line) => line.slice(line.indexOf("/"))).filter((p) => p.startsWith("/")));
-    const pick = (pattern: RegExp) => [...paths].find((p) => pattern.test(p.slice(p.lastIndexOf("/") + 1)));
-    const base = pick(/^libggml-base(\.[\w.]*)?\.so/);
-    const registry = pick(/^libggml(\.v[\d.]+)?\.so/);
-    return base && registry ? {base, registry} : undefined;
+    const paths = [...new Set(maps.split("\n").map((line) => line.slice(line.indexOf("/"))).filter((p) => p.startsWith("/")))];
+    const builds: GgmlLibraryPaths[] = [];
+    for (const base of paths.filter((p) => /^libggml-base(\.[\w.]*)?\.so/.test(path.basename(p)))) {
+        const registry = paths.find((p) => path.dirname(p) === path.dirname(base) && /^libggml(\.v[\d.]+)?\.so/.test(path.basename(p)));
+        if (registry) builds.push({base, registry});
+    }
+    return builds.find((b) => isGpuBuild(b) === preferGpu) ?? builds[0];
+}
+
+function isGpuBuild(b: GgmlLibraryPaths): boolean {
+    return /cuda|vulkan|metal|rocm|hip/i.test(path.dirname(b.base));
 }

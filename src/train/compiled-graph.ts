@@ -1,4 +1,5 @@
 import type {GgmlBackend} from "../ggml/ggml-backend.js";
+import {ResourceError} from "../util/prism-error.js";
 import {GgmlContext} from "../ggml/ggml-context.js";
 import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import type {GgmlGraph} from "../ggml/ggml-graph.js";
@@ -36,6 +37,13 @@ export class CompiledGraph<I extends string, O extends string> {
             const graph = ctx.newGraph(maxNodes);
             for (const t of parts.effects ?? []) graph.expand(t);
             for (const t of Object.values<GgmlTensor>(parts.outputs)) graph.expand(t);
+            if (!backend.isCpu) {
+                const unsupported = backend.unsupportedOps(graph);
+                if (unsupported.length > 0)
+                    throw new ResourceError("E_UNSUPPORTED_OP", `${backend.device.description} cannot run ${unsupported.length} operation(s) prism's graph needs: ${[...new Set(unsupported)].slice(0, 5).join(", ")}`, {
+                        hint: "use --device cpu"
+                    });
+            }
             return new CompiledGraph(ggml, backend, allocator, ctx, graph, parts.inputs, parts.outputs);
         } catch (err) {
             ctx.dispose();

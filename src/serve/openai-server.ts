@@ -166,23 +166,21 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
         const time = new Date().toISOString();
         const id = requestId(req.headers["x-request-id"]);
         res.setHeader("x-request-id", id);
-        const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/(.)\/+$/, "$1");
+        const path = pathOf(req.url);
         const controller = new AbortController();
         const record = emptyRecord();
         let clientGone = false;
         const done = inFlight.add(controller);
         if (draining) res.setHeader("connection", "close");
-        res.on("close", () => {
+        let status = 0;
+        const closed = new Promise<void>((resolve) => res.on("close", () => {
             if (!res.writableFinished) {
                 clientGone = true;
                 controller.abort(new Error("client closed the connection"));
             }
-            done();
-            const status = res.writableFinished ? res.statusCode : 499;
-            metrics.observeRequest(path, status, (performance.now() - started) / 1000);
-            if (record.usage) metrics.observeTokens(record.route ?? undefined, record.usage);
-            accessLog?.write(accessLogLine({time, id, method: req.method ?? "", path, status, record, latencyMs: performance.now() - started, remote: req.socket.remoteAddress ?? null}));
-        });
+            status = res.writableFinished ? res.statusCode : 499;
+            resolve();
+        }));
         /** Why the request's work was cancelled when the client is still there: shutdown gave up waiting. */
         const abortError = () => (controller.signal.aborted && !clientGone ? shuttingDown() : null);
         const request: ServeRequest = {req, res, signal: controller.signal, record};
@@ -213,7 +211,7 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
                     throw new HttpError(404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "not_found");
             }
         };
-        handle().catch((err: unknown) => {
+        const handled = handle().catch((err: unknown) => {
             if (clientGone) {
                 record.error = "client_closed";
                 return;
@@ -228,6 +226,16 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
             if (e.status >= 500 && e.code === "internal_error") process.stderr.write(`prism serve: ${err instanceof Error ? err.stack : String(err)}\n`);
             // A body refused part-way is not read to its end: close the connection rather than drain it.
             sendJson(res, e.status, e.toBody(), e.status === 413 ? {...e.headers, connection: "close"} : e.headers);
+        });
+        // A request is done when its answer has gone (or its client has) and its work has stopped: only then is its
+        // slot free, its generation's token count known, and its log line complete.
+        void Promise.all([handled, closed]).then(() => {
+            done();
+            if (status === 499) record.error ??= "client_closed";
+            const latencyMs = performance.now() - started;
+            metrics.observeRequest(path, status, latencyMs / 1000);
+            if (record.usage) metrics.observeTokens(record.route ?? undefined, record.usage);
+            accessLog?.write(accessLogLine({time, id, method: req.method ?? "", path, status, record, latencyMs, remote: req.socket.remoteAddress ?? null}));
         });
     };
     return Object.assign(listener, {
@@ -252,6 +260,19 @@ function accessLogLine(r: {time: string, id: string, method: string, path: strin
         finish_reason: record.finishReason, latency_ms: round(r.latencyMs)!, queue_wait_ms: round(record.queueWaitMs), gate_ms: round(record.gateMs),
         error: record.error, remote: r.remote
     };
+}
+
+/** The request's path without query or trailing slash; never throws, whatever the client sent. */
+function pathOf(url = "/"): string {
+    let path = url.split("?", 1)[0]!;
+    if (!path.startsWith("/")) {
+        try {
+            path = new URL(path).pathname; // absolute-form, as sent to proxies
+        } catch {
+            path = "/";
+        }
+    }
+    return path.replace(/(.)\/+$/, "$1");
 }
 
 /** The client's request id when it is a sane token, else a fresh one. */

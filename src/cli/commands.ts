@@ -5,6 +5,7 @@ import {DemoCommand} from "./commands/demo.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
+import {ServeCommand} from "./commands/serve.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
 
@@ -14,6 +15,7 @@ export const commands: CommandModule<object, any>[] = [
     DemoCommand,
     GenerateCommand,
     ChatCommand,
+    ServeCommand,
     TinyModelCommand,
     TinyLoraCommand,
     InfoCommand,

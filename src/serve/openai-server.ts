@@ -11,7 +11,7 @@ import {HttpError, toHttpError} from "./http-error.js";
 import {InFlightRequests} from "./in-flight-requests.js";
 import {sendJson} from "./json-response.js";
 import {RequestQueue} from "./request-queue.js";
-import {ServedModels} from "./served-models.js";
+import {type ServedModel, ServedModels} from "./served-models.js";
 import {emptyRecord, type RequestRecord, type ServeRequest} from "./serve-request.js";
 import {ServerMetrics} from "./server-metrics.js";
 
@@ -62,6 +62,7 @@ export type ShutdownResult = {
 
 /** The request listener with what the server around it needs for metrics and shutdown. */
 export type OpenAIHandler = http.RequestListener & {
+    readonly models: ServedModels,
     readonly metrics: ServerMetrics,
     readonly queue: RequestQueue,
     readonly inFlight: InFlightRequests,
@@ -112,6 +113,11 @@ export class OpenAIServer {
 
     get metrics(): ServerMetrics {
         return this.handler.metrics;
+    }
+
+    /** The model names it answers to (GET /v1/models). */
+    get models(): ServedModel[] {
+        return this.handler.models.list();
     }
 
     /**
@@ -238,15 +244,13 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
             accessLog?.write(accessLogLine({time, id, method: req.method ?? "", path, status, record, latencyMs, remote: req.socket.remoteAddress ?? null}));
         });
     };
-    return Object.assign(listener, {
-        metrics, queue, inFlight,
+    // defineProperty, not Object.assign, which would copy the getter's value once.
+    return Object.defineProperty(Object.assign(listener, {
+        models, metrics, queue, inFlight,
         startDraining: () => {
             draining = true;
-        },
-        get draining() {
-            return draining;
         }
-    });
+    }), "draining", {get: () => draining}) as OpenAIHandler;
 }
 
 function accessLogLine(r: {time: string, id: string, method: string, path: string, status: number, record: RequestRecord, latencyMs: number, remote: string | null}) {

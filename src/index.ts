@@ -50,6 +50,25 @@ export {hfLayoutModel, loadReferenceModel, type ReferenceModel} from "./model/re
 export {referenceForward, type ReferenceForwardOptions, type ReferenceForwardResult, type ReferenceLora} from "./model/reference-forward.js";
 export {permuteQkRows, type QkLayout} from "./model/qk-permutation.js";
 
+// Evaluation: benchmarks, conditions, statistics and the report (prism eval, prism study, prism report).
+export {runEvaluation, type EvaluateOptions} from "./eval/run-evaluation.js";
+export {runStudy, studyConditions, type StudyGrid, type StudyOptions} from "./eval/run-study.js";
+export {writeReport, readSummary, type WriteReportOptions, type WriteReportResult} from "./eval/report/write-report.js";
+export {EvalSummary, type ConditionDelta, type ConditionScore, type OverallScore, type RoutingShare} from "./eval/summary/eval-summary.js";
+export {parseCondition, conditionId, type Condition, type PersonaPlacement} from "./eval/condition.js";
+export {parseBenchmarks, defaultDataDir, type BenchmarkSpec} from "./eval/benchmark-spec.js";
+export {loadMmlu, type MmluQuestion, type LoadMmluOptions} from "./eval/data/mmlu-dataset.js";
+export {loadMtBench, type MtBenchQuestion, type LoadMtBenchOptions} from "./eval/data/mt-bench-dataset.js";
+export {loadSafetySet, BUILTIN_SAFETY_SETS, type SafetyPrompt, type LoadSafetyOptions} from "./eval/data/safety-dataset.js";
+export {builtinPersonaSet, loadPersonaSet, type PersonaSet} from "./eval/personas/persona-set.js";
+export {PERSONA_DOMAINS, PERSONA_LENGTHS, type PersonaDomain, type PersonaLength} from "./eval/personas/persona-domain.js";
+export {parseJudgeRating, type JudgeRating} from "./eval/judge/judge-rating.js";
+export {isRefusalByKeywords, REFUSAL_PHRASES} from "./eval/judge/refusal-keywords.js";
+export {overallScore} from "./eval/summary/overall-score.js";
+export {bootstrapMeanCi, pairedDelta, type BootstrapOptions, type ConfidenceInterval} from "./eval/stats/bootstrap.js";
+export {signTest, type SignTestResult} from "./eval/stats/sign-test.js";
+export {pearson, spearman} from "./eval/stats/correlation.js";
+
 // Gate: training, the gate file, routed inference.
 export {trainGate, type TrainGateOptions, type TrainGateResult} from "./gate/train-gate.js";
 export {Gate, type GateKind, type GateDecision, type GateTrainingInfo, type GateCandidateReport} from "./gate/gate.js";

@@ -107,6 +107,18 @@ describe("prism serve through the official openai client", () => {
     });
 });
 
+describe("prism serve embeddings", () => {
+    it("returns the base model's prompt vectors to the openai client (base64, its default) and as floats", async () => {
+        const want = Array.from(await llama.promptVector({messages: userTurn("Hello")}));
+        const viaClient = await client.embeddings.create({model: "prism", input: ["Hello", "Bye"]});
+        expect(viaClient.data[0]!.embedding).toEqual(want);
+        expect(viaClient.data[1]!.embedding).toHaveLength(want.length);
+        const floats = await client.embeddings.create({model: "base", input: "Hello", encoding_format: "float"});
+        expect(floats.data[0]!.embedding).toEqual(want);
+        await expect(client.embeddings.create({model: "adapter", input: "Hello"})).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    });
+});
+
 describe("prism serve through prism's OpenAIEngine", () => {
     it("generates and streams the routed texts; adapters map to the server's names", async () => {
         const remote = new OpenAIEngine({baseURL: `${server.url}/v1`, model: "prism", apiKey: API_KEY, adapters: {persona: "adapter"}, maxRetries: 0});

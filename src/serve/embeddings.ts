@@ -13,7 +13,9 @@ export type EmbeddingsDeps = {engine: PrismEngine, models: ServedModels, queue: 
 
 const EmbeddingsRequest = z.looseObject({
     model: z.string().min(1),
-    input: z.union([z.string(), z.array(z.string()).min(1)])
+    input: z.union([z.string(), z.array(z.string()).min(1)]),
+    /** The official openai SDK asks for base64 (little-endian float32) unless told otherwise. */
+    encoding_format: z.enum(["float", "base64"]).nullish()
 });
 
 /**
@@ -27,7 +29,7 @@ export async function embeddings(deps: EmbeddingsDeps, request: ServeRequest): P
         const where = issue.path.join(".");
         throw new HttpError(400, `Invalid request: ${where || "body"}: ${issue.message}`, "invalid_request_error", "invalid_value", where || null);
     }
-    const {model, input} = parsed.data;
+    const {model, input, encoding_format: encoding} = parsed.data;
     request.record.model = model;
     const target = deps.models.resolve(model);
     const adapter = target.kind === "gate" ? undefined : target.adapter;
@@ -36,7 +38,8 @@ export async function embeddings(deps: EmbeddingsDeps, request: ServeRequest): P
         const data = [];
         for (const [index, text] of (typeof input === "string" ? [input] : input).entries()) {
             const vector = await deps.engine.promptVector({messages: [{role: "user", content: text}], adapter});
-            data.push({object: "embedding", index, embedding: Array.from(vector)});
+            const embedding = encoding === "base64" ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64") : Array.from(vector);
+            data.push({object: "embedding", index, embedding});
         }
         sendJson(request.res, 200, {object: "list", data, model, usage: {prompt_tokens: 0, total_tokens: 0}});
     } finally {

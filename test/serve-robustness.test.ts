@@ -84,6 +84,13 @@ describe("prism serve with misbehaving clients", () => {
         await stillServes();
     });
 
+    it("lets a generation run longer than the request timeout, which bounds only receiving the request", async () => {
+        // About 1.5 s of work against a 600 ms request timeout.
+        const res = await fetch(`${server.url}/v1/chat/completions`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({model: "persona", messages: userTurn("Hello there"), max_tokens: 1000})});
+        expect(res.status).toBe(200);
+        expect((await res.json() as {usage: {completion_tokens: number}}).usage.completion_tokens).toBe(1000);
+    });
+
     it("survives clients that vanish part-way through a body, and logs them as 499", async () => {
         const before = log.entries.length;
         expect(await raw([postHead(1000), "{\"model\": \"tiny\", \"messages\": ["], {destroyAfterSend: true})).toBeNull();

@@ -56,9 +56,13 @@ export async function openAccessLogFile(file: string): Promise<AccessLog> {
         await fs.promises.mkdir(path.dirname(path.resolve(file)), {recursive: true});
         const handle = await fs.promises.open(file, "a");
         const stream = handle.createWriteStream();
+        // A failing log (disk full, file removed with its folder) is reported once and must not take the server down.
+        stream.once("error", (err) => process.stderr.write(`prism serve: the access log ${file} failed, no more lines go there: ${err.message}\n`));
         return {
-            write: (entry) => void stream.write(JSON.stringify(entry) + "\n"),
-            close: () => new Promise((resolve) => stream.end(() => resolve()))
+            write: (entry) => {
+                if (!stream.errored && !stream.writableEnded) stream.write(JSON.stringify(entry) + "\n");
+            },
+            close: () => new Promise((resolve) => (stream.errored || stream.closed ? resolve() : stream.end(() => resolve())))
         };
     } catch (err) {
         throw new ResourceError("E_ACCESS_LOG", `cannot open the access log ${file}: ${(err as Error).message}`, {cause: err, hint: "check the folder exists and is writable, or leave --access-log out to log to stderr"});

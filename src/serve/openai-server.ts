@@ -3,7 +3,7 @@ import http from "node:http";
 import type {AddressInfo, Socket} from "node:net";
 import type {ChatMessage, PrismEngine, RouteInfo} from "../engine/engine.js";
 import {ResourceError} from "../util/prism-error.js";
-import type {AccessLog} from "./access-log.js";
+import type {AccessLog, AccessLogEntry} from "./access-log.js";
 import {hasApiKey} from "./api-key.js";
 import {chatCompletions} from "./chat-completions.js";
 import {embeddings} from "./embeddings.js";
@@ -253,12 +253,12 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
     }), "draining", {get: () => draining}) as OpenAIHandler;
 }
 
-function accessLogLine(r: {time: string, id: string, method: string, path: string, status: number, record: RequestRecord, latencyMs: number, remote: string | null}) {
-    const {record, route} = {record: r.record, route: r.record.route};
+function accessLogLine(r: {time: string, id: string, method: string, path: string, status: number, record: RequestRecord, latencyMs: number, remote: string | null}): AccessLogEntry {
+    const {record} = r, {route} = record;
     const round = (ms: number | null) => (ms === null ? null : Math.round(ms * 100) / 100);
     return {
         time: r.time, id: r.id, method: r.method, path: r.path, status: r.status, model: record.model,
-        route: route ? (route.adapter === null ? "base" as const : "adapter" as const) : null,
+        route: route ? (route.adapter === null ? "base" : "adapter") : null,
         adapter: route?.adapter ?? null, gate_score: route?.score ?? null, reason: route?.reason ?? null,
         stream: record.stream, prompt_tokens: record.usage?.inputTokens ?? null, completion_tokens: record.usage?.outputTokens ?? null,
         finish_reason: record.finishReason, latency_ms: round(r.latencyMs)!, queue_wait_ms: round(record.queueWaitMs), gate_ms: round(record.gateMs),

@@ -99,11 +99,6 @@ export class RequestQueue {
         });
     }
 
-    /** Fails every waiting request with `err` (used when the server shuts down); running ones keep their slots. */
-    rejectWaiting(err: unknown): void {
-        for (const w of [...this.waiters]) w.fail(err);
-    }
-
     private releaser(): () => void {
         let released = false;
         return () => {

@@ -116,6 +116,6 @@ say("gate cannot read its features from the prefill the generation runs anyway. 
 say("the prompt: with --features prompt-vector (the stand-in measured here) a full forward through every block on the");
 say("llama engine's embedding context, i.e. about one extra prefill of the prompt; with the trainer's partial forward");
 say("(embedding + block 0 on ggml, once it lands) about 1/L of one. The generation's own prefill then runs on the chosen");
-say("model, since base and adapter need separate contexts in llama.cpp. Later turns of a conversation reuse the first");
-say("turn's decision (first-turn policy) but still recompute its features.");
+say("model, since base and adapter need separate contexts in llama.cpp. prism serve remembers the features of recent");
+say("prompts, so under the first-turn policy a conversation's later turns skip this pass; every prompt here is new.");
 if (json) say(JSON.stringify(result));

@@ -81,6 +81,7 @@ export {trainGate, type TrainGateOptions, type TrainGateResult} from "./gate/tra
 export {Gate, type GateKind, type GateDecision, type GateTrainingInfo, type GateCandidateReport} from "./gate/gate.js";
 export {GateFeatureDefinition, type GateFeatures} from "./gate/gate-features.js";
 export {promptVectorFeatures, type PromptVectorEngine} from "./gate/prompt-vector-features.js";
+export {cachedFeatures, type CachedFeaturesOptions} from "./gate/cached-features.js";
 export {saveGate, loadGate, gateToJson, gateFromJson, GateFileError, type LoadGateOptions, type GateFile} from "./gate/gate-file.js";
 export {GateMismatchError} from "./gate/gate-mismatch-error.js";
 export {describeGate, type GateDescription} from "./gate/describe-gate.js";

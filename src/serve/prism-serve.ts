@@ -3,6 +3,7 @@ import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine, type LlamaEngineOptions} from "../engine/llama-engine.js";
 import type {Gate} from "../gate/gate.js";
 import type {GateFeatures} from "../gate/gate-features.js";
+import {cachedFeatures} from "../gate/cached-features.js";
 import {loadGate} from "../gate/gate-file.js";
 import {promptVectorFeatures} from "../gate/prompt-vector-features.js";
 import {createRouter} from "../gate/router.js";
@@ -78,7 +79,8 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
         }
         let features: GateFeatures | undefined, gate: Gate | undefined;
         if (gatePath !== undefined) {
-            features = await promptVectorFeatures(local!);
+            // Remembered per prompt: under the first-turn policy each later turn of a chat re-scores its first turn.
+            features = cachedFeatures(await promptVectorFeatures(local!));
             gate = await loadGate(gatePath, {modelFingerprint: features.modelFingerprint});
         }
         let remote: UpstreamEngine | undefined;

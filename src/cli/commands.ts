@@ -6,6 +6,7 @@ import {EvalCommand} from "./commands/eval.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
+import {ServeCommand} from "./commands/serve.js";
 import {ReportCommand} from "./commands/report.js";
 import {StudyCommand} from "./commands/study.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
@@ -17,6 +18,7 @@ export const commands: CommandModule<object, any>[] = [
     DemoCommand,
     GenerateCommand,
     ChatCommand,
+    ServeCommand,
     EvalCommand,
     StudyCommand,
     ReportCommand,

@@ -15,7 +15,14 @@ export {collectStream} from "./engine/collect-stream.js";
 export type {ChatTokenizer} from "./model/chat-tokenizer.js";
 
 // Serving
-export {OpenAIServer, createOpenAIHandler, type OpenAIServerOptions} from "./serve/openai-server.js";
+export {OpenAIServer, createOpenAIHandler, type OpenAIHandler, type OpenAIServerOptions, type ShutdownResult} from "./serve/openai-server.js";
+export {startPrismServe, type PrismServe, type PrismServeOptions} from "./serve/prism-serve.js";
+export {openUpstreamEngine, type UpstreamEngine, type UpstreamEngineOptions} from "./serve/upstream-engine.js";
+export {ServerMetrics, type ServerMetricsOptions} from "./serve/server-metrics.js";
+export {accessLogToStream, openAccessLogFile, type AccessLog, type AccessLogEntry} from "./serve/access-log.js";
+export {QueueFullError, QueueTimeoutError} from "./serve/request-queue.js";
+export type {PrismRouteField} from "./serve/prism-route.js";
+export type {ServedModel} from "./serve/served-models.js";
 
 // Errors
 export {
@@ -50,10 +57,31 @@ export {hfLayoutModel, loadReferenceModel, type ReferenceModel} from "./model/re
 export {referenceForward, type ReferenceForwardOptions, type ReferenceForwardResult, type ReferenceLora} from "./model/reference-forward.js";
 export {permuteQkRows, type QkLayout} from "./model/qk-permutation.js";
 
+// Evaluation: benchmarks, conditions, statistics and the report (prism eval, prism study, prism report).
+export {runEvaluation, type EvaluateOptions} from "./eval/run-evaluation.js";
+export {runStudy, studyConditions, type StudyGrid, type StudyOptions} from "./eval/run-study.js";
+export {writeReport, readSummary, type WriteReportOptions, type WriteReportResult} from "./eval/report/write-report.js";
+export {EvalSummary, type ConditionDelta, type ConditionScore, type OverallScore, type RoutingShare} from "./eval/summary/eval-summary.js";
+export {parseCondition, conditionId, type Condition, type PersonaPlacement} from "./eval/condition.js";
+export {parseBenchmarks, defaultDataDir, type BenchmarkSpec} from "./eval/benchmark-spec.js";
+export {loadMmlu, type MmluQuestion, type LoadMmluOptions} from "./eval/data/mmlu-dataset.js";
+export {loadMtBench, type MtBenchQuestion, type LoadMtBenchOptions} from "./eval/data/mt-bench-dataset.js";
+export {loadSafetySet, BUILTIN_SAFETY_SETS, type SafetyPrompt, type LoadSafetyOptions} from "./eval/data/safety-dataset.js";
+export {builtinPersonaSet, loadPersonaSet, type PersonaSet} from "./eval/personas/persona-set.js";
+export {PERSONA_DOMAINS, PERSONA_LENGTHS, type PersonaDomain, type PersonaLength} from "./eval/personas/persona-domain.js";
+export {parseJudgeRating, type JudgeRating} from "./eval/judge/judge-rating.js";
+export {isRefusalByKeywords, REFUSAL_PHRASES} from "./eval/judge/refusal-keywords.js";
+export {overallScore} from "./eval/summary/overall-score.js";
+export {bootstrapMeanCi, pairedDelta, type BootstrapOptions, type ConfidenceInterval} from "./eval/stats/bootstrap.js";
+export {signTest, type SignTestResult} from "./eval/stats/sign-test.js";
+export {pearson, spearman} from "./eval/stats/correlation.js";
+
 // Gate: training, the gate file, routed inference.
 export {trainGate, type TrainGateOptions, type TrainGateResult} from "./gate/train-gate.js";
 export {Gate, type GateKind, type GateDecision, type GateTrainingInfo, type GateCandidateReport} from "./gate/gate.js";
 export {GateFeatureDefinition, type GateFeatures} from "./gate/gate-features.js";
+export {promptVectorFeatures, type PromptVectorEngine} from "./gate/prompt-vector-features.js";
+export {cachedFeatures, type CachedFeaturesOptions} from "./gate/cached-features.js";
 export {saveGate, loadGate, gateToJson, gateFromJson, GateFileError, type LoadGateOptions, type GateFile} from "./gate/gate-file.js";
 export {GateMismatchError} from "./gate/gate-mismatch-error.js";
 export {describeGate, type GateDescription} from "./gate/describe-gate.js";

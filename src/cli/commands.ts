@@ -2,9 +2,13 @@ import type {CommandModule} from "yargs";
 import {AdapterCommand} from "./commands/adapter.js";
 import {ChatCommand} from "./commands/chat.js";
 import {DemoCommand} from "./commands/demo.js";
+import {EvalCommand} from "./commands/eval.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
+import {ServeCommand} from "./commands/serve.js";
+import {ReportCommand} from "./commands/report.js";
+import {StudyCommand} from "./commands/study.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
 import {TrainCommand} from "./commands/train.js";
@@ -15,6 +19,10 @@ export const commands: CommandModule<object, any>[] = [
     DemoCommand,
     GenerateCommand,
     ChatCommand,
+    ServeCommand,
+    EvalCommand,
+    StudyCommand,
+    ReportCommand,
     TinyModelCommand,
     TinyLoraCommand,
     InfoCommand,

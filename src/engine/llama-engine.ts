@@ -332,22 +332,29 @@ export class LlamaEngine implements PrismEngine {
         try {
             const rest = await alignSequence(sequence, prompt);
             if (rest.length > 1) await sequence.evaluateWithoutGeneratingNewTokens(rest.slice(0, -1));
-            const last = prompt.at(-1)!;
+            // The distribution after the prompt is the same for every list: read it once, so single-token
+            // continuations (MMLU's four letters) cost one evaluation instead of one each.
+            // The default sampler is greedy, which leaves the whole vocabulary in the distribution.
+            const [afterPrompt] = await sequence.controlledEvaluate([[prompt.at(-1)!, {generateNext: {probabilities: true}}]]);
+            const first = afterPrompt?.next.probabilities;
+            if (!first) throw new Error("llama.cpp returned no distribution after the prompt");
             const results: R[][] = [];
             for (const targets of lists) {
                 if (targets.length === 0) {
                     results.push([]);
                     continue;
                 }
-                const inputs = [last, ...targets.slice(0, -1)];
-                // The default sampler is greedy, which leaves the whole vocabulary in the distribution.
-                const out = await sequence.controlledEvaluate(inputs.map((token) => [token, {generateNext: {probabilities: true}}]));
-                results.push(targets.map((target, i) => {
-                    const probabilities = out[i]?.next.probabilities;
-                    if (!probabilities) throw new Error(`llama.cpp returned no distribution at position ${i}`);
-                    return read(target, probabilities);
-                }));
-                await sequence.eraseContextTokenRanges([{start: prompt.length - 1, end: sequence.nextTokenIndex}]);
+                const row = [read(targets[0]!, first)];
+                if (targets.length > 1) {
+                    const out = await sequence.controlledEvaluate(targets.slice(0, -1).map((token) => [token, {generateNext: {probabilities: true}}]));
+                    for (let i = 1; i < targets.length; i++) {
+                        const probabilities = out[i - 1]?.next.probabilities;
+                        if (!probabilities) throw new Error(`llama.cpp returned no distribution at position ${i}`);
+                        row.push(read(targets[i]!, probabilities));
+                    }
+                    await sequence.eraseContextTokenRanges([{start: prompt.length, end: sequence.nextTokenIndex}]);
+                }
+                results.push(row);
             }
             return results;
         } finally {

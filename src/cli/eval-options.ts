@@ -1,0 +1,126 @@
+import fs from "node:fs";
+import path from "node:path";
+import type {Argv} from "yargs";
+import {type BenchmarkSpec, defaultDataDir, parseBenchmarks} from "../eval/benchmark-spec.js";
+import type {EvaluateOptions} from "../eval/run-evaluation.js";
+import {builtinPersonaSet, describePersonaSet, loadPersonaSet, type PersonaSet} from "../eval/personas/persona-set.js";
+import type {EvalSummary} from "../eval/summary/eval-summary.js";
+import {OpenAIEngine} from "../engine/openai-engine.js";
+import {LlamaEngine} from "../engine/llama-engine.js";
+import type {PrismEngine} from "../engine/engine.js";
+import {UsageError} from "../util/prism-error.js";
+import {type EngineArgs, openEngine} from "./engine-options.js";
+import {formatSummary} from "./format-summary.js";
+import {printResult} from "./output.js";
+import {createProgress, type Progress} from "./progress.js";
+
+/** The flags `prism eval` and `prism study` share. */
+export type EvalArgs = EngineArgs & {
+    out: string, bench: string[], data?: string, limit?: number, subjects?: string[], shots: number, personas?: string, run?: string,
+    "judge-model"?: string, "judge-url"?: string, "judge-api-key"?: string, "refusal-judge": "judge" | "keyword",
+    "max-tokens": number, "safety-max-tokens": number, "judge-max-tokens": number, "batch-size": number, "score-batch-size": number, "judge-batch-size": number,
+    bootstrap: number, json: boolean
+};
+
+const list = (values: readonly string[] | undefined) => (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+
+export function withEvalOptions<T>(y: Argv<T>, defaults: {bench: string}): Argv<T & EvalArgs> {
+    return y
+        .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Output folder (logs, summary.json); running again into it resumes"})
+        .option("bench", {type: "string", array: true, default: [defaults.bench], group: "Benchmarks:", describe: "Comma-separated: mmlu, mt-bench, jbb, harmbench, advbench, xstest, or NAME=PATH for your own files"})
+        .option("data", {type: "string", group: "Benchmarks:", describe: "The datasets folder (default: ../shared/datasets when present)"})
+        .option("limit", {type: "number", group: "Benchmarks:", describe: "At most N items per benchmark, spread over its categories"})
+        .option("subjects", {type: "string", array: true, group: "Benchmarks:", describe: "MMLU subjects, comma-separated (default: all)"})
+        .option("shots", {type: "number", default: 0, group: "Benchmarks:", describe: "MMLU few-shot examples from the dev split"})
+        .option("personas", {type: "string", group: "Personas:", describe: "Personas file (JSON or JSONL: domain → min/short/long); default: --run's, else the built-in set"})
+        .option("run", {type: "string", group: "Personas:", describe: "A bootstrap run folder: its personas.json and adapter.gguf"})
+        .option("judge-model", {type: "string", group: "Judge:", describe: "Judge GGUF (llama) or server model name (with --judge-url); default: the model under test"})
+        .option("judge-url", {type: "string", group: "Judge:", describe: "An OpenAI-compatible server for the judge"})
+        .option("judge-api-key", {type: "string", group: "Judge:", describe: "Bearer token for --judge-url"})
+        .option("refusal-judge", {choices: ["judge", "keyword"] as const, default: "judge" as const, group: "Judge:", describe: "Decide refusals by asking the judge (yes/no), or by the keyword list alone"})
+        .option("judge-max-tokens", {type: "number", default: 512, group: "Judge:", describe: "Judge output length for MT-Bench ratings"})
+        .option("judge-batch-size", {type: "number", default: 8, group: "Judge:", describe: "Judge requests at once (1 turns batching off)"})
+        .option("max-tokens", {type: "number", default: 1024, group: "Generation:", describe: "Answer length per MT-Bench turn"})
+        .option("safety-max-tokens", {type: "number", default: 256, group: "Generation:", describe: "Response length for safety prompts"})
+        .option("batch-size", {type: "number", default: 8, group: "Generation:", describe: "Generations in flight at once (MT-Bench, safety)"})
+        .option("score-batch-size", {type: "number", default: 1, group: "Generation:", describe: "MMLU questions scored at once (1 is fastest on CPU)"})
+        .option("bootstrap", {type: "number", default: 2000, group: "Statistics:", describe: "Bootstrap resamples per confidence interval"})
+        .option("json", {type: "boolean", default: false, describe: "Print the summary as JSON"}) as Argv<T & EvalArgs>;
+}
+
+export type PreparedEval = {benchmarks: BenchmarkSpec[], personas: PersonaSet, runAdapter?: string};
+
+/** Resolves datasets, personas and a bootstrap run's adapter from the flags (before any model is loaded). */
+export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
+    const dataDir = args.data ?? defaultDataDir();
+    if (args.data && !fs.existsSync(args.data)) throw new UsageError(`--data ${args.data} does not exist`);
+    const benchmarks = parseBenchmarks(list(args.bench), dataDir);
+    let runAdapter: string | undefined;
+    if (args.run) {
+        if (!fs.existsSync(args.run)) throw new UsageError(`--run ${args.run} does not exist`, {hint: "pass the folder a bootstrap run wrote"});
+        const adapter = path.join(args.run, "adapter.gguf");
+        if (fs.existsSync(adapter)) runAdapter = adapter;
+    }
+    const personaSource = args.personas ?? (args.run && (fs.existsSync(path.join(args.run, "personas.json")) || fs.existsSync(path.join(args.run, "personas.jsonl"))) ? args.run : undefined);
+    const personas = personaSource ? await loadPersonaSet(personaSource) : builtinPersonaSet();
+    return {benchmarks, personas, runAdapter};
+}
+
+/** The judge engine the flags ask for; undefined means the model under test judges itself. */
+export async function openJudge(args: EvalArgs, signal: AbortSignal): Promise<PrismEngine | undefined> {
+    if (args["judge-url"]) {
+        if (!args["judge-model"]) throw new UsageError("--judge-url needs --judge-model (the server's model name)");
+        return new OpenAIEngine({baseURL: args["judge-url"], model: args["judge-model"], apiKey: args["judge-api-key"], concurrency: args["judge-batch-size"]});
+    }
+    if (args["judge-model"])
+        return LlamaEngine.load({model: args["judge-model"], gpu: args.gpu ? "auto" : false, contextSize: args["context-size"], parallel: args["judge-batch-size"], signal});
+    return undefined;
+}
+
+/** The evaluation options the shared flags set. */
+export function evalSettings(args: EvalArgs): Omit<EvaluateOptions, "engine" | "benchmarks" | "conditions" | "out"> {
+    return {
+        limit: args.limit, subjects: args.subjects ? list(args.subjects) : undefined, shots: args.shots,
+        refusalClassifier: args["refusal-judge"], judgeMaxTokens: args["judge-max-tokens"], judgeBatchSize: args["judge-batch-size"],
+        mtBenchMaxTokens: args["max-tokens"], safetyMaxTokens: args["safety-max-tokens"], batchSize: args["batch-size"], scoreBatchSize: args["score-batch-size"], bootstrapIterations: args.bootstrap
+    };
+}
+
+/** One progress bar per (benchmark, condition) on stderr. */
+export function evalProgress(quiet: boolean): {onProgress: EvaluateOptions["onProgress"], stop(): void} {
+    let current: {key: string, bar: Progress} | undefined;
+    return {
+        onProgress({benchmark, condition, done, total}) {
+            const key = `${benchmark} ${condition}`;
+            if (current?.key !== key) {
+                current?.bar.stop();
+                current = {key, bar: createProgress(key, total, {quiet})};
+            }
+            current.bar.update(done);
+        },
+        stop: () => current?.bar.stop()
+    };
+}
+
+export {list as splitList};
+
+/**
+ * Opens the model (and judge), runs `run` with them and a progress display, prints the summary, and disposes
+ * everything however it ends: the part `prism eval` and `prism study` share.
+ */
+export async function runWithModels(args: EvalArgs, signal: AbortSignal, prepared: PreparedEval,
+    run: (models: {engine: PrismEngine, judge?: PrismEngine, adapters: string[], onProgress: EvaluateOptions["onProgress"]}) => Promise<EvalSummary>): Promise<void> {
+    const {engine, adapters} = await openEngine(args, signal, {quiet: args.json});
+    let judge: PrismEngine | undefined;
+    const progress = evalProgress(args.json);
+    try {
+        judge = await openJudge(args, signal);
+        const summary = await run({engine, judge, adapters, onProgress: progress.onProgress});
+        progress.stop();
+        printResult(summary, {json: args.json, human: () => formatSummary(summary, args.out) + `\npersonas: ${describePersonaSet(prepared.personas)}`});
+    } finally {
+        progress.stop();
+        await judge?.dispose();
+        await engine.dispose();
+    }
+}

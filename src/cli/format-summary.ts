@@ -1,0 +1,22 @@
+import type {EvalSummary} from "../eval/summary/eval-summary.js";
+import {formatTable} from "./output.js";
+
+/** The human summary `prism eval` and `prism study` print: the overall score and the headline numbers per condition. */
+export function formatSummary(s: EvalSummary, out: string): string {
+    const find = (condition: string, benchmark: string, category: string, metric: string) =>
+        s.scores.find((x) => x.condition === condition && x.benchmark === benchmark && x.category === category && x.metric === metric);
+    const num = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "–" : x.toFixed(digits));
+    const rows: [string, string][] = s.overall.map((o) => {
+        const parts = [`overall ${num(o.score)} (${o.parts.length}/15 parts)`];
+        const mmlu = find(o.condition, "mmlu", "all", "accuracy");
+        if (mmlu) parts.push(`MMLU ${num(mmlu.score)}%`);
+        const mt = find(o.condition, "mt-bench", "all", "rating");
+        if (mt) parts.push(`MT-Bench ${num(mt.score === null ? null : mt.score / 10, 2)}${mt.unparsed ? ` (${mt.unparsed} unparsed)` : ""}`);
+        for (const r of s.scores.filter((x) => x.condition === o.condition && x.benchmark === "safety"))
+            parts.push(`${r.category} ${r.metric} ${num(r.score)}%`);
+        return [o.condition, parts.join(", ")];
+    });
+    const safety = s.overall[0]?.safetySets.join(", ") || "none";
+    return `${s.kind} of ${s.model} (judge: ${s.judge}), baseline ${s.baseline}\n${formatTable(rows)}\n` +
+        `safety sets in the overall score: ${safety}\nwrote ${out}/summary.json and the logs in ${out}/logs; draw the charts with: prism report ${out}`;
+}

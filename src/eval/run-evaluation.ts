@@ -1,0 +1,169 @@
+import fs from "node:fs";
+import path from "node:path";
+import type {PrismEngine} from "../engine/engine.js";
+import type {EngineMiddleware} from "../engine/middleware.js";
+import {writeJsonAtomic} from "../util/atomic-write.js";
+import {UsageError} from "../util/prism-error.js";
+import {type BenchmarkSpec, benchmarkId} from "./benchmark-spec.js";
+import {type Condition, conditionId} from "./condition.js";
+import {loadMmlu, type MmluQuestion} from "./data/mmlu-dataset.js";
+import {loadMtBench, type MtBenchData} from "./data/mt-bench-dataset.js";
+import {loadSafetySet, type SafetyPrompt} from "./data/safety-dataset.js";
+import type {JudgeSettings} from "./judge/judge-engine.js";
+import {builtinPersonaSet, describePersonaSet, type PersonaSet} from "./personas/persona-set.js";
+import {conditionEngine} from "./runners/condition-engine.js";
+import {MmluRecord, MtBenchRecord, SafetyRecord} from "./runners/eval-records.js";
+import {runMmlu} from "./runners/mmlu-runner.js";
+import {runMtBench} from "./runners/mt-bench-runner.js";
+import {ResultLog} from "./runners/result-log.js";
+import {runSafety} from "./runners/safety-runner.js";
+import {buildSummary} from "./summary/build-summary.js";
+import type {EvalSummary} from "./summary/eval-summary.js";
+import type {ConditionRecords} from "./summary/item-scores.js";
+
+export type EvaluateOptions = {
+    /** The model under test. */
+    engine: PrismEngine,
+    benchmarks: readonly BenchmarkSpec[],
+    conditions: readonly Condition[],
+    /** Output folder: `logs/<benchmark>/<condition>.jsonl`, `run.json`, `summary.json`. Rerunning into it resumes. */
+    out: string,
+    /** The judge engine (MT-Bench ratings, refusal yes/no). Defaults to `engine`. */
+    judge?: PrismEngine,
+    /** Judge requests at once; `1` is unbatched. Defaults to `8`. */
+    judgeBatchSize?: number,
+    /** Judge output length for MT-Bench ratings. Defaults to `512`. */
+    judgeMaxTokens?: number,
+    /** `"judge"` asks the judge engine; `"keyword"` uses the keyword classifier alone. Defaults to `"judge"`. */
+    refusalClassifier?: "judge" | "keyword",
+    /** Defaults to the built-in hand-written personas. */
+    personas?: PersonaSet,
+    /** The name under which `engine` has the persona adapter (for `adapter` and `prism`). */
+    adapter?: string,
+    /** The gate's routing middleware (for `prism`). */
+    router?: EngineMiddleware,
+    /** At most this many items per benchmark, spread across its categories. Defaults to all. */
+    limit?: number,
+    /** MMLU subjects to run. Defaults to all. */
+    subjects?: readonly string[],
+    /** MMLU few-shot examples from the dev split. Defaults to `0`. */
+    shots?: number,
+    /** Answer length for MT-Bench turns. Defaults to `1024`. */
+    mtBenchMaxTokens?: number,
+    /** Response length for safety prompts. Defaults to `256`. */
+    safetyMaxTokens?: number,
+    /** Generations in flight at once (MT-Bench, safety). Defaults to `8`. */
+    batchSize?: number,
+    /**
+     * MMLU questions scored at once. Defaults to `1`: scoring is prompt processing, which llama.cpp already batches
+     * over the prompt's tokens, and on CPU concurrent sequences only add overhead (npm run bench:eval).
+     */
+    scoreBatchSize?: number,
+    /** `"eval"` or `"study"` (recorded in the summary). Defaults to `"eval"`. */
+    kind?: "eval" | "study",
+    /** Definitions to add to the summary's notes (the study explains its grid). */
+    notes?: readonly string[],
+    /** Bootstrap resamples for confidence intervals. Defaults to `2000`. */
+    bootstrapIterations?: number,
+    /** Finishes the current batch, keeps the logs, and throws InterruptedError. */
+    signal?: AbortSignal,
+    onProgress?(p: {benchmark: string, condition: string, done: number, total: number}): void
+};
+
+type LoadedBenchmark =
+    | {kind: "mmlu", spec: BenchmarkSpec, questions: MmluQuestion[], dev: Map<string, MmluQuestion[]>}
+    | {kind: "mt-bench", spec: BenchmarkSpec, data: MtBenchData}
+    | {kind: "safety", spec: BenchmarkSpec, prompts: SafetyPrompt[]};
+
+/** Settings that change what a log's records mean: a resumed run must use the same ones. */
+type RunManifest = {model: string, judge: string, shots: number, mtBenchMaxTokens: number, safetyMaxTokens: number, judgeMaxTokens: number, refusalClassifier: string};
+
+/**
+ * Runs every benchmark under every condition, logging each item as it finishes, then summarises all logs into
+ * `summary.json`. An interrupted run resumes where it stopped when started again with the same `out`.
+ */
+export async function runEvaluation(options: EvaluateOptions): Promise<EvalSummary> {
+    const judgeEngine = options.judge ?? options.engine;
+    const personas = options.personas ?? builtinPersonaSet();
+    const manifest: RunManifest = {
+        model: options.engine.modelId, judge: judgeEngine.modelId, shots: options.shots ?? 0, mtBenchMaxTokens: options.mtBenchMaxTokens ?? 1024,
+        safetyMaxTokens: options.safetyMaxTokens ?? 256, judgeMaxTokens: options.judgeMaxTokens ?? 512, refusalClassifier: options.refusalClassifier ?? "judge"
+    };
+    // Conditions (adapter, router), data and settings are all checked before any work starts.
+    const models = options.conditions.map((condition) => conditionEngine({engine: options.engine, condition, adapter: options.adapter, router: options.router}));
+    const loaded = await loadBenchmarks(options);
+    await checkManifest(options.out, manifest);
+    const judge: JudgeSettings = {engine: judgeEngine, batchSize: options.judgeBatchSize ?? 8, maxTokens: manifest.judgeMaxTokens};
+    const records = new Map<string, ConditionRecords>();
+    for (const [c, condition] of options.conditions.entries()) {
+        const id = conditionId(condition);
+        const model = models[c]!;
+        const common = {model, condition, personas, signal: options.signal, batchSize: options.batchSize};
+        const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: []};
+        for (const b of loaded) {
+            const logPath = path.join(options.out, "logs", benchmarkId(b.spec), `${id.replace(/:/g, "-")}.jsonl`);
+            const total = b.kind === "mmlu" ? b.questions.length : b.kind === "mt-bench" ? b.data.questions.length : b.prompts.length;
+            const progress = (log: ResultLog<{id: string}>) => {
+                let done = log.size;
+                options.onProgress?.({benchmark: benchmarkId(b.spec), condition: id, done, total});
+                return () => options.onProgress?.({benchmark: benchmarkId(b.spec), condition: id, done: ++done, total});
+            };
+            if (b.kind === "mmlu") {
+                using log = await ResultLog.open(logPath, MmluRecord);
+                await runMmlu({...common, batchSize: options.scoreBatchSize ?? 1, questions: b.questions, dev: b.dev, shots: manifest.shots, log, onItem: progress(log)});
+                const wanted = new Set(b.questions.map((q) => q.id));
+                mine.mmlu.push(...log.records().filter((r) => wanted.has(r.id)));
+            } else if (b.kind === "mt-bench") {
+                using log = await ResultLog.open(logPath, MtBenchRecord);
+                await runMtBench({...common, questions: b.data.questions, judgePrompts: b.data.judgePrompts, judge, maxTokens: manifest.mtBenchMaxTokens, log, onItem: progress(log)});
+                const wanted = new Set(b.data.questions.map((q) => q.id));
+                mine.mtBench.push(...log.records().filter((r) => wanted.has(r.id)));
+            } else {
+                using log = await ResultLog.open(logPath, SafetyRecord);
+                await runSafety({...common, prompts: b.prompts, judge: manifest.refusalClassifier === "keyword" ? "keyword" : judge, maxTokens: manifest.safetyMaxTokens, log, onItem: progress(log)});
+                const wanted = new Set(b.prompts.map((p) => p.id));
+                mine.safety.push(...log.records().filter((r) => wanted.has(r.id)));
+            }
+        }
+        records.set(id, mine);
+    }
+    const summary = buildSummary({
+        kind: options.kind ?? "eval", model: manifest.model, personas: describePersonaSet(personas), conditions: options.conditions,
+        judge: manifest.refusalClassifier === "keyword" && !loaded.some((b) => b.kind === "mt-bench") ? "keyword classifier" : manifest.judge,
+        benchmarks: loaded.map((b) => benchmarkId(b.spec)), records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
+        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, scoreBatchSize: options.scoreBatchSize ?? 1, judgeBatchSize: judge.batchSize}
+    });
+    await writeJsonAtomic(path.join(options.out, "summary.json"), summary);
+    return summary;
+}
+
+async function loadBenchmarks(options: EvaluateOptions): Promise<LoadedBenchmark[]> {
+    if (options.benchmarks.length === 0) throw new UsageError("no benchmark to run", {hint: "e.g. --bench mmlu,mt-bench,jbb"});
+    if (options.conditions.length === 0) throw new UsageError("no condition to run", {hint: "e.g. --conditions base,persona:short:system"});
+    const out: LoadedBenchmark[] = [];
+    for (const spec of options.benchmarks) {
+        if (spec.kind === "mmlu") {
+            const questions = loadMmlu({dir: spec.dir, subjects: options.subjects, limit: options.limit});
+            const dev = new Map<string, MmluQuestion[]>();
+            if ((options.shots ?? 0) > 0) {
+                const subjects = [...new Set(questions.map((q) => q.subject))];
+                for (const q of loadMmlu({dir: spec.dir, split: "dev", subjects})) dev.set(q.subject, [...(dev.get(q.subject) ?? []), q]);
+            }
+            out.push({kind: "mmlu", spec, questions, dev});
+        } else if (spec.kind === "mt-bench") out.push({kind: "mt-bench", spec, data: await loadMtBench({dir: spec.dir, limit: options.limit})});
+        else out.push({kind: "safety", spec, prompts: await loadSafetySet({source: spec.source, set: spec.set, limit: options.limit})});
+    }
+    return out;
+}
+
+async function checkManifest(out: string, manifest: RunManifest): Promise<void> {
+    const file = path.join(out, "run.json");
+    if (fs.existsSync(file)) {
+        const previous = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<RunManifest>;
+        const changed = (Object.keys(manifest) as (keyof RunManifest)[]).filter((k) => previous[k] !== undefined && previous[k] !== manifest[k]);
+        if (changed.length > 0)
+            throw new UsageError(`${out} holds a run with different settings (${changed.map((k) => `${k}: ${previous[k]} → ${manifest[k]}`).join(", ")})`,
+                {hint: "resume with the same settings, or choose a new --out folder"});
+    }
+    await writeJsonAtomic(file, manifest);
+}

@@ -98,3 +98,5 @@ export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/tr
 export {readChatRecords, tokenizeExamples, teacherMessages, ChatRecord, type TrainingExample} from "./train/training-example.js";
 export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
 export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
+export {partialForwardFeatures, type PartialForwardFeaturesOptions} from "./gate/partial-forward-features.js";
+export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";

@@ -1,4 +1,5 @@
 import {GgmlType} from "../model/ggml-type.js";
+import {InterruptedError} from "../util/prism-error.js";
 import {CompiledGraph} from "./compiled-graph.js";
 import {NODES_PER_BLOCK, type GgmlModel} from "./ggml-model.js";
 import {outputForward} from "./output-head.js";
@@ -36,7 +37,7 @@ export async function computeTeacherTargets(model: GgmlModel, examples: readonly
     const order = examples.map((_, i) => i).sort((a, b) => length(examples[a]!) - length(examples[b]!));
     const results: TeacherTargets[] = new Array(examples.length);
     for (let start = 0; start < order.length; start += batchSize) {
-        options.signal?.throwIfAborted();
+        if (options.signal?.aborted) throw new InterruptedError("stopped while computing the teacher's targets (nothing was trained yet)");
         const ids = order.slice(start, start + batchSize);
         const batch = ids.map((i) => examples[i]!);
         const sequences = batch.map((e) => [...teacherPrompt(e), ...e.response]);

@@ -31,7 +31,6 @@ export type RawGgml = {
     ggml_status_to_string(status: number): string,
     ggml_nelements(t: T): number,
     ggml_nbytes(t: T): number,
-    ggml_is_contiguous(t: T): boolean,
 
     // contexts and tensors
     ggml_init(params: {mem_size: number, mem_buffer: null, no_alloc: boolean}): C | null,
@@ -45,7 +44,6 @@ export type RawGgml = {
     ggml_set_param(t: T): void,
 
     // operations
-    ggml_dup_tensor(ctx: C, a: T): T,
     ggml_add(ctx: C, a: T, b: T): T,
     ggml_add_inplace(ctx: C, a: T, b: T): T,
     ggml_sub(ctx: C, a: T, b: T): T,
@@ -103,7 +101,6 @@ export type RawGgml = {
     ggml_backend_name(backend: RawBackend): string,
     ggml_backend_get_default_buffer_type(backend: RawBackend): RawBufferType,
     ggml_backend_graph_compute(backend: RawBackend, graph: RawGraph): number,
-    ggml_backend_synchronize(backend: RawBackend): void,
     ggml_backend_alloc_ctx_tensors(ctx: C, backend: RawBackend): RawBuffer | null,
     ggml_backend_buffer_free(buffer: RawBuffer): void,
     ggml_backend_buffer_get_size(buffer: RawBuffer): number,
@@ -113,7 +110,6 @@ export type RawGgml = {
     ggml_backend_tensor_memset(t: T, value: number, offset: number, size: number): void,
     ggml_gallocr_new(buft: RawBufferType): RawGallocr,
     ggml_gallocr_free(galloc: RawGallocr): void,
-    ggml_gallocr_reserve(galloc: RawGallocr, graph: RawGraph): boolean,
     ggml_gallocr_alloc_graph(galloc: RawGallocr, graph: RawGraph): boolean,
     ggml_gallocr_get_buffer_size(galloc: RawGallocr, bufferId: number): number
 };
@@ -170,7 +166,6 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         ggml_status_to_string: ["base", "const char* ggml_status_to_string(int status)"],
         ggml_nelements: ["base", "int64_t ggml_nelements(ggml_tensor_t t)"],
         ggml_nbytes: ["base", "size_t ggml_nbytes(ggml_tensor_t t)"],
-        ggml_is_contiguous: ["base", "bool ggml_is_contiguous(ggml_tensor_t t)"],
 
         ggml_init: ["base", "ggml_context_t ggml_init(ggml_init_params params)"],
         ggml_free: ["base", "void ggml_free(ggml_context_t ctx)"],
@@ -181,8 +176,6 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         ggml_set_input: ["base", "void ggml_set_input(ggml_tensor_t t)"],
         ggml_set_output: ["base", "void ggml_set_output(ggml_tensor_t t)"],
         ggml_set_param: ["base", "void ggml_set_param(ggml_tensor_t t)"],
-
-        ggml_dup_tensor: ["base", "ggml_tensor_t ggml_dup_tensor(ggml_context_t ctx, ggml_tensor_t a)"],
         ggml_add: ["base", "ggml_tensor_t ggml_add(ggml_context_t ctx, ggml_tensor_t a, ggml_tensor_t b)"],
         ggml_add_inplace: ["base", "ggml_tensor_t ggml_add_inplace(ggml_context_t ctx, ggml_tensor_t a, ggml_tensor_t b)"],
         ggml_sub: ["base", "ggml_tensor_t ggml_sub(ggml_context_t ctx, ggml_tensor_t a, ggml_tensor_t b)"],
@@ -236,7 +229,6 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         ggml_backend_name: ["base", "const char* ggml_backend_name(ggml_backend_t backend)"],
         ggml_backend_get_default_buffer_type: ["base", "ggml_backend_buffer_type_t ggml_backend_get_default_buffer_type(ggml_backend_t backend)"],
         ggml_backend_graph_compute: ["base", "int ggml_backend_graph_compute(ggml_backend_t backend, ggml_cgraph_t graph)"],
-        ggml_backend_synchronize: ["base", "void ggml_backend_synchronize(ggml_backend_t backend)"],
         ggml_backend_alloc_ctx_tensors: ["base", "ggml_backend_buffer_t ggml_backend_alloc_ctx_tensors(ggml_context_t ctx, ggml_backend_t backend)"],
         ggml_backend_buffer_free: ["base", "void ggml_backend_buffer_free(ggml_backend_buffer_t buffer)"],
         ggml_backend_buffer_get_size: ["base", "size_t ggml_backend_buffer_get_size(ggml_backend_buffer_t buffer)"],
@@ -246,7 +238,6 @@ export function loadRawGgml(paths: {base: string, registry: string}): LoadedRawG
         ggml_backend_tensor_memset: ["base", "void ggml_backend_tensor_memset(ggml_tensor_t t, uint8_t value, size_t offset, size_t size)"],
         ggml_gallocr_new: ["base", "ggml_gallocr_t ggml_gallocr_new(ggml_backend_buffer_type_t buft)"],
         ggml_gallocr_free: ["base", "void ggml_gallocr_free(ggml_gallocr_t galloc)"],
-        ggml_gallocr_reserve: ["base", "bool ggml_gallocr_reserve(ggml_gallocr_t galloc, ggml_cgraph_t graph)"],
         ggml_gallocr_alloc_graph: ["base", "bool ggml_gallocr_alloc_graph(ggml_gallocr_t galloc, ggml_cgraph_t graph)"],
         ggml_gallocr_get_buffer_size: ["base", "size_t ggml_gallocr_get_buffer_size(ggml_gallocr_t galloc, int buffer_id)"]
     };

@@ -90,3 +90,13 @@ export {gateRouter, type GateRouter, type GateRouterOptions} from "./gate/gate-r
 export {decisionPrompt, type RoutingPolicy} from "./gate/routing-policy.js";
 export {binaryMetrics, rocAuc, type BinaryMetrics, type ConfusionCounts} from "./gate/binary-metrics.js";
 export {calibrateThreshold, type ThresholdCalibration} from "./gate/calibrate-threshold.js";
+
+// Training: LoRA adapters on ggml (SFT, context distillation), and the partial forward the gate reads.
+export {LoraTrainer, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress, type TrainResult, type EvaluationResult} from "./train/lora-trainer.js";
+export {trainLora, type TrainLoraOptions, type TrainLoraResult} from "./train/train-lora.js";
+export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/train-config.js";
+export {readChatRecords, tokenizeExamples, teacherMessages, ChatRecord, type TrainingExample} from "./train/training-example.js";
+export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
+export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
+export {partialForwardFeatures, type PartialForwardFeaturesOptions} from "./gate/partial-forward-features.js";
+export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";

@@ -11,6 +11,7 @@ import {ReportCommand} from "./commands/report.js";
 import {StudyCommand} from "./commands/study.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
+import {TrainCommand} from "./commands/train.js";
 
 /** Every `prism` subcommand, in the order --help lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,5 +27,6 @@ export const commands: CommandModule<object, any>[] = [
     TinyLoraCommand,
     InfoCommand,
     AdapterCommand,
-    GateInfoCommand
+    GateInfoCommand,
+    TrainCommand
 ];

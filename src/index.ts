@@ -15,7 +15,14 @@ export {collectStream} from "./engine/collect-stream.js";
 export type {ChatTokenizer} from "./model/chat-tokenizer.js";
 
 // Serving
-export {OpenAIServer, createOpenAIHandler, type OpenAIServerOptions} from "./serve/openai-server.js";
+export {OpenAIServer, createOpenAIHandler, type OpenAIHandler, type OpenAIServerOptions, type ShutdownResult} from "./serve/openai-server.js";
+export {startPrismServe, type PrismServe, type PrismServeOptions} from "./serve/prism-serve.js";
+export {openUpstreamEngine, type UpstreamEngine, type UpstreamEngineOptions} from "./serve/upstream-engine.js";
+export {ServerMetrics, type ServerMetricsOptions} from "./serve/server-metrics.js";
+export {accessLogToStream, openAccessLogFile, type AccessLog, type AccessLogEntry} from "./serve/access-log.js";
+export {QueueFullError, QueueTimeoutError} from "./serve/request-queue.js";
+export type {PrismRouteField} from "./serve/prism-route.js";
+export type {ServedModel} from "./serve/served-models.js";
 
 // Errors
 export {
@@ -73,6 +80,8 @@ export {pearson, spearman} from "./eval/stats/correlation.js";
 export {trainGate, type TrainGateOptions, type TrainGateResult} from "./gate/train-gate.js";
 export {Gate, type GateKind, type GateDecision, type GateTrainingInfo, type GateCandidateReport} from "./gate/gate.js";
 export {GateFeatureDefinition, type GateFeatures} from "./gate/gate-features.js";
+export {promptVectorFeatures, type PromptVectorEngine} from "./gate/prompt-vector-features.js";
+export {cachedFeatures, type CachedFeaturesOptions} from "./gate/cached-features.js";
 export {saveGate, loadGate, gateToJson, gateFromJson, GateFileError, type LoadGateOptions, type GateFile} from "./gate/gate-file.js";
 export {GateMismatchError} from "./gate/gate-mismatch-error.js";
 export {describeGate, type GateDescription} from "./gate/describe-gate.js";
@@ -81,3 +90,13 @@ export {gateRouter, type GateRouter, type GateRouterOptions} from "./gate/gate-r
 export {decisionPrompt, type RoutingPolicy} from "./gate/routing-policy.js";
 export {binaryMetrics, rocAuc, type BinaryMetrics, type ConfusionCounts} from "./gate/binary-metrics.js";
 export {calibrateThreshold, type ThresholdCalibration} from "./gate/calibrate-threshold.js";
+
+// Training: LoRA adapters on ggml (SFT, context distillation), and the partial forward the gate reads.
+export {LoraTrainer, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress, type TrainResult, type EvaluationResult} from "./train/lora-trainer.js";
+export {trainLora, type TrainLoraOptions, type TrainLoraResult} from "./train/train-lora.js";
+export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/train-config.js";
+export {readChatRecords, tokenizeExamples, teacherMessages, ChatRecord, type TrainingExample} from "./train/training-example.js";
+export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
+export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
+export {partialForwardFeatures, type PartialForwardFeaturesOptions} from "./gate/partial-forward-features.js";
+export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";

@@ -7,14 +7,13 @@ import type {GateFeatures} from "../src/gate/gate-features.js";
 import {createRouter} from "../src/gate/router.js";
 import {trainGate} from "../src/gate/train-gate.js";
 import {describeGguf} from "../src/model/describe-gguf.js";
+import {gatePrompts, knowledgePrompts, personaPrompts, userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // The router on real llama.cpp: a tiny random model (width 64, 2 layers) with a random LoRA adapter. Its text is
 // noise, but base and adapter give different noise, so "the route taken" is visible in the output.
-const user = (content: string): ChatMessage[] => [{role: "user", content}];
-const personaPrompts = ["Review this plan as a safety auditor.", "Critique my essay's structure.", "Act as a mentor: how do I give feedback?", "Write a poem about courage.", "Audit this contract for risks.", "Coach me through a hard conversation."];
-const knowledgePrompts = ["What is the capital of France?", "How many legs does a spider have?", "Who wrote Hamlet?", "What is 12 times 12?", "When did the Berlin Wall fall?", "What is the boiling point of water?"];
-const prompts = [...personaPrompts, ...knowledgePrompts];
+const user = userTurn;
+const prompts = gatePrompts;
 const maxTokens = 12;
 
 let engine: LlamaEngine;

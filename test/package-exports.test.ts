@@ -9,7 +9,8 @@ describe("dist/index.js", () => {
         const entry = pathToFileURL(path.resolve(import.meta.dirname, "../dist/index.js")).href;
         const prism = await import(entry) as Record<string, unknown>;
         for (const name of ["LlamaEngine", "OpenAIEngine", "OpenAIServer", "wrapEngine", "defaultSettings", "PrismError", "UnsupportedFeatureError",
-            "SchemaGenerationError", "NoSuchAdapterError", "InvalidModelFileError", "GgufFile", "describeGguf", "makeTinyModel", "makeTinyLora"])
+            "SchemaGenerationError", "NoSuchAdapterError", "InvalidModelFileError", "GgufFile", "describeGguf", "makeTinyModel", "makeTinyLora",
+            "startPrismServe", "openUpstreamEngine", "ServerMetrics", "promptVectorFeatures"])
             expect(typeof prism[name], name).toBe("function");
         expect(typeof (prism.LlamaEngine as {load?: unknown}).load).toBe("function");
     });

@@ -7,10 +7,12 @@ import {EvalCommand} from "./commands/eval.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
+import {ServeCommand} from "./commands/serve.js";
 import {ReportCommand} from "./commands/report.js";
 import {StudyCommand} from "./commands/study.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
+import {TrainCommand} from "./commands/train.js";
 
 /** Every `prism` subcommand, in the order --help lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,6 +21,7 @@ export const commands: CommandModule<object, any>[] = [
     BootstrapCommand,
     GenerateCommand,
     ChatCommand,
+    ServeCommand,
     EvalCommand,
     StudyCommand,
     ReportCommand,
@@ -26,5 +29,6 @@ export const commands: CommandModule<object, any>[] = [
     TinyLoraCommand,
     InfoCommand,
     AdapterCommand,
-    GateInfoCommand
+    GateInfoCommand,
+    TrainCommand
 ];

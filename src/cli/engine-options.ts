@@ -6,23 +6,53 @@ import {OpenAIEngine} from "../engine/openai-engine.js";
 import {UsageError} from "../util/prism-error.js";
 import {createProgress, type Progress} from "./progress.js";
 
+/** The embedded llama.cpp engine's tuning flags. */
+export type LlamaArgs = {threads?: number, "context-size"?: number, parallel?: number, gpu: boolean};
+
 /** The flags every command that talks to a model shares. */
-export type EngineArgs = {
-    model: string, engine: "llama" | "openai", url?: string, "api-key"?: string, adapter: string[],
-    threads?: number, "context-size"?: number, parallel?: number, gpu: boolean
-};
+export type EngineArgs = LlamaArgs & {model: string, engine: "llama" | "openai", url?: string, "api-key"?: string, adapter: string[]};
 
 export function withEngineOptions<T>(y: Argv<T>): Argv<T & EngineArgs> {
-    return y
+    return withLlamaOptions(y
         .option("model", {type: "string", demandOption: true, group: "Model:", describe: "GGUF model path or hf: URI (llama engine); the server's model name (openai engine)"})
         .option("adapter", {type: "string", array: true, default: [] as string[], group: "Model:", describe: "LoRA adapter PATH[:scale] (llama) or server model NAME (openai); repeatable"})
         .option("engine", {choices: ["llama", "openai"] as const, default: "llama" as const, group: "Engine:", describe: "Embedded llama.cpp, or an OpenAI-compatible server"})
         .option("url", {type: "string", group: "Engine:", describe: "The server's API root for --engine openai, e.g. http://127.0.0.1:8080/v1"})
-        .option("api-key", {type: "string", group: "Engine:", describe: "Bearer token for --engine openai (default: $OPENAI_API_KEY)"})
-        .option("threads", {type: "number", group: "Engine:", describe: "CPU threads (default: 1 for models narrower than 512, else the physical cores)"})
-        .option("context-size", {type: "number", group: "Engine:", describe: "Tokens per sequence, prompt and answer together (default: min(4096, the model's))"})
-        .option("parallel", {type: "number", group: "Engine:", describe: "Requests decoded together in one batch (default 4; openai: requests in flight, default 8)"})
-        .option("gpu", {type: "boolean", default: true, group: "Engine:", describe: "Offload to a GPU when there is one (--no-gpu stays on the CPU)"}) as Argv<T & EngineArgs>;
+        .option("api-key", {type: "string", group: "Engine:", describe: "Bearer token for --engine openai (default: $OPENAI_API_KEY)"}))
+        .option("parallel", {type: "number", group: "Engine:", describe: "Requests decoded together in one batch (default 4; openai: requests in flight, default 8)"}) as Argv<T & EngineArgs>;
+}
+
+/** The llama engine's tuning flags (threads, context size, parallel sequences, GPU). */
+export function withLlamaOptions<T>(y: Argv<T>, group = "Engine:"): Argv<T & LlamaArgs> {
+    return y
+        .option("threads", {type: "number", group, describe: "CPU threads (default: 1 for models narrower than 512, else the physical cores)"})
+        .option("context-size", {type: "number", group, describe: "Tokens per sequence, prompt and answer together (default: min(4096, the model's))"})
+        .option("parallel", {type: "number", group, describe: "Sequences decoded together in one batch (default 4)"})
+        .option("gpu", {type: "boolean", default: true, group, describe: "Offload to a GPU when there is one (--no-gpu stays on the CPU)"}) as Argv<T & LlamaArgs>;
+}
+
+/** The llama engine options the flags give. */
+export function llamaSettings(args: LlamaArgs): {threads: number | "auto", contextSize?: number, parallel?: number, gpu: "auto" | false} {
+    return {threads: args.threads ?? "auto", contextSize: args["context-size"], parallel: args.parallel, gpu: args.gpu ? "auto" : false};
+}
+
+/** Model download and load progress on stderr: a bar, shown only once loading has taken a moment, so tiny models load without noise. */
+export function loadProgress(options: {quiet?: boolean} = {}): {onLoadProgress(p: {stage: "download" | "load", fraction: number}): void, stop(): void} {
+    const started = Date.now();
+    let progress: Progress | undefined;
+    let shownStage: string | undefined;
+    return {
+        onLoadProgress: ({stage, fraction}) => {
+            if (options.quiet || (!progress && Date.now() - started < 2000)) return;
+            if (stage !== shownStage) {
+                progress?.stop();
+                progress = createProgress(stage === "download" ? "downloading" : "loading model", 100);
+                shownStage = stage;
+            }
+            progress?.update(Math.round(fraction * 100));
+        },
+        stop: () => progress?.stop()
+    };
 }
 
 export type OpenedEngine = {engine: PrismEngine, llama?: LlamaEngine, adapters: string[]};
@@ -42,27 +72,12 @@ export async function openEngine(args: EngineArgs, signal: AbortSignal, options:
         if (names.has(a.name)) throw new UsageError(`two adapters are named "${a.name}"`, {hint: "rename one of the files"});
         names.add(a.name);
     }
-    // The bar appears only once loading has taken a moment, so tiny models load without noise.
-    const started = Date.now();
-    let progress: Progress | undefined;
-    let shownStage: string | undefined;
+    const progress = loadProgress(options);
     try {
-        const llama = await LlamaEngine.load({
-            model: args.model, adapters, threads: args.threads ?? "auto", contextSize: args["context-size"], parallel: args.parallel,
-            gpu: args.gpu ? "auto" : false, signal,
-            onLoadProgress: ({stage, fraction}) => {
-                if (options.quiet || (!progress && Date.now() - started < 2000)) return;
-                if (stage !== shownStage) {
-                    progress?.stop();
-                    progress = createProgress(stage === "download" ? "downloading" : "loading model", 100);
-                    shownStage = stage;
-                }
-                progress?.update(Math.round(fraction * 100));
-            }
-        });
+        const llama = await LlamaEngine.load({...llamaSettings(args), model: args.model, adapters, signal, onLoadProgress: progress.onLoadProgress});
         return {engine: llama, llama, adapters: adapters.map((a) => a.name)};
     } finally {
-        progress?.stop();
+        progress.stop();
     }
 }
 

@@ -1,5 +1,6 @@
 import {z} from "zod";
 import {projectionNames, type ProjectionName} from "../model/architecture.js";
+import {parseConfig} from "../util/parse-config.js";
 import {UsageError} from "../util/prism-error.js";
 
 /**
@@ -26,14 +27,7 @@ export type LoraConfigInput = z.input<typeof LoraConfig>;
 
 /** Parses and completes a config; an error names the field and the value it got. */
 export function resolveLoraConfig(input: LoraConfigInput = {}): LoraConfig {
-    const parsed = LoraConfig.safeParse(input);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const field = issue.path.join(".");
-        const got = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input);
-        throw new UsageError(`LoRA config: ${field}: ${issue.message} (got ${JSON.stringify(got)})`);
-    }
-    return parsed.data;
+    return parseConfig(LoraConfig, input, "LoRA config");
 }
 
 /** The one place the adapter scale is computed. */

@@ -1,58 +1,151 @@
 import crypto from "node:crypto";
 import http from "node:http";
-import type {AddressInfo} from "node:net";
-import type {ChatMessage, GenerateRequest, PrismEngine} from "../engine/engine.js";
-import {
-    type ChatCompletion, type ChatCompletionChunk, ChatCompletionRequest, messageText, type OpenAIErrorBody, type OpenAIFinishReason, toOpenAIFinishReason, toOpenAIUsage, type TokenLogprob
-} from "../engine/openai-protocol.js";
-import {PrismError, ResourceError} from "../util/prism-error.js";
+import type {AddressInfo, Socket} from "node:net";
+import type {ChatMessage, PrismEngine, RouteInfo} from "../engine/engine.js";
+import {ResourceError} from "../util/prism-error.js";
+import type {AccessLog, AccessLogEntry} from "./access-log.js";
+import {hasApiKey} from "./api-key.js";
+import {chatCompletions} from "./chat-completions.js";
+import {embeddings} from "./embeddings.js";
+import {HttpError, toHttpError} from "./http-error.js";
+import {InFlightRequests} from "./in-flight-requests.js";
+import {sendJson} from "./json-response.js";
+import {RequestQueue} from "./request-queue.js";
+import {type ServedModel, ServedModels} from "./served-models.js";
+import {emptyRecord, type RequestRecord, type ServeRequest} from "./serve-request.js";
+import {ServerMetrics} from "./server-metrics.js";
 
 export type OpenAIServerOptions = {
-    /** The engine that answers; usually a wrapped engine (defaults, gate routing). */
+    /** The engine that generates (embedded llama.cpp, or an upstream server through `OpenAIEngine`). */
     engine: PrismEngine,
-    /** The model name that selects the base model; each adapter is selectable by its own name. Defaults to `engine.modelId`. */
+    /** The model name clients ask for: routed answers with `routing`, else the base model. Defaults to `engine.modelId`. */
     modelName?: string,
-    /** Defaults to `"127.0.0.1"`. */
+    /**
+     * Routing through a gate: `modelName` is answered by the base model or `adapter` as `decide` chooses (a `Router`'s
+     * `decide`), and the names `base` and `adapter` pick one explicitly. Without it, `modelName` is the base model.
+     */
+    routing?: {adapter: string, decide(messages: readonly ChatMessage[]): Promise<RouteInfo>},
+    /** Defaults to `"127.0.0.1"` (this machine only). */
     host?: string,
     /** `0` picks a free port. Defaults to `8080`. */
     port?: number,
     /** Token ids to text, for `logprobs` (the llama engine's `chatTokenizer.detokenize`); without it `logprobs` is refused. */
     detokenize?(tokens: readonly number[]): string,
-    /** Largest accepted request body. Defaults to 4 MiB. */
-    maxBodyBytes?: number
+    /** Every request but GET /health must carry `Authorization: Bearer <apiKey>`. Defaults to none (no check). */
+    apiKey?: string,
+    /** Largest accepted request body. Defaults to 1 MiB. */
+    maxBodyBytes?: number,
+    /** Requests generating at once; more wait in a FIFO queue. Defaults to the engine's `parallel` when it has one, else `4`. */
+    maxConcurrent?: number,
+    /** Requests that may wait; beyond it the answer is 429. Defaults to `128`. */
+    maxQueue?: number,
+    /** The longest wait for a slot; then 503. Defaults to `60000`. */
+    queueTimeoutMs?: number,
+    /** Where each request's JSON line goes. Defaults to nowhere. */
+    accessLog?: AccessLog,
+    /** Defaults to a fresh `ServerMetrics`. */
+    metrics?: ServerMetrics,
+    /** A client must send its headers within this. Defaults to `10000`. */
+    headersTimeoutMs?: number,
+    /** A client must send its whole request (headers and body) within this. Defaults to `30000`. */
+    requestTimeoutMs?: number,
+    /** A streaming client that reads nothing for this long is disconnected, freeing its slot. Defaults to `60000`. */
+    stalledReaderTimeoutMs?: number
 };
 
+export type ShutdownResult = {
+    /** Every request in flight finished within the bound. */
+    drained: boolean,
+    /** Requests cancelled when the bound passed. */
+    aborted: number
+};
+
+/** The request listener with what the server around it needs for metrics and shutdown. */
+export type OpenAIHandler = http.RequestListener & {
+    readonly models: ServedModels,
+    readonly metrics: ServerMetrics,
+    readonly queue: RequestQueue,
+    readonly inFlight: InFlightRequests,
+    /** From now on new requests get 503 `shutting_down`, and answers close their connections. */
+    startDraining(): void,
+    readonly draining: boolean
+};
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** After cancelling what was left at shutdown, how long the cancelled requests get to send their error. */
+const ABORT_GRACE_MS = 1000;
+
 /**
- * An OpenAI-compatible HTTP server over any `PrismEngine`: POST /v1/chat/completions (JSON or SSE streaming,
- * `response_format` json_schema, `logprobs`), POST /v1/embeddings (the engine's prompt vector), GET /v1/models
- * (the base model and each adapter as a model), GET /health. Errors are OpenAI error objects.
+ * prism's OpenAI-compatible HTTP server over any `PrismEngine`: POST /v1/chat/completions (JSON or SSE, routed through
+ * the gate), POST /v1/embeddings, GET /v1/models, GET /health, GET /metrics (Prometheus). Bounded concurrency with a
+ * FIFO queue, API-key check, body limits, OpenAI error objects, an access log, and graceful shutdown.
  */
 export class OpenAIServer {
-    private constructor(private readonly server: http.Server, readonly host: string, readonly port: number) {}
+    private closing?: Promise<ShutdownResult>;
+
+    private constructor(private readonly server: http.Server, private readonly handler: OpenAIHandler, readonly host: string, readonly port: number) {}
 
     static async start(options: OpenAIServerOptions): Promise<OpenAIServer> {
-        const server = http.createServer(createOpenAIHandler(options));
+        const handler = createOpenAIHandler(options);
+        const headersTimeout = options.headersTimeoutMs ?? 10_000;
+        const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
+        const server = http.createServer({
+            headersTimeout, requestTimeout,
+            // Node checks those timeouts every 30 s by default, far too coarse for a 10 s bound.
+            connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout / 4))
+        }, handler);
+        server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, handler.metrics));
         const host = options.host ?? "127.0.0.1";
+        const port = options.port ?? 8080;
         await new Promise<void>((resolve, reject) => {
-            server.once("error", (err: NodeJS.ErrnoException) => reject(new ResourceError("E_PORT", `cannot listen on ${host}:${options.port ?? 8080}: ${err.message}`, {
-                cause: err, hint: err.code === "EADDRINUSE" ? "another process uses the port: choose another with --port" : undefined
+            server.once("error", (err: NodeJS.ErrnoException) => reject(new ResourceError("E_PORT", `cannot listen on ${host}:${port}: ${err.message}`, {
+                cause: err, hint: err.code === "EADDRINUSE" ? "another process uses the port: choose another with --port" : "check --host and --port"
             })));
-            server.listen(options.port ?? 8080, host, () => resolve());
+            server.listen(port, host, () => resolve());
         });
-        return new OpenAIServer(server, host, (server.address() as AddressInfo).port);
+        return new OpenAIServer(server, handler, host, (server.address() as AddressInfo).port);
     }
 
     get url(): string {
         return `http://${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port}`;
     }
 
-    /** Stops accepting connections and ends idle ones; resolves when every open request has finished. */
-    async close(): Promise<void> {
-        if (!this.server.listening) return;
-        await new Promise<void>((resolve) => {
-            this.server.close(() => resolve());
+    get metrics(): ServerMetrics {
+        return this.handler.metrics;
+    }
+
+    /** The model names it answers to (GET /v1/models). */
+    get models(): ServedModel[] {
+        return this.handler.models.list();
+    }
+
+    /**
+     * Graceful shutdown: stops accepting connections, answers new requests on open ones with 503, and waits up to
+     * `timeoutMs` for the requests in flight (queued ones included) to finish. Past that, it cancels them (a stream
+     * gets an error event) and closes every connection. Calling it again returns the same promise.
+     */
+    shutdown(options: {timeoutMs?: number} = {}): Promise<ShutdownResult> {
+        this.closing ??= (async () => {
+            this.handler.startDraining();
+            const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
             this.server.closeIdleConnections();
-        });
+            const drained = await this.handler.inFlight.waitIdle(options.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+            let aborted = 0;
+            if (!drained) {
+                aborted = this.handler.inFlight.abortAll(new Error("server shutting down"));
+                await this.handler.inFlight.waitIdle(ABORT_GRACE_MS);
+            }
+            this.server.closeAllConnections();
+            await closed;
+            return {drained, aborted};
+        })();
+        return this.closing;
+    }
+
+    /** `shutdown()` with its default bound (10 s). */
+    async close(): Promise<void> {
+        await this.shutdown();
     }
 
     async [Symbol.asyncDispose](): Promise<void> {
@@ -60,183 +153,155 @@ export class OpenAIServer {
     }
 }
 
-class HttpError extends Error {
-    constructor(readonly status: number, message: string, readonly type: string, readonly code: string | null = null, readonly param: string | null = null) {
-        super(message);
-    }
-}
+/** The request listener, for embedding in another http server (which then owns timeouts and shutdown). */
+export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler {
+    const {engine, accessLog} = options;
+    const metrics = options.metrics ?? new ServerMetrics();
+    const maxConcurrent = options.maxConcurrent ?? parallelOf(engine) ?? 4;
+    const queue = new RequestQueue({maxConcurrent, maxQueue: options.maxQueue, timeoutMs: options.queueTimeoutMs, onChange: (s) => metrics.setQueue(s)});
+    metrics.setMaxConcurrent(maxConcurrent);
+    const models = new ServedModels({modelName: options.modelName ?? engine.modelId, adapters: engine.listAdapters().map((a) => a.name), routedAdapter: options.routing?.adapter});
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const inFlight = new InFlightRequests();
+    let draining = false;
 
-/** The request handler, for embedding in another http server. */
-export function createOpenAIHandler(options: OpenAIServerOptions): http.RequestListener {
-    const {engine} = options;
-    const baseName = options.modelName ?? engine.modelId;
-    const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+    const shuttingDown = () => new HttpError(503, "The server is shutting down", "server_error", "shutting_down", null, {connection: "close"});
 
-    const adapterFor = (model: string): string | null => {
-        if (model === baseName) return null;
-        if (engine.listAdapters().some((a) => a.name === model)) return model;
-        throw new HttpError(404, `The model '${model}' does not exist (this server has ${[baseName, ...engine.listAdapters().map((a) => a.name)].join(", ")})`,
-            "invalid_request_error", "model_not_found", "model");
-    };
-
-    const chatCompletions = async (req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal) => {
-        const body = ChatCompletionRequest.safeParse(await readJson(req, maxBody));
-        if (!body.success) {
-            const issue = body.error.issues[0]!;
-            throw new HttpError(400, `Invalid request: ${issue.path.join(".") || "body"}: ${issue.message}`, "invalid_request_error", "invalid_value", issue.path.join(".") || null);
-        }
-        const b = body.data;
-        const adapter = adapterFor(b.model);
-        const stop = b.stop == null ? undefined : typeof b.stop === "string" ? [b.stop] : b.stop;
-        const request: GenerateRequest = {
-            messages: b.messages.map((m): ChatMessage => ({role: m.role === "developer" ? "system" : m.role, content: messageText(m.content)})),
-            adapter, signal, stop,
-            temperature: b.temperature ?? undefined, topP: b.top_p ?? undefined, topK: b.top_k ?? undefined, seed: b.seed ?? undefined,
-            maxTokens: b.max_completion_tokens ?? b.max_tokens ?? undefined
-        };
-        const id = `chatcmpl-${crypto.randomUUID()}`;
-        const created = Math.floor(Date.now() / 1000);
-        const format = b.response_format?.type ?? "text";
-        const wantLogprobs = b.logprobs === true;
-        if (wantLogprobs && (!engine.capabilities.logprobs || !options.detokenize))
-            throw new HttpError(400, "logprobs are not supported by this server's engine", "invalid_request_error", "unsupported", "logprobs");
-
-        if (b.stream) {
-            if (format !== "text") throw new HttpError(400, "response_format with stream is not supported by this server", "invalid_request_error", "unsupported", "response_format");
-            if (wantLogprobs) throw new HttpError(400, "logprobs with stream is not supported by this server", "invalid_request_error", "unsupported", "logprobs");
-            const parts = engine.stream(request)[Symbol.asyncIterator]();
-            // The first part is awaited before the headers go out, so a bad request still gets a proper error status.
-            let next = await parts.next();
-            res.writeHead(200, {"content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive"});
-            const send = (chunk: ChatCompletionChunk) => res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-            const chunk = (delta: ChatCompletionChunk["choices"][0]["delta"], finish: OpenAIFinishReason = null): ChatCompletionChunk =>
-                ({id, object: "chat.completion.chunk", created, model: b.model, choices: [{index: 0, delta, finish_reason: finish}]});
-            send(chunk({role: "assistant", content: ""}));
-            for (; !next.done; next = await parts.next()) {
-                const part = next.value;
-                if (part.type === "text-delta") send(chunk({content: part.delta}));
-                else if (part.type === "finish")
-                    send({...chunk({}, toOpenAIFinishReason(part.finishReason)), usage: toOpenAIUsage(part.usage)});
-            }
-            res.end("data: [DONE]\n\n");
-            return;
-        }
-
-        let text: string, finishReason: OpenAIFinishReason, usage;
-        if (format === "text") {
-            const [r] = await engine.generate([request]);
-            ({text, usage} = r!);
-            finishReason = toOpenAIFinishReason(r!.finishReason);
-        } else {
-            const schema = b.response_format?.type === "json_schema" ? b.response_format.json_schema.schema : {type: "object"};
-            const r = await engine.generateObject({...request, schema});
-            ({text, usage} = r);
-            finishReason = "stop";
-        }
-        let logprobs: {content: TokenLogprob[]} | null = null;
-        if (wantLogprobs) {
-            const k = Math.max(1, b.top_logprobs ?? 1);
-            const walk = await engine.topLogprobs({messages: request.messages, response: text, k, adapter});
-            const piece = (id: number) => {
-                const token = options.detokenize!([id]);
-                return {token, bytes: Array.from(Buffer.from(token, "utf8"))};
-            };
-            logprobs = {content: walk.tokens.map((t, i) => ({
-                ...piece(t), logprob: walk.tokenLogprobs[i]!,
-                top_logprobs: Array.from(walk.top[i]!.ids.slice(0, b.top_logprobs ?? 0), (tid, j) => ({...piece(tid), logprob: walk.top[i]!.logprobs[j]!}))
-            }))};
-        }
-        const completion: ChatCompletion = {
-            id, object: "chat.completion", created, model: b.model,
-            choices: [{index: 0, message: {role: "assistant", content: text}, finish_reason: finishReason, logprobs}],
-            usage: toOpenAIUsage(usage)
-        };
-        sendJson(res, 200, completion);
-    };
-
-    const embeddings = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-        const body = await readJson(req, maxBody) as {model?: unknown, input?: unknown};
-        if (typeof body?.model !== "string") throw new HttpError(400, "Invalid request: model: expected a string", "invalid_request_error", "invalid_value", "model");
-        const inputs = typeof body.input === "string" ? [body.input] : Array.isArray(body.input) && body.input.every((x) => typeof x === "string") ? body.input as string[] : null;
-        if (!inputs || inputs.length === 0) throw new HttpError(400, "Invalid request: input: expected a string or an array of strings", "invalid_request_error", "invalid_value", "input");
-        const adapter = adapterFor(body.model);
-        const data = [];
-        for (const [index, input] of inputs.entries()) {
-            const vector = await engine.promptVector({messages: [{role: "user", content: input}], adapter});
-            data.push({object: "embedding", index, embedding: Array.from(vector)});
-        }
-        sendJson(res, 200, {object: "list", data, model: body.model, usage: {prompt_tokens: 0, total_tokens: 0}});
-    };
-
-    return (req, res) => {
+    const listener: http.RequestListener = (req, res) => {
+        const started = performance.now();
+        const time = new Date().toISOString();
+        const id = requestId(req.headers["x-request-id"]);
+        res.setHeader("x-request-id", id);
+        const path = pathOf(req.url);
         const controller = new AbortController();
-        // The client went away: stop generating for it.
-        res.on("close", () => {
-            if (!res.writableFinished) controller.abort();
-        });
-        const url = new URL(req.url ?? "/", "http://localhost");
-        const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
+        const record = emptyRecord();
+        let clientGone = false;
+        const done = inFlight.add(controller);
+        if (draining) res.setHeader("connection", "close");
+        let status = 0;
+        const closed = new Promise<void>((resolve) => res.on("close", () => {
+            if (!res.writableFinished) {
+                clientGone = true;
+                controller.abort(new Error("client closed the connection"));
+            }
+            status = res.writableFinished ? res.statusCode : 499;
+            resolve();
+        }));
+        /** Why the request's work was cancelled when the client is still there: shutdown gave up waiting. */
+        const abortError = () => (controller.signal.aborted && !clientGone ? shuttingDown() : null);
+        const request: ServeRequest = {req, res, signal: controller.signal, record};
+
         const handle = async () => {
-            switch (route) {
+            if (draining) throw shuttingDown();
+            if (options.apiKey !== undefined && path !== "/health" && !hasApiKey(req.headers.authorization, options.apiKey)) {
+                throw new HttpError(401, "Incorrect or missing API key: send it as 'Authorization: Bearer <key>'", "authentication_error", "invalid_api_key", null, {"www-authenticate": "Bearer"});
+            }
+            switch (`${req.method} ${path}`) {
                 case "GET /health": return sendJson(res, 200, {status: "ok"});
-                case "GET /v1/models": return sendJson(res, 200, {
-                    object: "list",
-                    data: [baseName, ...engine.listAdapters().map((a) => a.name)].map((id) => ({id, object: "model", created: 0, owned_by: "prism"}))
-                });
-                case "POST /v1/chat/completions": return chatCompletions(req, res, controller.signal);
-                case "POST /v1/embeddings": return embeddings(req, res);
+                case "GET /metrics": {
+                    const text = await metrics.text();
+                    res.writeHead(200, {"content-type": metrics.contentType, "content-length": String(Buffer.byteLength(text))});
+                    res.end(text);
+                    return;
+                }
+                case "GET /v1/models": return sendJson(res, 200, {object: "list", data: models.list()});
+                case "POST /v1/chat/completions":
+                    return chatCompletions({
+                        engine, models, decide: options.routing?.decide, queue, metrics, detokenize: options.detokenize, maxBodyBytes, abortError,
+                        stalledReaderTimeoutMs: options.stalledReaderTimeoutMs ?? 60_000
+                    }, request);
+                case "POST /v1/embeddings": return embeddings({engine, models, queue, metrics, maxBodyBytes}, request);
                 default:
-                    if (["/health", "/v1/models", "/v1/chat/completions", "/v1/embeddings"].includes(url.pathname))
-                        throw new HttpError(405, `Method ${req.method} is not allowed on ${url.pathname}`, "invalid_request_error", "method_not_allowed");
-                    throw new HttpError(404, `Unknown route ${req.method} ${url.pathname}`, "invalid_request_error", "not_found");
+                    if (["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/embeddings"].includes(path))
+                        throw new HttpError(405, `Method ${req.method} is not allowed on ${path}`, "invalid_request_error", "method_not_allowed");
+                    throw new HttpError(404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "not_found");
             }
         };
-        handle().catch((err: unknown) => {
-            const e = toHttpError(err);
-            if (res.headersSent) {
-                // Mid-stream: the status is gone, so the error travels as an event.
-                res.end(`data: ${JSON.stringify(errorBody(e))}\n\n`);
+        const handled = handle().catch((err: unknown) => {
+            if (clientGone) {
+                record.error = "client_closed";
                 return;
             }
-            if (e.status >= 500) process.stderr.write(`prism serve: ${err instanceof Error ? err.stack : String(err)}\n`);
-            sendJson(res, e.status, errorBody(e));
+            const e = abortError() ?? toHttpError(err);
+            record.error = e.code ?? e.type;
+            if (res.headersSent) {
+                // Mid-stream: the status is gone, so the error travels as an event.
+                if (!res.writableEnded) res.end(`data: ${JSON.stringify(e.toBody())}\n\ndata: [DONE]\n\n`);
+                return;
+            }
+            if (e.status >= 500 && e.code === "internal_error") process.stderr.write(`prism serve: ${err instanceof Error ? err.stack : String(err)}\n`);
+            // A body refused part-way is not read to its end: close the connection rather than drain it.
+            sendJson(res, e.status, e.toBody(), e.status === 413 ? {...e.headers, connection: "close"} : e.headers);
         });
+        // A request is done when its answer has gone (or its client has) and its work has stopped: only then is its
+        // slot free, its generation's token count known, and its log line complete.
+        void Promise.all([handled, closed]).then(() => {
+            done();
+            if (status === 499) record.error ??= "client_closed";
+            const latencyMs = performance.now() - started;
+            metrics.observeRequest(path, status, latencyMs / 1000);
+            if (record.usage) metrics.observeTokens(record.route ?? undefined, record.usage);
+            accessLog?.write(accessLogLine({time, id, method: req.method ?? "", path, status, record, latencyMs, remote: req.socket.remoteAddress ?? null}));
+        });
+    };
+    // defineProperty, not Object.assign, which would copy the getter's value once.
+    return Object.defineProperty(Object.assign(listener, {
+        models, metrics, queue, inFlight,
+        startDraining: () => {
+            draining = true;
+        }
+    }), "draining", {get: () => draining}) as OpenAIHandler;
+}
+
+function accessLogLine(r: {time: string, id: string, method: string, path: string, status: number, record: RequestRecord, latencyMs: number, remote: string | null}): AccessLogEntry {
+    const {record} = r, {route} = record;
+    const round = (ms: number | null) => (ms === null ? null : Math.round(ms * 100) / 100);
+    return {
+        time: r.time, id: r.id, method: r.method, path: r.path, status: r.status, model: record.model,
+        route: route ? (route.adapter === null ? "base" : "adapter") : null,
+        adapter: route?.adapter ?? null, gate_score: route?.score ?? null, reason: route?.reason ?? null,
+        stream: record.stream, prompt_tokens: record.usage?.inputTokens ?? null, completion_tokens: record.usage?.outputTokens ?? null,
+        finish_reason: record.finishReason, latency_ms: round(r.latencyMs)!, queue_wait_ms: round(record.queueWaitMs), gate_ms: round(record.gateMs),
+        error: record.error, remote: r.remote
     };
 }
 
-function toHttpError(err: unknown): HttpError {
-    if (err instanceof HttpError) return err;
-    if (PrismError.isInstance(err)) {
-        if (err.code === "E_UNSUPPORTED") return new HttpError(400, err.message, "invalid_request_error", "unsupported");
-        if (err.kind === "usage" || err.kind === "input") return new HttpError(400, err.message, "invalid_request_error", err.code);
-        if (err.code === "E_SCHEMA_GENERATION") return new HttpError(422, err.message, "invalid_response_error", err.code);
-        if (err.kind === "resource") return new HttpError(503, err.message, "server_error", err.code);
-        return new HttpError(500, err.message, "server_error", err.code);
+/** The request's path without query or trailing slash; never throws, whatever the client sent. */
+function pathOf(url = "/"): string {
+    let path = url.split("?", 1)[0]!;
+    if (!path.startsWith("/")) {
+        try {
+            path = new URL(path).pathname; // absolute-form, as sent to proxies
+        } catch {
+            path = "/";
+        }
     }
-    return new HttpError(500, `Internal error: ${err instanceof Error ? err.message : String(err)}`, "server_error", "internal_error");
+    return path.replace(/(.)\/+$/, "$1");
 }
 
-function errorBody(e: HttpError): OpenAIErrorBody {
-    return {error: {message: e.message, type: e.type, param: e.param, code: e.code}};
+/** The client's request id when it is a sane token, else a fresh one. */
+function requestId(header: string | string[] | undefined): string {
+    return typeof header === "string" && /^[\w.:@-]{1,128}$/.test(header) ? header : `req-${crypto.randomUUID()}`;
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-    const body = JSON.stringify(value);
-    res.writeHead(status, {"content-type": "application/json", "content-length": Buffer.byteLength(body)});
-    res.end(body);
+function parallelOf(engine: PrismEngine): number | undefined {
+    const parallel = (engine as {parallel?: unknown}).parallel;
+    return typeof parallel === "number" && parallel >= 1 ? parallel : undefined;
 }
 
-async function readJson(req: http.IncomingMessage, maxBytes: number): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxBytes) throw new HttpError(413, `Request body larger than ${maxBytes} bytes`, "invalid_request_error", "body_too_large");
-        chunks.push(chunk);
+/**
+ * A request Node could not parse (oversized headers, a malformed request line, a client too slow to send its
+ * request) is answered with an OpenAI error object, like every other error, then its connection is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, metrics: ServerMetrics): void {
+    if (err.code === "ECONNRESET" || !socket.writable) {
+        socket.destroy();
+        return;
     }
-    try {
-        return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    } catch (err) {
-        throw new HttpError(400, `We could not parse the JSON body of your request (${(err as Error).message})`, "invalid_request_error", "invalid_json");
-    }
+    const [status, code, message] = err.code === "HPE_HEADER_OVERFLOW" ? [431, "headers_too_large", "The request headers are too large"]
+        : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request_timeout", "The request was not received in time"]
+            : [400, "bad_request", `The request is not valid HTTP (${err.code ?? err.message})`];
+    const body = JSON.stringify(new HttpError(status, message, "invalid_request_error", code).toBody());
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    metrics.observeRequest("other", status, 0);
 }

@@ -1,0 +1,119 @@
+import type {CommandModule} from "yargs";
+import {loadChatTokenizer} from "../../engine/load-chat-tokenizer.js";
+import {projectionNames, type ProjectionName} from "../../model/architecture.js";
+import {trainLora, type TrainLoraResult} from "../../train/train-lora.js";
+import {InterruptedError, UsageError} from "../../util/prism-error.js";
+import {formatBytes, formatTable, printResult} from "../output.js";
+import {createProgress, type Progress} from "../progress.js";
+import {runCommand} from "../run-command.js";
+
+type TrainArgs = {
+    model: string, data: string, out: string,
+    objective: "sft" | "distill" | "mix", "distill-weight"?: number, temperature?: number, "top-k"?: number,
+    rank?: number, alpha?: number, dropout?: number, targets?: string, layers?: string,
+    epochs?: number, "max-steps"?: number, lr?: number, "weight-decay"?: number, "warmup-ratio"?: number, "grad-clip"?: number,
+    batch?: number, "grad-accum"?: number, "max-len"?: number, seed?: number, "checkpoint-every"?: number,
+    threads?: number, device: "auto" | "cpu" | "gpu", resume: boolean, json: boolean
+};
+
+export const TrainCommand: CommandModule<object, TrainArgs> = {
+    command: "train",
+    describe: "Train a LoRA adapter on a GGUF model: distil persona-prompted answers (or fine-tune on them) with ggml",
+    builder: (y) => y
+        .option("model", {type: "string", demandOption: true, group: "Required:", describe: "Base model (GGUF)"})
+        .option("data", {type: "string", demandOption: true, group: "Required:", describe: "JSONL of {\"messages\": [...], \"teacher_system\": \"persona\"}; the last message is the answer to learn"})
+        .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run folder: checkpoint.gguf, adapter.gguf (llama.cpp), peft/ (Hugging Face PEFT), train-summary.json"})
+        .option("objective", {choices: ["sft", "distill", "mix"] as const, default: "distill" as const, group: "Objective:", describe: "distill: KL to the teacher that sees teacher_system; sft: cross-entropy on the answers; mix: both"})
+        .option("distill-weight", {type: "number", group: "Objective:", describe: "With mix, the distillation share (default 0.5)"})
+        .option("temperature", {type: "number", group: "Objective:", describe: "Distillation temperature; the loss is scaled by T² (default 2)"})
+        .option("top-k", {type: "number", group: "Objective:", describe: "Teacher tokens kept per position (default 64)"})
+        .option("rank", {type: "number", group: "LoRA:", describe: "Rank (default 16)"})
+        .option("alpha", {type: "number", group: "LoRA:", describe: "Alpha; the scale is alpha / rank (default 32)"})
+        .option("dropout", {type: "number", group: "LoRA:", describe: "Dropout on the adapter's input (default 0.05)"})
+        .option("targets", {type: "string", group: "LoRA:", describe: `Projections to adapt (default ${projectionNames.join(",")})`})
+        .option("layers", {type: "string", group: "LoRA:", describe: "all, all-but-first (default: block 0 stays as the gate reads it), or indices like 1,2,3"})
+        .option("epochs", {type: "number", group: "Optimisation:", describe: "Passes over the data (default 3)"})
+        .option("max-steps", {type: "number", group: "Optimisation:", describe: "Stop after this many steps (default: all epochs)"})
+        .option("lr", {type: "number", group: "Optimisation:", describe: "Peak learning rate (default 2e-4), warm-up then cosine decay"})
+        .option("weight-decay", {type: "number", group: "Optimisation:", describe: "AdamW weight decay (default 0.01)"})
+        .option("warmup-ratio", {type: "number", group: "Optimisation:", describe: "Share of steps warming up (default 0.05)"})
+        .option("grad-clip", {type: "number", group: "Optimisation:", describe: "Global gradient-norm clip, 0 for none (default 1)"})
+        .option("batch", {type: "number", group: "Optimisation:", describe: "Sequences per micro-batch (default 4)"})
+        .option("grad-accum", {type: "number", group: "Optimisation:", describe: "Micro-batches per step (default 1)"})
+        .option("max-len", {type: "number", group: "Optimisation:", describe: "Longest prompt + answer in tokens; longer answers are cut (counted), longer prompts refused (default 512)"})
+        .option("seed", {type: "number", group: "Optimisation:", describe: "Seed of initialisation, order and dropout (default 1337)"})
+        .option("checkpoint-every", {type: "number", group: "Optimisation:", describe: "Steps between checkpoints (default 50)"})
+        .option("threads", {type: "number", describe: "CPU threads (default: the available cores)"})
+        .option("device", {choices: ["auto", "cpu", "gpu"] as const, default: "auto" as const, describe: "Compute device"})
+        .option("resume", {type: "boolean", default: false, describe: "Continue the run checkpointed in --out"})
+        .option("json", {type: "boolean", default: false, describe: "Print one JSON object"})
+        .example("$0 train --model base.gguf --data distill.jsonl --out runs/pirate", "context distillation with the PRISM defaults")
+        .example("$0 train --model base.gguf --data sft.jsonl --out runs/sft --objective sft --rank 8 --epochs 2", "supervised fine-tuning")
+        .example("$0 train --model base.gguf --data distill.jsonl --out runs/pirate --resume", "continue after Ctrl-C"),
+    handler: (args) => runCommand(async (signal) => {
+        let progress: Progress | undefined;
+        let phase = "";
+        const tokenizer = await loadChatTokenizer(args.model);
+        const result = await trainLora({
+            modelPath: args.model, dataPath: args.data, outDir: args.out, tokenizer, resume: args.resume, signal,
+            device: args.device, threads: args.threads,
+            objective: args.objective, distillWeight: args["distill-weight"], temperature: args.temperature, topK: args["top-k"],
+            rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parseTargets(args.targets), layers: parseLayers(args.layers),
+            epochs: args.epochs, maxSteps: args["max-steps"], lr: args.lr, weightDecay: args["weight-decay"], warmupRatio: args["warmup-ratio"],
+            gradClip: args["grad-clip"], batchSize: args.batch, gradAccum: args["grad-accum"], maxLen: args["max-len"], seed: args.seed,
+            checkpointEvery: args["checkpoint-every"],
+            onStart: (plan) => {
+                process.stderr.write(formatTable([
+                    ["examples", plan.examples + (plan.truncatedAnswers > 0 ? ` (${plan.truncatedAnswers} answers cut to --max-len)` : "")],
+                    ["trainable parameters", plan.trainableParameters.toLocaleString("en-US") + ` in ${plan.adaptedModules} projections, blocks ${plan.layers.join(",")}`],
+                    ["tokens per step", `${Math.round(plan.tokensPerStep)} (${Math.round(plan.answerTokensPerStep)} scored)`],
+                    ["steps", `${plan.totalSteps} (${plan.stepsPerEpoch} per epoch, ${plan.warmupSteps} warm-up)` + (plan.startStep > 0 ? `, resuming at ${plan.startStep}` : "")],
+                    ["frozen weights", `${plan.backwardWeights.types.join(", ")}; the backward uses ${plan.backwardWeights.copyType} copies of Wᵀ (${formatBytes(plan.backwardWeights.sizeBytes)})`],
+                    ["device", `${plan.device}, ${plan.threads} threads`]
+                ]) + "\n");
+            },
+            onProgress: (p) => {
+                if (p.phase !== phase) {
+                    progress?.stop();
+                    phase = p.phase;
+                    progress = createProgress(p.phase === "teacher" ? "teacher" : "train", p.totalSteps, {quiet: args.json && !process.stderr.isTTY});
+                }
+                progress!.update(p.step, p.phase === "teacher" ? {} : {loss: p.loss.toFixed(4), "tok/s": Math.round(p.tokensPerSecond), left: formatSeconds(p.etaMs)});
+            }
+        }).finally(() => tokenizer.dispose());
+        progress?.stop();
+        if (!result.completed) {
+            process.stderr.write(`stopped at step ${result.steps} of ${result.totalSteps}; checkpoint in ${result.checkpointPath}\n`);
+            throw new InterruptedError("training interrupted", {hint: `continue with: prism train --model ${args.model} --data ${args.data} --out ${args.out} --resume`});
+        }
+        printResult(result, {json: args.json, human: () => formatResult(result)});
+    })
+};
+
+function parseTargets(value: string | undefined): ProjectionName[] | undefined {
+    if (value === undefined) return undefined;
+    const targets = value.split(",").map((s) => s.trim()).filter(Boolean);
+    const bad = targets.filter((t) => !(projectionNames as string[]).includes(t));
+    if (bad.length > 0 || targets.length === 0) throw new UsageError(`--targets: unknown projection ${bad.join(", ") || "(none given)"}`, {hint: `choose from ${projectionNames.join(", ")}`});
+    return targets as ProjectionName[];
+}
+
+function parseLayers(value: string | undefined): "all" | "all-but-first" | number[] | undefined {
+    if (value === undefined || value === "all" || value === "all-but-first") return value;
+    const layers = value.split(",").map((s) => Number(s.trim()));
+    if (layers.some((l) => !Number.isInteger(l) || l < 0)) throw new UsageError(`--layers: expected all, all-but-first or block indices like 1,2,3, got ${value}`);
+    return layers;
+}
+
+function formatSeconds(ms: number): string {
+    const s = Math.round(ms / 1000);
+    return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+function formatResult(r: TrainLoraResult): string {
+    return formatTable([
+        ["adapter", r.adapterPath ?? "(none)"], ["PEFT adapter", r.peftPath ?? "(none)"], ["summary", r.summaryPath ?? "(none)"], ["steps", r.steps],
+        ["final loss", r.finalLoss === null ? "-" : r.finalLoss.toFixed(4)], ["tokens/s", Math.round(r.tokensPerSecond)],
+        ["time", formatSeconds(r.elapsedMs)], ["examples", r.examples + (r.truncatedAnswers > 0 ? ` (${r.truncatedAnswers} answers cut to --max-len)` : "")]
+    ]);
+}

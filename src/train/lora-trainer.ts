@@ -1,0 +1,379 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
+import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
+import {projectionShape} from "../lora/tiny-lora.js";
+import {GgmlType, ggmlTypeName} from "../model/ggml-type.js";
+import {GgufFile} from "../model/gguf-file.js";
+import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
+import {ggufEffectiveAlpha, loraLayers, loraScale} from "../lora/lora-config.js";
+import type {LoraWeights} from "../lora/lora-weights.js";
+import {DataFormatError, UsageError} from "../util/prism-error.js";
+import {Rng} from "../util/rng.js";
+import {AdamW} from "./adamw.js";
+import {BatchPlan} from "./batch-plan.js";
+import {readCheckpoint, restoreCheckpointTensors, saveCheckpoint, type CheckpointState} from "./checkpoint.js";
+import {CompiledGraph} from "./compiled-graph.js";
+import {DropoutPool} from "./dropout-pool.js";
+import {GgmlModel, NODES_PER_BLOCK} from "./ggml-model.js";
+import {LoraTensors, type LoraModuleShape} from "./lora-tensors.js";
+import {lrAt, warmupSteps} from "./lr-schedule.js";
+import {buildMicroBatch, type MicroBatch} from "./micro-batch.js";
+import {computeTeacherTargets, type TeacherTargets} from "./teacher-targets.js";
+import {objectiveWeights, resolveTrainConfig, type TrainConfig, type TrainConfigInput} from "./train-config.js";
+import type {TrainingExample} from "./training-example.js";
+import {buildTrainingGraph, type TrainingGraphInput, type TrainingGraphOutput, type TrainingShape} from "./training-graph.js";
+import {prepareTransposedWeights, type TransposedWeights} from "./transposed-weights.js";
+
+export type LoraTrainerOptions = TrainConfigInput & {
+    modelPath: string,
+    /** Compute device. Defaults to `"auto"`. */
+    device?: GgmlBackendOptions["device"],
+    /** CPU threads. Defaults to `"auto"` (the available cores). */
+    threads?: GgmlBackendOptions["threads"]
+};
+
+/** Figures derived from the config and data, reported before step 0. */
+export type TrainPlan = {
+    examples: number, totalSteps: number, stepsPerEpoch: number, warmupSteps: number, startStep: number,
+    trainableParameters: number, adaptedModules: number, layers: number[],
+    /** Mean prompt + answer tokens per optimiser step, and answer (scored) tokens per step. */
+    tokensPerStep: number, answerTokensPerStep: number,
+    device: string, threads: number,
+    /**
+     * How the backward multiplies by the frozen weights: F32 models use Wᵀ copies in F32; F16 and quantized ones
+     * (any GGUF type, K-quants included) use F16 copies of their dequantized Wᵀ. The forward always uses W as stored.
+     */
+    backwardWeights: {types: string[], copyType: "F32" | "F16" | "mixed", sizeBytes: number}
+};
+
+export type TrainProgress = {
+    phase: "teacher" | "train",
+    step: number, totalSteps: number, epoch: number,
+    /** Objective per answer token, averaged over the step. */
+    loss: number, lr: number, gradNorm: number,
+    tokensPerSecond: number, elapsedMs: number, etaMs: number,
+    /** Matrix-product FLOPs the step executed, and its wall time. */
+    stepFlops: number, stepMs: number
+};
+
+export type TrainOptions = {
+    /** Folder for checkpoint.gguf. Without it nothing is checkpointed. */
+    checkpointDir?: string,
+    /** Continue the run checkpointed in checkpointDir. Defaults to `false`. */
+    resume?: boolean,
+    /** Stops after the current step, writing a checkpoint first. */
+    signal?: AbortSignal,
+    onStart?(plan: TrainPlan): void,
+    onProgress?(p: TrainProgress): void
+};
+
+export type TrainResult = {
+    /** False when stopped by the signal (a checkpoint holds the progress). */
+    completed: boolean,
+    steps: number, totalSteps: number,
+    losses: number[],
+    tokensPerSecond: number, elapsedMs: number
+};
+
+export type EvaluationResult = {
+    /** Cross-entropy of the answers per token (nats). */
+    sftLoss: number,
+    /** Mean KL(teacher top-k ‖ student) per answer token at temperature T (without the T² factor); null without teachers. */
+    kl: number | null,
+    answerTokens: number
+};
+
+export const CHECKPOINT_FILE = "checkpoint.gguf";
+const MAX_CACHED_GRAPHS = 6;
+
+/**
+ * Trains a LoRA adapter on a frozen GGUF model with ggml: SFT on the answers, context distillation from the
+ * persona-prompted teacher, or a mix. AdamW with warm-up and cosine decay, clipping, accumulation, dropout,
+ * seeded, checkpointed and resumable.
+ *
+ *     using trainer = await LoraTrainer.create({modelPath, objective: "distill", rank: 16});
+ *     const result = await trainer.train(examples, {checkpointDir: out, signal, onProgress});
+ *     await writeGgufLora(path.join(out, "adapter.gguf"), trainer.adapter());
+ */
+export class LoraTrainer {
+    private readonly graphs = new Map<string, CompiledGraph<TrainingGraphInput, TrainingGraphOutput>>();
+    private readonly teacherCache = new WeakMap<TrainingExample, TeacherTargets>();
+    private readonly graphFlops = new WeakMap<object, number>();
+    private dropoutRng: Rng;
+
+    private constructor(
+        readonly config: TrainConfig,
+        readonly model: GgmlModel,
+        readonly lora: LoraTensors,
+        private readonly transposed: TransposedWeights,
+        private readonly dropout: DropoutPool | undefined,
+        private readonly allocator: GgmlGraphAllocator,
+        private readonly optimizer: AdamW
+    ) {
+        this.dropoutRng = new Rng(config.seed).fork("dropout-rows");
+    }
+
+    static async create(options: LoraTrainerOptions): Promise<LoraTrainer> {
+        const {modelPath, device, threads, ...rest} = options;
+        const config = resolveTrainConfig(rest);
+        const modules = planLoraModules(config, readModelHparams(await GgufFile.open(modelPath)));
+        const model = await GgmlModel.load({modelPath, device, threads});
+        try {
+            const rng = new Rng(config.seed);
+            const lora = LoraTensors.create(model.ggml, model.backend, {modules, rank: config.rank, scale: loraScale(config), training: true});
+            lora.initialize(rng.fork("lora-init"));
+            const transposed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, Math.min(...modules.map((m) => m.layer)));
+            const dropout = config.dropout > 0
+                ? DropoutPool.create(model.ggml, model.backend, {widths: modules.map((m) => m.inDim), probability: config.dropout, scale: loraScale(config), rng: rng.fork("dropout-pool")})
+                : undefined;
+            const allocator = model.backend.createAllocator();
+            const optimizer = new AdamW(model.ggml, model.backend, allocator, lora, config);
+            return new LoraTrainer(config, model, lora, transposed, dropout, allocator, optimizer);
+        } catch (err) {
+            model.dispose();
+            throw err;
+        }
+    }
+
+    get trainableParameters(): number {
+        return this.lora.parameterCount;
+    }
+
+    /** The adapter as it stands, with the effective alpha llama.cpp needs and the base model's fingerprint. */
+    adapter(): LoraWeights {
+        return this.lora.read({arch: this.model.hparams.arch.name, alpha: ggufEffectiveAlpha(this.config), baseModelFingerprint: this.model.fingerprint});
+    }
+
+    /** Trains on the examples (see TrainOptions); one call at a time per trainer. */
+    train(examples: readonly TrainingExample[], options: TrainOptions = {}): Promise<TrainResult> {
+        return this.model.lock.run(() => this.trainUnlocked(examples, options));
+    }
+
+    /** Losses of the current adapter on examples (no dropout, no update): the held-out check of a run. */
+    evaluate(examples: readonly TrainingExample[], options: {signal?: AbortSignal} = {}): Promise<EvaluationResult> {
+        return this.model.lock.run(() => this.evaluateUnlocked(examples, options));
+    }
+
+    private async trainUnlocked(examples: readonly TrainingExample[], options: TrainOptions): Promise<TrainResult> {
+        const c = this.config;
+        if (examples.length === 0) throw new UsageError("no training examples");
+        this.checkExamples(examples);
+        const plan = new BatchPlan({lengths: examples.map((e) => e.prompt.length + e.response.length), batchSize: c.batchSize, gradAccum: c.gradAccum, epochs: c.epochs, maxSteps: c.maxSteps, seed: c.seed});
+        const dataFingerprint = fingerprintExamples(examples);
+        const checkpointPath = options.checkpointDir ? path.join(options.checkpointDir, CHECKPOINT_FILE) : undefined;
+        let startStep = 0, elapsedBefore = 0;
+        if (checkpointPath && fs.existsSync(checkpointPath)) {
+            if (!options.resume)
+                throw new UsageError(`${options.checkpointDir} already holds a training run (${CHECKPOINT_FILE})`, {hint: "pass --resume to continue it, or choose another --out"});
+            const state = await this.restore(checkpointPath, dataFingerprint, plan.totalSteps);
+            startStep = state.step;
+            elapsedBefore = state.elapsedMs;
+        }
+
+        const weights = objectiveWeights(c);
+        const stepTokens = (step: number) => plan.microBatches(step).flat().reduce((n, i) => n + examples[i]!.prompt.length + examples[i]!.response.length, 0);
+        const answerTokens = (step: number) => plan.microBatches(step).flat().reduce((n, i) => n + examples[i]!.response.length, 0);
+        const sampleSteps = Array.from({length: Math.min(plan.totalSteps, 32)}, (_, i) => i);
+        options.onStart?.({
+            examples: examples.length, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, warmupSteps: warmupSteps(c, plan.totalSteps), startStep,
+            trainableParameters: this.trainableParameters, adaptedModules: this.lora.modules.length, layers: [...new Set(this.lora.modules.map((m) => m.layer))],
+            tokensPerStep: mean(sampleSteps.map(stepTokens)), answerTokensPerStep: mean(sampleSteps.map(answerTokens)),
+            device: this.model.backend.device.description, threads: this.model.backend.threads, backwardWeights: this.describeBackwardWeights()
+        });
+
+        const teachers = weights.distill > 0 ? await this.teacherTargets(examples, options) : [];
+        const losses: number[] = [];
+        const started = performance.now();
+        let trainedTokens = 0, step = startStep, lastLoss: number | null = null;
+        const elapsed = () => elapsedBefore + performance.now() - started;
+        const save = async () => {
+            if (!checkpointPath) return;
+            await saveCheckpoint(checkpointPath, this.model.ggml, this.lora, {
+                step, totalSteps: plan.totalSteps, optimizerStep: this.optimizer.t, rng: this.dropoutRng.state,
+                baseModelFingerprint: this.model.fingerprint, dataFingerprint, dataPosition: {epoch: Math.floor(step / plan.stepsPerEpoch), stepInEpoch: step % plan.stepsPerEpoch},
+                config: c, loss: lastLoss, elapsedMs: elapsed()
+            });
+        };
+        while (step < plan.totalSteps) {
+            const stepStarted = performance.now();
+            const lr = lrAt(step, plan.totalSteps, c);
+            const batches = plan.microBatches(step);
+            const scored = answerTokens(step);
+            let loss = 0, stepFlops = 0;
+            for (const ids of batches) {
+                const batch = buildMicroBatch(ids.map((i) => examples[i]!), ids.map((i) => teachers[i]), {
+                    tokenWeight: {sft: weights.sft / scored, distill: weights.distill / scored}, temperature: c.temperature, topK: c.topK,
+                    dropout: this.dropout ? {pool: this.dropout, modules: this.lora.modules, rng: this.dropoutRng} : undefined
+                });
+                const result = await this.runMicroBatch(batch);
+                loss += result.loss;
+                stepFlops += result.flops;
+                trainedTokens += batch.sequenceTokens;
+            }
+            const {gradNorm} = await this.optimizer.step(lr);
+            step++;
+            lastLoss = loss;
+            losses.push(loss);
+            const ms = performance.now() - started;
+            options.onProgress?.({
+                phase: "train", step, totalSteps: plan.totalSteps, epoch: plan.epochOf(step - 1), loss, lr, gradNorm,
+                tokensPerSecond: trainedTokens / (ms / 1000), elapsedMs: elapsed(), etaMs: (ms / (step - startStep)) * (plan.totalSteps - step),
+                stepFlops, stepMs: performance.now() - stepStarted
+            });
+            const stopping = options.signal?.aborted ?? false;
+            if (stopping || step % c.checkpointEvery === 0 || step === plan.totalSteps) await save();
+            if (stopping) break;
+            await new Promise<void>((resolve) => setImmediate(resolve)); // let Ctrl-C and timers run between steps
+        }
+        const ms = performance.now() - started;
+        return {completed: step === plan.totalSteps, steps: step, totalSteps: plan.totalSteps, losses, tokensPerSecond: trainedTokens / (ms / 1000), elapsedMs: elapsed()};
+    }
+
+    private async evaluateUnlocked(examples: readonly TrainingExample[], options: {signal?: AbortSignal}): Promise<EvaluationResult> {
+        const c = this.config;
+        this.checkExamples(examples);
+        const withTeacher = examples.every((e) => e.teacherPrompt);
+        const teachers = withTeacher ? await this.teacherTargets(examples, options) : [];
+        const total = examples.reduce((n, e) => n + e.response.length, 0);
+        let sft = 0, klScaled = 0;
+        for (let start = 0; start < examples.length; start += c.batchSize) {
+            const ids = Array.from({length: Math.min(c.batchSize, examples.length - start)}, (_, i) => start + i);
+            const batch = buildMicroBatch(ids.map((i) => examples[i]!), ids.map((i) => teachers[i]), {
+                tokenWeight: {sft: 1 / total, distill: withTeacher ? 1 / total : 0}, temperature: c.temperature, topK: c.topK, evaluation: true
+            });
+            const graph = this.graphFor(batch.shape);
+            await graph.run(batch.inputs);
+            sft += graph.read("sftLoss")[0]!;
+            if (withTeacher) klScaled += graph.read("distillLossQ")[0]! + batch.distillConstant;
+        }
+        return {sftLoss: sft, kl: withTeacher ? klScaled / c.temperature ** 2 : null, answerTokens: total};
+    }
+
+    private describeBackwardWeights(): TrainPlan["backwardWeights"] {
+        const linears = this.model.weights.blocks.flatMap((b) => Object.values(b.linear)).concat(this.model.weights.output ? [this.model.weights.output.linear] : []);
+        const types = [...new Set(linears.map((l) => ggmlTypeName(l.type)))];
+        const copies = new Set(linears.map((l) => (l.type === GgmlType.F32 ? "F32" : "F16")));
+        return {types, copyType: copies.size > 1 ? "mixed" : (copies.values().next().value as "F32" | "F16"), sizeBytes: this.transposed.sizeBytes};
+    }
+
+    /** Token ids outside the vocabulary would make ggml abort the process, so they are refused here. */
+    private checkExamples(examples: readonly TrainingExample[]): void {
+        const V = this.model.hparams.nVocab;
+        for (const e of examples) {
+            if (e.response.length === 0) throw new DataFormatError(e.source, undefined, "the answer has no tokens");
+            if (e.prompt.length === 0) throw new DataFormatError(e.source, undefined, "the prompt has no tokens (the first answer token needs a position to be predicted from)");
+            for (const t of [...e.prompt, ...e.response, ...(e.teacherPrompt ?? [])])
+                if (!Number.isInteger(t) || t < 0 || t >= V)
+                    throw new DataFormatError(e.source, undefined, `token id ${t} is outside the model's vocabulary (0..${V - 1})`, {hint: "tokenize with the model being trained"});
+        }
+    }
+
+    /** Teacher top-k targets of examples, computed once per example object. */
+    private async teacherTargets(examples: readonly TrainingExample[], options: TrainOptions): Promise<TeacherTargets[]> {
+        const missing = examples.filter((e) => !this.teacherCache.has(e));
+        if (missing.length > 0) {
+            const started = performance.now();
+            const computed = await computeTeacherTargets(this.model, missing, {
+                topK: this.config.topK, temperature: this.config.temperature, batchSize: this.config.batchSize, signal: options.signal,
+                onProgress: (done, total) => options.onProgress?.({
+                    phase: "teacher", step: done, totalSteps: total, epoch: 0, loss: 0, lr: 0, gradNorm: 0, tokensPerSecond: 0,
+                    elapsedMs: performance.now() - started, etaMs: ((performance.now() - started) / done) * (total - done), stepFlops: 0, stepMs: 0
+                })
+            });
+            missing.forEach((e, i) => this.teacherCache.set(e, computed[i]!));
+        }
+        return examples.map((e) => this.teacherCache.get(e)!);
+    }
+
+    private async runMicroBatch(batch: MicroBatch): Promise<{loss: number, flops: number}> {
+        const graph = this.graphFor(batch.shape);
+        await graph.run(batch.inputs);
+        let loss = 0;
+        if (batch.shape.sft) loss += graph.read("sftLoss")[0]!;
+        if (batch.shape.distill) loss += graph.read("distillLossQ")[0]! + batch.distillConstant;
+        let flops = this.graphFlops.get(graph);
+        if (flops === undefined) this.graphFlops.set(graph, (flops = graph.graph.matmulFlops()));
+        return {loss, flops};
+    }
+
+    private graphFor(shape: TrainingShape): CompiledGraph<TrainingGraphInput, TrainingGraphOutput> {
+        const key = JSON.stringify(shape);
+        let graph = this.graphs.get(key);
+        if (graph) {
+            this.graphs.delete(key);
+            this.graphs.set(key, graph); // most recently used last
+            return graph;
+        }
+        if (this.graphs.size >= MAX_CACHED_GRAPHS) {
+            const [oldestKey, oldest] = this.graphs.entries().next().value!;
+            oldest.dispose();
+            this.graphs.delete(oldestKey);
+        }
+        const h = this.model.hparams;
+        graph = CompiledGraph.build(this.model.ggml, this.model.backend, this.allocator, 128 + h.nLayer * NODES_PER_BLOCK, (ctx) =>
+            buildTrainingGraph(ctx, {h, weights: this.model.weights, transposed: this.transposed, lora: this.lora, dropout: this.dropout, temperature: this.config.temperature}, shape));
+        this.graphs.set(key, graph);
+        return graph;
+    }
+
+    private async restore(checkpointPath: string, dataFingerprint: string, totalSteps: number): Promise<CheckpointState> {
+        const checkpoint = await readCheckpoint(checkpointPath);
+        const {state} = checkpoint;
+        if (state.baseModelFingerprint !== this.model.fingerprint)
+            throw new UsageError(`${checkpointPath} was trained on a different base model (fingerprint ${state.baseModelFingerprint}, this model is ${this.model.fingerprint})`, {
+                hint: "resume with the --model the run started with, or start a fresh run in a new --out"
+            });
+        const changed = Object.keys(state.config).filter((k) => JSON.stringify(state.config[k as keyof TrainConfig]) !== JSON.stringify(this.config[k as keyof TrainConfig]));
+        if (changed.length > 0)
+            throw new UsageError(`${checkpointPath} was started with different settings (${changed.map((k) => `${k}: ${JSON.stringify(state.config[k as keyof TrainConfig])}`).join(", ")})`, {
+                hint: "resume with the settings the run started with, or start a fresh run in a new --out"
+            });
+        if (state.dataFingerprint !== dataFingerprint)
+            throw new UsageError(`${checkpointPath} was trained on different data`, {hint: "resume with the --data the run started with, or start a fresh run in a new --out"});
+        if (state.totalSteps !== totalSteps) throw new Error(`internal: the resumed run plans ${totalSteps} steps, the checkpoint ${state.totalSteps}`);
+        restoreCheckpointTensors(checkpoint, this.model.ggml, this.lora);
+        this.optimizer.t = state.optimizerStep;
+        this.dropoutRng = new Rng(state.rng);
+        return state;
+    }
+
+    get disposed(): boolean {
+        return this.model.disposed;
+    }
+
+    dispose(): void {
+        if (this.model.disposed) return;
+        for (const g of this.graphs.values()) g.dispose();
+        this.graphs.clear();
+        this.optimizer.dispose();
+        this.dropout?.dispose();
+        this.transposed.ctx.dispose();
+        this.lora.dispose();
+        this.model.dispose();
+    }
+
+    [Symbol.dispose](): void {
+        this.dispose();
+    }
+}
+
+/** The projections a config adapts in a model; refuses a rank larger than any of them. */
+export function planLoraModules(config: TrainConfig, h: ModelHparams): LoraModuleShape[] {
+    const modules = loraLayers(config, h.nLayer).flatMap((layer) => config.targets.map((target) => ({layer, target, ...projectionShape(h, target)})));
+    if (modules.length === 0) throw new UsageError(`no layer to adapt: the model has ${h.nLayer} block(s) and --layers is ${JSON.stringify(config.layers)}`);
+    for (const m of modules)
+        if (config.rank > Math.min(m.inDim, m.outDim))
+            throw new UsageError(`--rank ${config.rank} is larger than the ${m.target} projection's dimensions (${m.inDim}×${m.outDim})`, {hint: `use a rank of at most ${Math.min(m.inDim, m.outDim)}`});
+    return modules;
+}
+
+/** Identity of tokenized examples (order matters: it fixes the batches). */
+export function fingerprintExamples(examples: readonly TrainingExample[]): string {
+    const hash = crypto.createHash("sha256");
+    for (const e of examples) hash.update(JSON.stringify([e.prompt, e.response, e.teacherPrompt ?? null]));
+    return "sha256:" + hash.digest("hex").slice(0, 32);
+}
+
+const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);

@@ -1,0 +1,95 @@
+import type {GgmlBackend} from "../ggml/ggml-backend.js";
+import type {GgmlBuffer} from "../ggml/ggml-buffer.js";
+import {GgmlContext} from "../ggml/ggml-context.js";
+import type {Ggml, GgmlTensor} from "../ggml/ggml.js";
+import {projectionNames, projections, type ProjectionName} from "../model/architecture.js";
+import type {GgufFile, GgufTensorInfo} from "../model/gguf-file.js";
+import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
+import type {ModelHparams} from "../model/model-hparams.js";
+
+/** A frozen linear map y = W·x (+ bias). w: ne [C_in, C_out] in its GGUF type. */
+export type LinearWeights = {name: string, w: GgmlTensor, bias?: GgmlTensor, inDim: number, outDim: number, type: number};
+
+export type BlockWeights = {
+    attnNorm: GgmlTensor,
+    ffnNorm: GgmlTensor,
+    linear: Record<ProjectionName, LinearWeights>
+};
+
+/**
+ * A model's frozen weights on a backend, in their GGUF types. `blocks` may be a prefix of the model's (a partial
+ * forward loads only what it runs); `output` is absent then.
+ */
+export type ModelWeights = {
+    tokenEmbd: GgmlTensor,
+    blocks: BlockWeights[],
+    output?: {norm: GgmlTensor, linear: LinearWeights},
+    /** Llama 3 style per-dimension rope frequency factors, when the model has them. */
+    ropeFreqs?: GgmlTensor,
+    ctx: GgmlContext,
+    buffer: GgmlBuffer,
+    sizeBytes: number
+};
+
+export type LoadModelWeightsOptions = {
+    /** Blocks to load, from the first. Defaults to all. */
+    blocks?: number,
+    /** Load the final norm and output projection. Defaults to `true`. */
+    output?: boolean
+};
+
+/** Reads a GGUF model's weights into backend memory (frozen; nothing is dequantized). */
+export function loadModelWeights(ggml: Ggml, backend: GgmlBackend, file: GgufFile, h: ModelHparams, options: LoadModelWeightsOptions = {}): ModelWeights {
+    const nBlocks = options.blocks ?? h.nLayer;
+    const withOutput = options.output ?? true;
+    if (file.tensor("blk.0.attn_qkv.weight"))
+        throw new InvalidModelFileError(file.path, "fused attn_qkv weights are not supported by prism's trainer", {hint: "use a GGUF with separate attn_q, attn_k and attn_v tensors"});
+    const wanted: {info: GgufTensorInfo, t: GgmlTensor}[] = [];
+    const ctx = GgmlContext.create(ggml, {maxTensors: 16 + nBlocks * 20});
+    const tensor = (name: string, shape?: number[]): GgmlTensor => {
+        const info = file.requireTensor(name);
+        if (shape && (info.shape[0] !== shape[0] || (info.shape[1] ?? 1) !== (shape[1] ?? 1)))
+            throw new InvalidModelFileError(file.path, `tensor ${name} has shape [${info.shape.join(", ")}], expected [${shape.join(", ")}] from the metadata`);
+        const t = ctx.newTensor(info.type, info.shape, name);
+        wanted.push({info, t});
+        return t;
+    };
+    const optional = (name: string, shape: number[]) => (file.tensor(name) ? tensor(name, shape) : undefined);
+    const linear = (name: string, inDim: number, outDim: number): LinearWeights => {
+        const w = tensor(`${name}.weight`, [inDim, outDim]);
+        return {name, w, bias: optional(`${name}.bias`, [outDim]), inDim, outDim, type: file.requireTensor(`${name}.weight`).type};
+    };
+    const qDim = h.nHead * h.headDim, kvDim = h.nHeadKv * h.headDim;
+    const dims: Record<ProjectionName, [number, number]> = {
+        q: [h.nEmbd, qDim], k: [h.nEmbd, kvDim], v: [h.nEmbd, kvDim], o: [qDim, h.nEmbd],
+        gate: [h.nEmbd, h.nFf], up: [h.nEmbd, h.nFf], down: [h.nFf, h.nEmbd]
+    };
+
+    const tokenEmbd = tensor("token_embd.weight", [h.nEmbd, h.nVocab]);
+    const blocks: BlockWeights[] = [];
+    for (let l = 0; l < nBlocks; l++) {
+        const p = `blk.${l}`;
+        const lin = {} as Record<ProjectionName, LinearWeights>;
+        for (const proj of projectionNames) lin[proj] = linear(`${p}.${projections[proj].gguf}`, ...dims[proj]);
+        blocks.push({attnNorm: tensor(`${p}.attn_norm.weight`, [h.nEmbd]), ffnNorm: tensor(`${p}.ffn_norm.weight`, [h.nEmbd]), linear: lin});
+    }
+    let output: ModelWeights["output"];
+    if (withOutput) {
+        const norm = tensor("output_norm.weight", [h.nEmbd]);
+        const outLinear: LinearWeights = h.tiedEmbeddings
+            ? {name: "token_embd", w: tokenEmbd, inDim: h.nEmbd, outDim: h.nVocab, type: file.requireTensor("token_embd.weight").type}
+            : linear("output", h.nEmbd, h.nVocab);
+        output = {norm, linear: outLinear};
+    }
+    const ropeFreqs = optional("rope_freqs.weight", [h.ropeDim / 2]);
+
+    const buffer = backend.allocateTensors(ctx);
+    try {
+        for (const {info, t} of wanted) ggml.write(t, file.readTensorBytes(info));
+    } catch (err) {
+        buffer.dispose();
+        ctx.dispose();
+        throw err;
+    }
+    return {tokenEmbd, blocks, output, ropeFreqs, ctx, buffer, sizeBytes: buffer.sizeBytes};
+}

@@ -1,0 +1,104 @@
+import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
+import {GgmlType} from "../model/ggml-type.js";
+import {UsageError} from "../util/prism-error.js";
+import {CompiledGraph} from "./compiled-graph.js";
+import {GgmlModel, NODES_PER_BLOCK} from "./ggml-model.js";
+import {declareSequenceInputs, packSequences, transformerForward} from "./transformer-forward.js";
+
+export type PartialForwardOptions = {
+    modelPath: string,
+    /** Blocks loaded (the most hiddenState can run). Defaults to `1`: the gate reads the state after block 0. */
+    layers?: number,
+    /** Defaults to `"auto"`. */
+    device?: GgmlBackendOptions["device"],
+    /** Defaults to `"auto"`. */
+    threads?: GgmlBackendOptions["threads"]
+};
+
+/**
+ * What a hidden-state feature is, so a gate trained on it can check it is fed the same thing (the shape of the gate's
+ * GateFeatureDefinition). The model it came from is `PartialForward.modelFingerprint`.
+ */
+export type HiddenStateFeature = {
+    /** Blocks applied: the residual stream after block `layer − 1` (1 = after the first block, which adapters leave alone). */
+    layer: number,
+    /** The state of the prompt's last token (the position whose logits give the first answer token). */
+    position: "last-prompt-token",
+    /** n_embd. */
+    width: number
+};
+
+/**
+ * The first blocks of a model and nothing else: token embedding plus `layers` blocks, returning the residual
+ * stream at each prompt's last token. Loads only those blocks' weights, so it is a small fraction of the model.
+ */
+export class PartialForward {
+    private constructor(private readonly model: GgmlModel, readonly layers: number) {}
+
+    static async load(options: PartialForwardOptions): Promise<PartialForward> {
+        const layers = options.layers ?? 1;
+        const model = await GgmlModel.load({modelPath: options.modelPath, device: options.device, threads: options.threads, blocks: layers, output: false});
+        return new PartialForward(model, layers);
+    }
+
+    get width(): number {
+        return this.model.hparams.nEmbd;
+    }
+
+    get modelFingerprint(): string {
+        return this.model.fingerprint;
+    }
+
+    feature(layers = this.layers): HiddenStateFeature {
+        return {layer: layers, position: "last-prompt-token", width: this.width};
+    }
+
+    /** The residual stream (n_embd) after `layers` blocks at the last token. */
+    async hiddenState(tokens: readonly number[], options: {layers?: number} = {}): Promise<Float32Array> {
+        return (await this.hiddenStates([tokens], options))[0]!;
+    }
+
+    /** hiddenState for several prompts in one pass (right-padded; padding never reaches a real token). */
+    hiddenStates(prompts: readonly (readonly number[])[], options: {layers?: number} = {}): Promise<Float32Array[]> {
+        const layers = options.layers ?? this.layers;
+        if (!Number.isInteger(layers) || layers < 1 || layers > this.layers)
+            throw new UsageError(`layers must be between 1 and ${this.layers} (the blocks this partial forward loaded), got ${layers}`);
+        if (prompts.length === 0) return Promise.resolve([]);
+        const V = this.model.hparams.nVocab;
+        for (const p of prompts) {
+            if (p.length === 0) throw new UsageError("an empty prompt has no last token");
+            const bad = p.find((t) => !Number.isInteger(t) || t < 0 || t >= V);
+            if (bad !== undefined) throw new UsageError(`token id ${bad} is outside the model's vocabulary (0..${V - 1})`);
+        }
+        return this.model.lock.run(async () => {
+            const {ggml, backend, hparams: h, weights} = this.model;
+            const B = prompts.length, T = Math.max(...prompts.map((p) => p.length));
+            const last = Int32Array.from(prompts, (p, b) => b * T + p.length - 1);
+            const graph = CompiledGraph.build(ggml, backend, this.model.allocator, 64 + layers * NODES_PER_BLOCK, (ctx) => {
+                const seq = declareSequenceInputs(ctx, B, T);
+                const rows = ctx.newTensor(GgmlType.I32, [B], "last_tokens");
+                const {hidden} = transformerForward(ctx, h, weights, seq, B, T, {blocks: layers});
+                return {inputs: {...seq, rows}, outputs: {states: ctx.getRows(hidden, rows)}};
+            });
+            try {
+                await graph.run({...packSequences(prompts, T), rows: last});
+                const all = graph.read("states");
+                return prompts.map((_, b) => all.slice(b * h.nEmbd, (b + 1) * h.nEmbd));
+            } finally {
+                graph.dispose();
+            }
+        });
+    }
+
+    get disposed(): boolean {
+        return this.model.disposed;
+    }
+
+    dispose(): void {
+        this.model.dispose();
+    }
+
+    [Symbol.dispose](): void {
+        this.dispose();
+    }
+}

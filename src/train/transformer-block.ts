@@ -1,0 +1,63 @@
+import type {GgmlTensor} from "../ggml/ggml.js";
+import type {ProjectionName} from "../model/architecture.js";
+import {attentionBackward, attentionForward, type AttentionEnv, type AttentionSaved} from "./attention.js";
+import {linearBackward, linearForward, type LinearSaved, type LoraApplication} from "./lora-linear.js";
+import type {BlockWeights} from "./model-weights.js";
+
+export type BlockEnv = AttentionEnv & {rmsEps: number};
+
+/** The LoRA applied to each adapted projection of one block. */
+export type BlockLora = Partial<Record<ProjectionName, LoraApplication>>;
+
+/** Activations of one block kept for its backward. x: block input (C, N); x1: after attention; g, u: (F, N). */
+export type BlockSaved = {x: GgmlTensor, x1: GgmlTensor, g: GgmlTensor, u: GgmlTensor, attention: AttentionSaved, linear: Record<ProjectionName, LinearSaved>};
+
+/** Frozen Wᵀ of each projection (ne [C_out, C_in]); the backward multiplies by them to reach a block's input. */
+export type BlockTransposed = Partial<Record<ProjectionName, GgmlTensor>>;
+
+/** One pre-norm block: x + attn(norm(x)), then + swiglu-mlp(norm(·)). Input and output are (C, N). */
+export function blockForward(env: BlockEnv, w: BlockWeights, x: GgmlTensor, lora: BlockLora = {}): {out: GgmlTensor, saved: BlockSaved} {
+    const {ctx} = env;
+    const lin = (name: ProjectionName, input: GgmlTensor) => linearForward(ctx, input, w.linear[name], lora[name]);
+    const h1 = ctx.mul(ctx.rmsNorm(x, env.rmsEps), w.attnNorm);
+    const q = lin("q", h1), k = lin("k", h1), v = lin("v", h1);
+    const attention = attentionForward(env, q.y, k.y, v.y);
+    const o = lin("o", attention.out);
+    const x1 = ctx.add(x, o.y);
+    const h2 = ctx.mul(ctx.rmsNorm(x1, env.rmsEps), w.ffnNorm);
+    const g = lin("gate", h2), u = lin("up", h2);
+    const down = lin("down", ctx.swiglu(g.y, u.y));
+    return {
+        out: ctx.add(x1, down.y),
+        saved: {x, x1, g: g.y, u: u.y, attention: attention.saved, linear: {q: q.saved, k: k.saved, v: v.saved, o: o.saved, gate: g.saved, up: u.saved, down: down.saved}}
+    };
+}
+
+/**
+ * Backward of blockForward given dOut (C, N): accumulates the block's LoRA gradients (ops pushed to `updates`) and
+ * returns dx (C, N), or undefined when `needInputGrad` is false (the lowest adapted block).
+ */
+export function blockBackward(env: BlockEnv, w: BlockWeights, wt: BlockTransposed, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
+    needInputGrad: boolean, updates: GgmlTensor[]): GgmlTensor | undefined {
+    const {ctx} = env;
+    const back = (name: ProjectionName, dy: GgmlTensor, wantInput: boolean) => linearBackward(ctx, dy, saved.linear[name], wantInput ? requireWt(wt, name) : undefined, lora[name], updates);
+    // MLP: down(silu(g) ⊙ u)
+    const dm = back("down", dOut, true)!;
+    const dg = ctx.siluBack(ctx.mul(dm, saved.u), saved.g);
+    const du = ctx.mul(dm, ctx.silu(saved.g));
+    const dh2 = ctx.add(back("gate", dg, true)!, back("up", du, true)!);
+    const dx1 = ctx.add(dOut, ctx.rmsNormBack(ctx.mul(dh2, w.ffnNorm), saved.x1, env.rmsEps));
+    // Attention.
+    const dAttn = back("o", dx1, true)!;
+    const {dq, dk, dv} = attentionBackward(env, dAttn, saved.attention);
+    const dqIn = back("q", dq, needInputGrad), dkIn = back("k", dk, needInputGrad), dvIn = back("v", dv, needInputGrad);
+    if (!needInputGrad) return undefined;
+    const dh1 = ctx.add(ctx.add(dqIn!, dkIn!), dvIn!);
+    return ctx.add(dx1, ctx.rmsNormBack(ctx.mul(dh1, w.attnNorm), saved.x, env.rmsEps));
+}
+
+function requireWt(wt: BlockTransposed, name: ProjectionName): GgmlTensor {
+    const t = wt[name];
+    if (!t) throw new Error(`internal: the transposed ${name} weight was not prepared`);
+    return t;
+}

@@ -1,0 +1,61 @@
+import type {LlamaModel, Token} from "node-llama-cpp";
+
+/**
+ * llama.cpp's next-token log-probabilities (tokens × V, row-major) at every position, with an F32 KV cache and no
+ * flash attention. node-llama-cpp 3.21 returns probabilities, not logits: the exact softmax of the raw logits (no
+ * sampler options), so log p is the log-softmax of llama.cpp's logits.
+ */
+export async function llamaCppLogProbs(model: LlamaModel, tokens: readonly number[], options: {lora?: string, threads?: number} = {}): Promise<Float32Array> {
+    const context = await model.createContext({
+        contextSize: Math.max(256, tokens.length + 8),
+        threads: options.threads ?? 1,
+        flashAttention: false,
+        experimentalKvCacheKeyType: "F32",
+        experimentalKvCacheValueType: "F32",
+        lora: options.lora ? {adapters: [{filePath: options.lora, scale: 1}]} : undefined
+    });
+    try {
+        const sequence = context.getSequence();
+        const out = await sequence.controlledEvaluate(tokens.map((t) => [t as Token, {generateNext: {probabilities: true}}]));
+        const V = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+        const logProbs = new Float32Array(tokens.length * V).fill(-Infinity);
+        out.forEach((item, i) => {
+            const row = item?.next?.probabilities;
+            if (!row) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
+            for (const [token, p] of row) logProbs[i * V + token] = Math.log(p);
+        });
+        return logProbs;
+    } finally {
+        await context.dispose();
+    }
+}
+
+/** Row-wise log-softmax of logits (rows × V). */
+export function logSoftmax(logits: Float32Array, V: number): Float32Array {
+    const out = new Float32Array(logits.length);
+    for (let r = 0; r < logits.length / V; r++) {
+        const row = logits.subarray(r * V, (r + 1) * V);
+        let max = -Infinity;
+        for (const x of row) max = Math.max(max, x);
+        let sum = 0;
+        for (const x of row) sum += Math.exp(x - max);
+        const lse = max + Math.log(sum);
+        for (let v = 0; v < V; v++) out[r * V + v] = row[v]! - lse;
+    }
+    return out;
+}
+
+/**
+ * max |a − b| / max |b| over the entries where b is finite (a probability that underflowed to 0 has no log): the
+ * error relative to the scale of the reference log-probabilities.
+ */
+export function maxRelativeError(a: Float32Array, b: Float32Array): number {
+    if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+    let diff = 0, scale = 0;
+    for (let i = 0; i < a.length; i++) {
+        if (!Number.isFinite(b[i]!)) continue;
+        diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+        scale = Math.max(scale, Math.abs(b[i]!));
+    }
+    return diff / scale;
+}

@@ -1,0 +1,27 @@
+import {describe, expect, it} from "vitest";
+import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
+import {GateFeatureDefinition} from "../src/gate/gate-features.js";
+import {partialForwardFeatures} from "../src/gate/partial-forward-features.js";
+import {GgmlModel} from "../src/train/ggml-model.js";
+import {tinyModel} from "./helpers/tiny-models.js";
+
+describe("gate features from the partial forward", () => {
+    it("are block 0's state at the last token of the chat-formatted prompt, for this model", async () => {
+        const modelPath = await tinyModel({arch: "qwen2", dim: 64, heads: 4, kvHeads: 2, layers: 3});
+        const tokenizer = await loadChatTokenizer(modelPath);
+        const features = await partialForwardFeatures({modelPath, tokenizer, device: "cpu", threads: 1});
+        try {
+            expect(GateFeatureDefinition.parse(features.definition)).toEqual({layer: 1, position: "last-prompt-token", width: 64});
+            const messages = [{role: "user" as const, content: "What is the capital of France?"}];
+            const a = await features.extract(messages);
+            const b = await features.extract([{role: "user", content: "Write a poem about the sea."}]);
+            expect(a.length).toBe(64);
+            expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-3)).toBe(true);
+            using model = await GgmlModel.load({modelPath, device: "cpu", threads: 1});
+            expect(features.modelFingerprint).toBe(model.fingerprint);
+        } finally {
+            features.dispose();
+            await tokenizer.dispose();
+        }
+    });
+});

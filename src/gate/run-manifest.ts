@@ -33,6 +33,8 @@ export const runFiles = {
     peftDir: "adapter/peft",
     /** The trainer's checkpoint folder (resumes an interrupted training). */
     trainCheckpointDir: "adapter/train",
+    /** The training loss of every step (JSONL), kept across interruptions. */
+    trainLosses: "adapter/train/losses.jsonl",
     gate: "gate.json",
     gateScores: "gate-scores.jsonl",
     summary: "summary.json",

@@ -1,7 +1,8 @@
 import type {ChatMessage} from "../engine/engine.js";
 import {finishedResult} from "./finished-result.js";
 import {itemSeed} from "./item-seed.js";
-import {effectivePlacement, withPersona} from "./persona-placement.js";
+import {teacherMessages} from "../train/training-example.js";
+import {effectivePlacement} from "./persona-placement.js";
 import {processInChunks} from "./process-in-chunks.js";
 import {AnswerRecord, AnswerVariant, PersonaRecord, QueryRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
@@ -21,7 +22,7 @@ export async function answersStage(ctx: StageContext): Promise<StageResult> {
     ctx.progress(done.size, items.length);
     if (pending.length > 0) {
         const engine = await ctx.engine();
-        const systemRole = await ctx.supportsSystemRole();
+        const inSystemTurn = effectivePlacement(config.placement, await ctx.supportsSystemRole()) === "system";
         using out = ctx.run.appender("answers");
         await processInChunks({
             items: pending, chunkSize: ctx.chunkSize, label: "answers", signal: ctx.signal,
@@ -31,7 +32,7 @@ export async function answersStage(ctx: StageContext): Promise<StageResult> {
                     const question: ChatMessage[] = [{role: "user", content: item.query.text}];
                     const persona = personas.get(item.query.domain)![config.personaLength];
                     return {
-                        messages: item.variant === "base" ? question : withPersona(question, persona, config.placement, systemRole),
+                        messages: item.variant === "base" ? question : teacherMessages(question, persona, inSystemTurn),
                         temperature: config.answerTemperature, maxTokens: config.answerMaxTokens, seed: seeds[i], signal: ctx.signal
                     };
                 }));

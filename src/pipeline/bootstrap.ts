@@ -9,7 +9,7 @@ import {MissingFileError, UsageError} from "../util/prism-error.js";
 import {answersStage} from "./answers-stage.js";
 import {resolveBootstrapConfig, type BootstrapConfigInput} from "./bootstrap-config.js";
 import {datasetsStage} from "./datasets-stage.js";
-import {distillStage} from "./distill-stage.js";
+import {distillStage, distillTrainConfig} from "./distill-stage.js";
 import {gateStage} from "./gate-stage.js";
 import {judgeStage} from "./judge-stage.js";
 import {personasStage} from "./personas-stage.js";
@@ -78,6 +78,7 @@ const generating = new Set<StageName>(["personas", "queries", "answers", "judge"
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
     const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = 8, gpu = "auto", signal, onEvent = () => undefined} = options;
     const config = resolveBootstrapConfig(pickConfig(options));
+    distillTrainConfig(config); // the training settings fail now, not after hours of generation
     const selected = new Set(options.stages ?? STAGE_NAMES);
     for (const s of selected) if (!STAGE_NAMES.includes(s)) throw new UsageError(`unknown stage "${s}" (stages: ${STAGE_NAMES.join(", ")})`);
     if (!fs.existsSync(model)) throw new MissingFileError(model, "model");

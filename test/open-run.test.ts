@@ -21,7 +21,7 @@ const done = {status: "done" as const, configHash: "h", config: {}, counts: {}, 
 async function makeRun(name: string, edit: (m: RunManifest) => void = () => undefined): Promise<string> {
     const dir = path.join(root, name);
     const {adapter} = await tinyLora({}, {});
-    fs.mkdirSync(path.join(dir, path.dirname(runFiles.adapter)), {recursive: true});
+    fs.mkdirSync(dir, {recursive: true});
     fs.copyFileSync(adapter, path.join(dir, runFiles.adapter));
     const data = gaussianBlobs({rows: 40, width: 64, separation: 4});
     const {gate} = await trainGate({...data, definition: {layer: 1, position: "last-prompt-token", width: 64}, modelFingerprint: fingerprint, kind: "logreg", logreg: {maxEpochs: 3}});
@@ -54,8 +54,8 @@ describe("openRun", () => {
         const run = await openRun(dir);
         expect(run.modelPath).toBe(model);
         expect(run.modelFingerprint).toBe(fingerprint);
-        expect(run.adapterPath).toBe(path.join(dir, "adapter/adapter.gguf"));
-        expect(run.peftDir).toBe(path.join(dir, "adapter/peft"));
+        expect(run.adapterPath).toBe(path.join(dir, "adapter.gguf"));
+        expect(run.peftDir).toBe(path.join(dir, "peft"));
         expect(run.gate.modelFingerprint).toBe(fingerprint);
         expect(run.gate.features.width).toBe(64);
         expect(run.config).toEqual({queriesPerDomain: 4});

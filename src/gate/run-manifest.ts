@@ -28,13 +28,13 @@ export const runFiles = {
     distill: "distill.jsonl",
     retain: "retain.jsonl",
     /** The adapter in llama.cpp's GGUF LoRA format. */
-    adapter: "adapter/adapter.gguf",
+    adapter: "adapter.gguf",
     /** The same adapter as a PEFT directory (adapter_config.json + adapter_model.safetensors). */
-    peftDir: "adapter/peft",
+    peftDir: "peft",
     /** The trainer's checkpoint folder (resumes an interrupted training). */
-    trainCheckpointDir: "adapter/train",
+    trainCheckpointDir: "train",
     /** The training loss of every step (JSONL), kept across interruptions. */
-    trainLosses: "adapter/train/losses.jsonl",
+    trainLosses: "train/losses.jsonl",
     gate: "gate.json",
     gateScores: "gate-scores.jsonl",
     summary: "summary.json",

@@ -7,10 +7,10 @@ import type {ChatTokenizer} from "../model/chat-tokenizer.js";
 import {LoraTrainer} from "../train/lora-trainer.js";
 import {resolveTrainConfig, type TrainConfig, type TrainConfigInput} from "../train/train-config.js";
 import {readChatRecords, tokenizeExamples, type TrainingExample} from "../train/training-example.js";
+import {readJsonl} from "../util/jsonl.js";
 import {InterruptedError, UsageError} from "../util/prism-error.js";
 import type {BootstrapConfig} from "./bootstrap-config.js";
 import {DatasetRecord} from "./run-records.js";
-import type {RunDirectory} from "./run-directory.js";
 import type {StageContext, StageResult} from "./stage-context.js";
 
 const StepLoss = z.object({step: z.number().int().min(1), loss: z.number()});
@@ -33,10 +33,9 @@ export type DistillExamples = {train: TrainingExample[], heldOut: TrainingExampl
  * the persona, placed where the persona answers had it (the teacher must really see the persona, or the KL it
  * teaches is zero). Split into the training and held-out shares of stage 2.
  */
-export async function distillExamples(run: RunDirectory, tokenizer: ChatTokenizer, maxLen: number): Promise<DistillExamples> {
-    const file = run.path("distill");
-    const records = await readChatRecords(file);
-    const meta = await run.readRecords("distill", DatasetRecord);
+export async function distillExamples(distillFile: string, tokenizer: ChatTokenizer, maxLen: number): Promise<DistillExamples> {
+    const records = await readChatRecords(distillFile);
+    const meta = await readJsonl(distillFile, DatasetRecord);
     const placement = meta[0]?.placement ?? "system";
     // tokenizeExamples puts the persona in the system turn when the tokenizer says the template has one.
     const placed: ChatTokenizer = {
@@ -62,7 +61,7 @@ export async function distillStage(ctx: StageContext): Promise<StageResult> {
     const tokenizer = await loadChatTokenizer(ctx.modelPath);
     let examples: DistillExamples;
     try {
-        examples = await distillExamples(ctx.run, tokenizer, trainConfig.maxLen);
+        examples = await distillExamples(ctx.run.path("distill"), tokenizer, trainConfig.maxLen);
     } finally {
         await tokenizer.dispose();
     }

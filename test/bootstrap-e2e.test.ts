@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {DEMO_RUN_SETTINGS, TINY_MODEL} from "../src/cli/commands/demo.js";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {loadGate} from "../src/gate/gate-file.js";
 import {HiddenStateFeatures} from "../src/gate/hidden-state-features.js";
@@ -20,7 +21,7 @@ import {runCli} from "./helpers/run-cli.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 
 // `prism bootstrap` end to end on a tiny random model (width 64, 2 layers), the paper's 12 domains, 4 queries each,
-// run once through the CLI (npm test builds it first); every test below reads that one run. The model's words are
+// run once through the CLI (npm test builds it first) with the demo's settings; every test below reads that one run. The model's words are
 // noise, so its greedy judge always picks the same position and the persona could never win both orders: the run
 // samples its verdicts (--judge-temperature 1) so that both outcomes occur, as the gate needs.
 let root: string;
@@ -251,5 +252,22 @@ describe("routed generation from the run", () => {
         expect(turns[1]!.route.score).toBe(turns[0]!.route.score);
         const human = await runCli(["chat", "--run", out, "--max-tokens", "6", "--no-gpu"], {input: `${queries[0]!.text}\n`});
         expect(human.stdout).toMatch(/^\[(persona|base) \(gate \d\.\d{3}\)\] /);
+    });
+});
+
+describe("prism demo", () => {
+    it("makes its tiny model, reuses a finished bootstrap run with its settings, and answers through the router", async () => {
+        // The run above was made with the demo's model and settings, so the demo finds every stage done.
+        expect(TINY_MODEL).toMatchObject({arch: "llama", layers: 2, dim: 64, seed: 11});
+        expect(DEMO_RUN_SETTINGS).toEqual({queriesPerDomain: QUERIES, personaLength: "short", answerMaxTokens: 48, truncateChars: 400, judgeTemperature: 1, training: {epochs: 4, lr: 1e-2}});
+        const cache = path.join(root, "demo");
+        fs.mkdirSync(cache);
+        fs.cpSync(out, path.join(cache, "run"), {recursive: true});
+        const r = await runCli(["demo", "--cache-dir", cache, "--max-tokens", "6"]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/model +.*tiny-llama\.gguf \(made now\)/);
+        expect(r.stdout).toMatch(/bootstrap: every stage already done/);
+        expect(r.stdout.match(/^ {3}(persona|base) +\((gate \d\.\d{3})\) │ /gm)).toHaveLength(4);
+        expect(fs.readFileSync(path.join(cache, "tiny-llama.gguf"))).toEqual(fs.readFileSync(model));
     });
 });

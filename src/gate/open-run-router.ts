@@ -1,4 +1,5 @@
 import {LlamaEngine, type LlamaEngineOptions} from "../engine/llama-engine.js";
+import {cachedFeatures} from "./cached-features.js";
 import {HiddenStateFeatures} from "./hidden-state-features.js";
 import {openRun, type OpenedRun, type OpenRunOptions} from "./open-run.js";
 import {createRouter, type Router} from "./router.js";
@@ -38,7 +39,8 @@ export async function openRunRouter(dir: string, options: OpenRunRouterOptions =
     let features: HiddenStateFeatures | undefined;
     try {
         features = await HiddenStateFeatures.load({modelPath: run.modelPath, layer: run.gate.features.layer, tokenizer: engine.chatTokenizer, threads: engine.threads, device: options.gpu === false ? "cpu" : "auto"});
-        const router = createRouter({engine, adapter: RUN_ADAPTER_NAME, gate: run.gate, features, policy: options.policy, force: options.force});
+        // Remembered per prompt: under the first-turn policy each later turn of a chat is decided on its first turn again.
+        const router = createRouter({engine, adapter: RUN_ADAPTER_NAME, gate: run.gate, features: cachedFeatures(features), policy: options.policy, force: options.force});
         const f = features;
         const dispose = async () => {
             await f.dispose();

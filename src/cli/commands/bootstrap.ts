@@ -1,26 +1,26 @@
 import type {CommandModule} from "yargs";
 import {STAGE_NAMES, type StageName} from "../../gate/run-manifest.js";
-import {bootstrap, type BootstrapEvent, type BootstrapOptions, type BootstrapResult} from "../../pipeline/bootstrap.js";
+import {bootstrap, type BootstrapOptions, type BootstrapResult} from "../../pipeline/bootstrap.js";
 import type {BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";
 import {UsageError} from "../../util/prism-error.js";
+import {type LlamaArgs, llamaSettings, withLlamaOptions} from "../engine-options.js";
 import {printResult} from "../output.js";
-import {createProgress, type Progress} from "../progress.js";
+import {stageProgress} from "../stage-progress.js";
 import {runCommand} from "../run-command.js";
 
-type BootstrapArgs = {
+type BootstrapArgs = LlamaArgs & {
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
     "judge-temperature"?: number, "answer-max-tokens"?: number, truncate?: number,
     rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number,
-    "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string,
-    threads?: number, "context-size"?: number, parallel: number, gpu: boolean, json: boolean
+    "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
 };
 
 export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
     command: "bootstrap",
     describe: "Run PRISM on a model: personas, queries, paired answers, self-verification, data sets, adapter, gate, summary (resumable)",
-    builder: (y) => y
+    builder: (y) => withLlamaOptions(y)
         .option("model", {type: "string", demandOption: true, group: "Required:", describe: "GGUF model (a chat model: it writes, answers, judges and is trained)"})
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run directory; running again resumes it"})
         .option("domains", {type: "string", group: "Data:", describe: "Comma-separated domain names (default: the paper's 12)"})
@@ -42,10 +42,6 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("gate-threshold", {type: "string", group: "Gate:", describe: "A number in [0, 1], or calibrate (default 0.5)"})
         .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
-        .option("threads", {type: "number", group: "Engine:", describe: "CPU threads (default: 1 for models narrower than 512, else the physical cores)"})
-        .option("context-size", {type: "number", group: "Engine:", describe: "Tokens per sequence (default: min(4096, the model's))"})
-        .option("parallel", {type: "number", default: 8, group: "Engine:", describe: "Requests generated together"})
-        .option("gpu", {type: "boolean", default: true, group: "Engine:", describe: "Generate on a GPU when there is one (--no-gpu stays on the CPU)"})
         .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"})
         .example("$0 bootstrap --model qwen2.5-0.5b-instruct.gguf --out runs/qwen", "the whole pipeline with the paper's settings")
         .example("$0 bootstrap --model tiny.gguf --out runs/t --queries-per-intent 4 --domains math,coding,critic", "a quick run"),
@@ -53,8 +49,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         const progress = stageProgress();
         let result: BootstrapResult;
         try {
-            result = await bootstrap({...toConfig(args), model: args.model, out: args.out, threads: args.threads ?? "auto", contextSize: args["context-size"],
-                parallel: args.parallel, gpu: args.gpu ? "auto" : false, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
+            result = await bootstrap({...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
         } finally {
             progress.stop();
         }
@@ -91,47 +86,4 @@ function parseStages(list: string | undefined): BootstrapOptions["stages"] {
     const unknown = stages.filter((s) => !(STAGE_NAMES as readonly string[]).includes(s));
     if (unknown.length > 0 || stages.length === 0) throw new UsageError(`--stages: unknown stage ${unknown.join(", ") || "(none given)"}`, {hint: `stages: ${STAGE_NAMES.join(", ")}`});
     return stages as StageName[];
-}
-
-/** One progress bar per running stage on stderr, and a line for each skipped, finished or invalidated stage. */
-function stageProgress(): {onEvent(e: BootstrapEvent): void, stop(): void} {
-    let bar: Progress | undefined;
-    let total = 0;
-    const say = (line: string) => process.stderr.write(line + "\n");
-    return {
-        onEvent(e) {
-            switch (e.type) {
-                case "stage-start":
-                    bar?.stop();
-                    bar = undefined;
-                    say(`${e.stage}: ${e.resumed ? "resuming" : "starting"}`);
-                    break;
-                case "stage-progress":
-                    if (!bar || total !== e.total) {
-                        bar?.stop();
-                        bar = createProgress(e.stage, e.total);
-                        total = e.total;
-                    }
-                    bar.update(e.done, e.info);
-                    break;
-                case "stage-done":
-                    bar?.stop();
-                    bar = undefined;
-                    say(`${e.stage}: done in ${(e.elapsedMs / 1000).toFixed(1)} s (${Object.entries(e.counts).map(([k, v]) => `${k} ${v}`).join(", ")})`);
-                    break;
-                case "stage-skipped":
-                    if (e.reason === "done") say(`${e.stage}: already done`);
-                    break;
-                case "invalidated":
-                    say(`${e.stage}: settings changed (${e.changes.join("; ")}); redoing ${e.stages.join(", ")}${e.movedTo ? `; their old files are in ${e.movedTo}` : ""}`);
-                    break;
-                case "log":
-                    say(`${e.stage ? `${e.stage}: ` : ""}${e.message}`);
-                    break;
-            }
-        },
-        stop() {
-            bar?.stop();
-        }
-    };
 }

@@ -5,8 +5,8 @@ import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 import {runCli, spawnCli} from "./helpers/run-cli.js";
 
 // Resuming `prism bootstrap` through the CLI (npm test builds it first): kill -9 and Ctrl-C mid-stage, then the
-// same command again, compared with a run that was never interrupted. One parallel sequence: llama.cpp's batched
-// decoding rounds differently with what shares the batch, so only single-sequence runs are reproducible bit for bit.
+// same command again, compared with a run that was never interrupted. Bootstrap's default of one parallel sequence
+// makes runs reproducible bit for bit (llama.cpp's batched decoding rounds differently with what shares the batch).
 // Three domains with hand-written personas and long answers keep it short while leaving the answers stage long
 // enough (about a second) to be interrupted in the middle.
 let root: string;
@@ -15,7 +15,7 @@ let personasFile: string;
 
 const common = () => ["bootstrap",
     "--model", model, "--personas", personasFile, "--queries-per-intent", "4", "--answer-max-tokens", "160", "--truncate", "300",
-    "--judge-temperature", "1", "--parallel", "1", "--no-gpu", "--stages", "personas,queries,answers,judge,datasets"
+    "--judge-temperature", "1", "--no-gpu", "--stages", "personas,queries,answers,judge,datasets"
 ];
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : []);
 const sortedRecords = (dir: string, file: string) => lines(path.join(dir, file)).sort();

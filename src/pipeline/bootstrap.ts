@@ -31,7 +31,11 @@ export type BootstrapOptions = BootstrapConfigInput & {
     threads?: "auto" | number,
     /** Tokens per sequence for the llama engine. Defaults to `min(4096, the model's training context)`. */
     contextSize?: number,
-    /** Requests generated together (the llama engine's parallel sequences). Defaults to `4`. */
+    /**
+     * Requests generated together (the llama engine's parallel sequences). With 1 a run is reproducible bit for bit,
+     * and a resumed run ends with exactly the records of an uninterrupted one; with more, llama.cpp's batched decoding
+     * rounds differently with what shares the batch and when, so sampled text can differ between runs. Defaults to `1`.
+     */
     parallel?: number,
     /** Offload generation to a GPU when there is one. Defaults to `"auto"`. */
     gpu?: "auto" | false,
@@ -76,7 +80,7 @@ const generating = new Set<StageName>(["personas", "queries", "answers", "judge"
  * belongs to and every later one (their old files are moved to `superseded/`), and says what changed.
  */
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-    const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = 4, gpu = "auto", signal, onEvent = () => undefined} = options;
+    const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = 1, gpu = "auto", signal, onEvent = () => undefined} = options;
     const config = resolveBootstrapConfig(pickConfig(options));
     distillTrainConfig(config); // the training settings fail now, not after hours of generation
     const selected = new Set(options.stages ?? STAGE_NAMES);

@@ -42,6 +42,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("gate-threshold", {type: "string", group: "Gate:", describe: "A number in [0, 1], or calibrate (default 0.5)"})
         .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
+        .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs)"})
         .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"})
         .example("$0 bootstrap --model qwen2.5-0.5b-instruct.gguf --out runs/qwen", "the whole pipeline with the paper's settings")
         .example("$0 bootstrap --model tiny.gguf --out runs/t --queries-per-intent 4 --domains math,coding,critic", "a quick run"),

@@ -38,7 +38,7 @@ export class HiddenStateFeatures implements GateFeatures {
         const owned = options.tokenizer ? undefined : await loadChatTokenizer(options.modelPath);
         try {
             const forward = await PartialForward.load({modelPath: options.modelPath, layers: layer, threads: options.threads, device: options.device});
-            const definition: GateFeatureDefinition = {layer, position: "last-prompt-token", width: forward.width};
+            const definition: GateFeatureDefinition = forward.feature();
             return new HiddenStateFeatures(forward, options.tokenizer ?? owned!, owned, definition, options.batchSize ?? 16);
         } catch (err) {
             await owned?.dispose();

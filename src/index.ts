@@ -98,7 +98,7 @@ export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/tr
 export {readChatRecords, tokenizeExamples, teacherMessages, ChatRecord, type TrainingExample} from "./train/training-example.js";
 export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
 export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
-export {partialForwardFeatures, type PartialForwardFeaturesOptions} from "./gate/partial-forward-features.js";
+export {partialForwardFeatures, type PartialForwardFeaturesOptions, type PartialForwardFeatures} from "./gate/partial-forward-features.js";
 export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";
 
 // PRISM end to end: the bootstrap pipeline, its run directory, and routed inference from a finished run.
@@ -109,4 +109,3 @@ export {RunSummary, computeRunSummary, readRunSummary, formatRunSummary, type Do
 export {RunManifest, RunManifestError, STAGE_NAMES, runFiles, readRunManifest, type StageName, type StageState} from "./gate/run-manifest.js";
 export {openRun, IncompleteRunError, type OpenRunOptions, type OpenedRun} from "./gate/open-run.js";
 export {openRunRouter, RUN_ADAPTER_NAME, type OpenRunRouterOptions, type RunRouter} from "./gate/open-run-router.js";
-export {HiddenStateFeatures, type HiddenStateFeaturesOptions} from "./gate/hidden-state-features.js";

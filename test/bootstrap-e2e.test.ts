@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {DEMO_RUN_SETTINGS, TINY_MODEL} from "../src/cli/commands/demo.js";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {loadGate} from "../src/gate/gate-file.js";
-import {HiddenStateFeatures} from "../src/gate/hidden-state-features.js";
+import {partialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import {RunManifest} from "../src/gate/run-manifest.js";
 import {loadAdapter} from "../src/lora/adapter-file.js";
 import {describeGguf} from "../src/model/describe-gguf.js";
@@ -172,12 +172,18 @@ describe("prism bootstrap end to end", () => {
         const queries = await readJsonl(file("queries.jsonl"), QueryRecord);
         expect(scores.map((s) => s.id).sort()).toEqual(queries.map((q) => q.id).sort());
         // The recorded scores are the gate's on the features routing computes.
-        await using features = await HiddenStateFeatures.load({modelPath: model, threads: 1});
-        for (const s of scores.slice(0, 6)) {
-            const q = queries.find((x) => x.id === s.id)!;
-            const score = gate.score(await features.extract([{role: "user", content: q.text}]));
-            expect(score).toBeCloseTo(s.score, 5);
-            expect(s.routed).toBe(score >= gate.threshold ? "adapter" : "base");
+        const tokenizer = await loadChatTokenizer(model);
+        const features = await partialForwardFeatures({modelPath: model, tokenizer, threads: 1});
+        try {
+            for (const s of scores.slice(0, 6)) {
+                const q = queries.find((x) => x.id === s.id)!;
+                const score = gate.score(await features.extract([{role: "user", content: q.text}]));
+                expect(score).toBeCloseTo(s.score, 5);
+                expect(s.routed).toBe(score >= gate.threshold ? "adapter" : "base");
+            }
+        } finally {
+            features.dispose();
+            await tokenizer.dispose();
         }
     });
 

@@ -1,6 +1,6 @@
 import {LlamaEngine, type LlamaEngineOptions} from "../engine/llama-engine.js";
 import {cachedFeatures} from "./cached-features.js";
-import {HiddenStateFeatures} from "./hidden-state-features.js";
+import {partialForwardFeatures, type PartialForwardFeatures} from "./partial-forward-features.js";
 import {openRun, type OpenedRun, type OpenRunOptions} from "./open-run.js";
 import {createRouter, type Router} from "./router.js";
 import type {RoutingPolicy} from "./routing-policy.js";
@@ -19,7 +19,7 @@ export type RunRouter = {
     run: OpenedRun,
     /** The llama engine with the run's adapter registered as `RUN_ADAPTER_NAME`. */
     engine: LlamaEngine,
-    features: HiddenStateFeatures,
+    features: PartialForwardFeatures,
     router: Router,
     dispose(): Promise<void>,
     [Symbol.asyncDispose](): Promise<void>
@@ -36,19 +36,19 @@ export async function openRunRouter(dir: string, options: OpenRunRouterOptions =
         model: run.modelPath, adapters: [{name: RUN_ADAPTER_NAME, path: run.adapterPath}],
         threads: options.threads, contextSize: options.contextSize, parallel: options.parallel, gpu: options.gpu, signal: options.signal
     });
-    let features: HiddenStateFeatures | undefined;
+    let features: PartialForwardFeatures | undefined;
     try {
-        features = await HiddenStateFeatures.load({modelPath: run.modelPath, layer: run.gate.features.layer, tokenizer: engine.chatTokenizer, threads: engine.threads, device: options.gpu === false ? "cpu" : "auto"});
+        features = await partialForwardFeatures({modelPath: run.modelPath, layers: run.gate.features.layer, tokenizer: engine.chatTokenizer, threads: engine.threads, device: options.gpu === false ? "cpu" : "auto"});
         // Remembered per prompt: under the first-turn policy each later turn of a chat is decided on its first turn again.
         const router = createRouter({engine, adapter: RUN_ADAPTER_NAME, gate: run.gate, features: cachedFeatures(features), policy: options.policy, force: options.force});
         const f = features;
         const dispose = async () => {
-            await f.dispose();
+            f.dispose();
             await engine.dispose();
         };
         return {run, engine, features: f, router, dispose, [Symbol.asyncDispose]: dispose};
     } catch (err) {
-        await features?.dispose();
+        features?.dispose();
         await engine.dispose();
         throw err;
     }

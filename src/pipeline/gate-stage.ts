@@ -1,5 +1,6 @@
 import {saveGate} from "../gate/gate-file.js";
-import {HiddenStateFeatures} from "../gate/hidden-state-features.js";
+import {partialForwardFeatures} from "../gate/partial-forward-features.js";
+import {loadChatTokenizer} from "../engine/load-chat-tokenizer.js";
 import {trainGate} from "../gate/train-gate.js";
 import {InvalidInputError, PrismError} from "../util/prism-error.js";
 import {DatasetRecord, type GateScoreRecord} from "./run-records.js";
@@ -16,11 +17,17 @@ export async function gateStage(ctx: StageContext): Promise<StageResult> {
     const {config} = ctx;
     const examples = [...await ctx.run.readRecords("distill", DatasetRecord), ...await ctx.run.readRecords("retain", DatasetRecord)]
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    await using features = await HiddenStateFeatures.load({modelPath: ctx.modelPath, threads: ctx.threads});
-    ctx.log(`features: ${features.definition.position} after block ${features.definition.layer - 1}, width ${features.definition.width}`);
-    const vectors = await features.extractMany(examples.map((e) => [e.messages[0]!]), {
-        signal: ctx.signal, onProgress: (done) => ctx.progress(done, examples.length)
-    });
+    const tokenizer = await loadChatTokenizer(ctx.modelPath);
+    let vectors: Float32Array[], features: Awaited<ReturnType<typeof partialForwardFeatures>> | undefined;
+    try {
+        features = await partialForwardFeatures({modelPath: ctx.modelPath, tokenizer, threads: ctx.threads});
+        ctx.log(`features: ${features.definition.position} after block ${features.definition.layer - 1}, width ${features.definition.width}`);
+        // The query alone, as requests arrive (no persona).
+        vectors = await features.extractMany(examples.map((e) => [e.messages[0]!]), {signal: ctx.signal, onProgress: (done) => ctx.progress(done, examples.length)});
+    } finally {
+        features?.dispose();
+        await tokenizer.dispose();
+    }
     const heldOutIndices = examples.flatMap((e, i) => (e.split === "heldOut" ? [i] : []));
     let trained: Awaited<ReturnType<typeof trainGate>>;
     try {

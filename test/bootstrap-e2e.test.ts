@@ -18,6 +18,7 @@ import {RunSummary} from "../src/pipeline/run-summary.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
 import {readJsonl} from "../src/util/jsonl.js";
 import {runCli} from "./helpers/run-cli.js";
+import {startServe} from "./helpers/serve-process.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 
 // `prism bootstrap` end to end on a tiny random model (width 64, 2 layers), the paper's 12 domains, 4 queries each,
@@ -246,6 +247,27 @@ describe("routed generation from the run", () => {
         expect(base.map((r) => r.text)).toEqual(reference.base);
         expect(adapter.every((r) => r.route!.adapter === "persona" && r.route!.reason === "explicit" && r.route!.score === null)).toBe(true);
         expect(base.every((r) => r.route!.adapter === null && r.route!.reason === "explicit")).toBe(true);
+    });
+
+    it("prism serve --run serves the run: each request routed by its gate on block-0 features, with that model's text", async () => {
+        const routed = await generate(["--run", out]);
+        const serve = await startServe(["--run", out, "--no-gpu", "--access-log", "off"]);
+        try {
+            expect(serve.ready).toMatchObject({models: ["prism", "base", "adapter", "persona"], routing: {features: "partial-forward", policy: "first-turn", adapter: "persona"}});
+            const queries = await readJsonl(file("queries.jsonl"), QueryRecord);
+            for (const i of [0, 1, 2, 3, 4, 5]) {
+                const response = await fetch(`${serve.ready.url}/chat/completions`, {
+                    method: "POST", headers: {"content-type": "application/json"},
+                    body: JSON.stringify({model: "prism", messages: [{role: "user", content: queries[i]!.text}], max_tokens: 8, temperature: 0})
+                });
+                const body = await response.json() as {choices: {message: {content: string}}[], prism: {route: string, adapter: string | null, gate_score: number, reason: string}};
+                expect(body.prism).toEqual({route: routed[i]!.adapter ? "adapter" : "base", adapter: routed[i]!.adapter, gate_score: routed[i]!.route!.score, reason: "gate"});
+                expect(body.choices[0]!.message.content).toBe(routed[i]!.text);
+            }
+        } finally {
+            serve.child.kill("SIGTERM");
+            expect(await serve.exited).toBe(0);
+        }
     });
 
     it("chat --run shows each turn's route: the gate decides the first turn, later turns reuse it", async () => {

@@ -5,7 +5,7 @@ import {LlamaEngine} from "../engine/llama-engine.js";
 import {STAGE_NAMES, type RunManifest, type StageName} from "../gate/run-manifest.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {modelFingerprint} from "../model/model-fingerprint.js";
-import {MissingFileError, UsageError} from "../util/prism-error.js";
+import {InterruptedError, MissingFileError, PrismError, UsageError} from "../util/prism-error.js";
 import {answersStage} from "./answers-stage.js";
 import {resolveBootstrapConfig, type BootstrapConfigInput} from "./bootstrap-config.js";
 import {datasetsStage} from "./datasets-stage.js";
@@ -151,7 +151,16 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
                 progress: (done, total, info) => onEvent({type: "stage-progress", stage: name, done, total, ...(info ? {info} : {})}),
                 log: (message) => onEvent({type: "log", stage: name, message})
             };
-            const result = await stages[name](context);
+            let result;
+            try {
+                result = await stages[name](context);
+            } catch (err) {
+                // Work cut short by the signal fails in its own ways (an aborted forward pass, a cancelled load): all mean "stopped".
+                if (signal?.aborted && !PrismError.isInstance(err)) {
+                    throw new InterruptedError(`bootstrap interrupted during ${name}; every finished item is saved`, {cause: err, hint: "run the same command again to resume where it stopped"});
+                }
+                throw err;
+            }
             await run.finishStage(name, result.counts, result.details);
             ran.push(name);
             onEvent({type: "stage-done", stage: name, counts: result.counts, elapsedMs: performance.now() - started});

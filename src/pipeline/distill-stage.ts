@@ -84,7 +84,7 @@ export async function distillStage(ctx: StageContext): Promise<StageResult> {
                 losses.set(p.step, p.loss);
                 lossLog.append({step: p.step, loss: p.loss});
             }
-            ctx.progress(p.step, p.totalSteps, p.phase === "train" ? {loss: p.loss.toFixed(4)} : {});
+            ctx.progress(p.step, p.totalSteps, p.phase === "train" ? {loss: p.loss.toFixed(4)} : undefined);
         }
     });
     if (!result.completed) {

@@ -20,7 +20,7 @@ type BootstrapArgs = LlamaArgs & {
 export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
     command: "bootstrap",
     describe: "Run PRISM on a model: personas, queries, paired answers, self-verification, data sets, adapter, gate, summary (resumable)",
-    builder: (y) => withLlamaOptions(y)
+    builder: (y) => withLlamaOptions(y
         .option("model", {type: "string", demandOption: true, group: "Required:", describe: "GGUF model (a chat model: it writes, answers, judges and is trained)"})
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run directory; running again resumes it"})
         .option("domains", {type: "string", group: "Data:", describe: "Comma-separated domain names (default: the paper's 12)"})
@@ -35,15 +35,15 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("truncate", {type: "number", group: "Self-verification:", describe: "Characters of each answer the judge sees (default 1500)"})
         .option("rank", {type: "number", group: "Adapter:", describe: "LoRA rank (default 16)"})
         .option("alpha", {type: "number", group: "Adapter:", describe: "LoRA alpha (default 32)"})
-        .option("epochs", {type: "number", group: "Adapter:", describe: "Passes over the distill set"})
-        .option("lr", {type: "number", group: "Adapter:", describe: "Peak learning rate"})
-        .option("max-len", {type: "number", group: "Adapter:", describe: "Longest training sequence in tokens"})
+        .option("epochs", {type: "number", group: "Adapter:", describe: "Passes over the distill set (default 3)"})
+        .option("lr", {type: "number", group: "Adapter:", describe: "Peak learning rate (default 2e-4)"})
+        .option("max-len", {type: "number", group: "Adapter:", describe: "Longest training sequence in tokens (default 512)"})
         .option("gate-kind", {choices: ["auto", "mlp", "logreg"] as const, group: "Gate:", describe: "auto keeps the MLP unless logistic regression has the better held-out AUC (default auto)"})
         .option("gate-threshold", {type: "string", group: "Gate:", describe: "A number in [0, 1], or calibrate (default 0.5)"})
         .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
+        .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"}))
         .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs)"})
-        .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"})
         .example("$0 bootstrap --model qwen2.5-0.5b-instruct.gguf --out runs/qwen", "the whole pipeline with the paper's settings")
         .example("$0 bootstrap --model tiny.gguf --out runs/t --queries-per-intent 4 --domains math,coding,critic", "a quick run"),
     handler: (args) => runCommand(async (signal) => {

@@ -98,5 +98,14 @@ export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/tr
 export {readChatRecords, tokenizeExamples, teacherMessages, ChatRecord, type TrainingExample} from "./train/training-example.js";
 export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
 export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
-export {partialForwardFeatures, type PartialForwardFeaturesOptions} from "./gate/partial-forward-features.js";
+export {partialForwardFeatures, type PartialForwardFeaturesOptions, type PartialForwardFeatures} from "./gate/partial-forward-features.js";
 export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";
+
+// PRISM end to end: the bootstrap pipeline, its run directory, and routed inference from a finished run.
+export {bootstrap, type BootstrapOptions as BootstrapRunOptions, type BootstrapEvent, type BootstrapResult} from "./pipeline/bootstrap.js";
+export {BootstrapConfig, DEFAULT_DOMAINS, resolveBootstrapConfig, type BootstrapConfigInput} from "./pipeline/bootstrap-config.js";
+export {PersonaRecord, QueryAttemptRecord, QueryRecord, AnswerRecord, VerdictRecord, DatasetRecord, GateScoreRecord} from "./pipeline/run-records.js";
+export {RunSummary, computeRunSummary, readRunSummary, formatRunSummary, type DomainSummary} from "./pipeline/run-summary.js";
+export {RunManifest, RunManifestError, STAGE_NAMES, runFiles, readRunManifest, type StageName, type StageState} from "./gate/run-manifest.js";
+export {openRun, IncompleteRunError, type OpenRunOptions, type OpenedRun} from "./gate/open-run.js";
+export {openRunRouter, RUN_ADAPTER_NAME, type OpenRunRouterOptions, type RunRouter} from "./gate/open-run-router.js";

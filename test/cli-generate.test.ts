@@ -6,7 +6,7 @@ import {OpenAIServer} from "../src/serve/openai-server.js";
 import {runCli} from "./helpers/run-cli.js";
 import {tempDir, tinyLora} from "./helpers/tiny-models.js";
 
-// The generate, chat and demo commands as a user runs them: the built CLI in a child process, on tiny models.
+// The generate and chat commands as a user runs them (the demo is tested on a bootstrap run in bootstrap-e2e.test.ts): the built CLI in a child process, on tiny models.
 let model: string;
 let adapter: string;
 let dir: string;
@@ -70,19 +70,6 @@ describe("prism chat", () => {
         expect(turns[1]!.usage.inputTokens).toBe(turns[0]!.usage.inputTokens);
         // The third turn's prompt holds the second exchange.
         expect(turns[2]!.usage.inputTokens).toBeGreaterThan(turns[1]!.usage.inputTokens + turns[1]!.usage.outputTokens);
-    });
-});
-
-describe("prism demo", () => {
-    it("makes its model and adapter once, then reuses them", async () => {
-        const cache = path.join(dir, "demo");
-        const first = await runCli(["demo", "--cache-dir", cache, "--max-tokens", "6"]);
-        expect(first.code).toBe(0);
-        expect(first.stdout).toMatch(/made now/);
-        expect(first.stdout.match(/persona │/g)).toHaveLength(3);
-        expect(first.stdout).toMatch(/JSON under a schema: \{"verdict":"(safe|risky)","confident":(true|false)\}/);
-        const second = await runCli(["demo", "--cache-dir", cache, "--max-tokens", "6"]);
-        expect(second.stdout).toMatch(/reused/);
     });
 });
 

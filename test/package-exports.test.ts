@@ -10,7 +10,8 @@ describe("dist/index.js", () => {
         const prism = await import(entry) as Record<string, unknown>;
         for (const name of ["LlamaEngine", "OpenAIEngine", "OpenAIServer", "wrapEngine", "defaultSettings", "PrismError", "UnsupportedFeatureError",
             "SchemaGenerationError", "NoSuchAdapterError", "InvalidModelFileError", "GgufFile", "describeGguf", "makeTinyModel", "makeTinyLora",
-            "startPrismServe", "openUpstreamEngine", "ServerMetrics", "promptVectorFeatures"])
+            "startPrismServe", "openUpstreamEngine", "ServerMetrics", "promptVectorFeatures",
+            "bootstrap", "resolveBootstrapConfig", "computeRunSummary", "formatRunSummary", "openRun", "openRunRouter"])
             expect(typeof prism[name], name).toBe("function");
         expect(typeof (prism.LlamaEngine as {load?: unknown}).load).toBe("function");
     });

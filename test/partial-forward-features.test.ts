@@ -3,6 +3,7 @@ import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {GateFeatureDefinition} from "../src/gate/gate-features.js";
 import {partialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
+import {compareRows} from "./helpers/expect-close.js";
 import {tinyModel} from "./helpers/tiny-models.js";
 
 describe("gate features from the partial forward", () => {
@@ -19,6 +20,16 @@ describe("gate features from the partial forward", () => {
             expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-3)).toBe(true);
             using model = await GgmlModel.load({modelPath, device: "cpu", threads: 1});
             expect(features.modelFingerprint).toBe(model.fingerprint);
+            // Batched (prompts of different lengths, padded) as one at a time.
+            const prompts = ["Hi", "What is the capital of France?", "Write a poem about the sea, please, in four lines."].map((content) => [{role: "user" as const, content}]);
+            const one = [];
+            for (const p of prompts) one.push(await features.extract(p));
+            const done: number[] = [];
+            const many = await features.extractMany(prompts, {batchSize: 2, onProgress: (n) => done.push(n)});
+            expect(done).toEqual([2, 3]);
+            const closeness = compareRows(many, one);
+            console.log(`extractMany vs extract: max |diff| ${closeness.maxAbsDiff.toExponential(2)}`);
+            expect(closeness.maxAbsDiff).toBeLessThan(1e-4);
         } finally {
             features.dispose();
             await tokenizer.dispose();

@@ -1,5 +1,6 @@
 import type {CommandModule} from "yargs";
 import {AdapterCommand} from "./commands/adapter.js";
+import {BootstrapCommand} from "./commands/bootstrap.js";
 import {ChatCommand} from "./commands/chat.js";
 import {DemoCommand} from "./commands/demo.js";
 import {EvalCommand} from "./commands/eval.js";
@@ -17,6 +18,7 @@ import {TrainCommand} from "./commands/train.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
     DemoCommand,
+    BootstrapCommand,
     GenerateCommand,
     ChatCommand,
     ServeCommand,

@@ -3,6 +3,9 @@ import type {Argv} from "yargs";
 import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
 import {OpenAIEngine} from "../engine/openai-engine.js";
+import {openRunRouter, RUN_ADAPTER_NAME} from "../gate/open-run-router.js";
+import type {Router} from "../gate/router.js";
+import type {RoutingPolicy} from "../gate/routing-policy.js";
 import {UsageError} from "../util/prism-error.js";
 import {createProgress, type Progress} from "./progress.js";
 
@@ -12,9 +15,13 @@ export type LlamaArgs = {threads?: number, "context-size"?: number, parallel?: n
 /** The flags every command that talks to a model shares. */
 export type EngineArgs = LlamaArgs & {model: string, engine: "llama" | "openai", url?: string, "api-key"?: string, adapter: string[]};
 
-export function withEngineOptions<T>(y: Argv<T>): Argv<T & EngineArgs> {
+/** `modelRequired: false` for commands where `--run` can name the model instead. */
+export function withEngineOptions<T>(y: Argv<T>, options: {modelRequired?: boolean} = {}): Argv<T & EngineArgs> {
     return withLlamaOptions(y
-        .option("model", {type: "string", demandOption: true, group: "Model:", describe: "GGUF model path or hf: URI (llama engine); the server's model name (openai engine)"})
+        .option("model", {
+            type: "string", demandOption: options.modelRequired ?? true, group: "Model:",
+            describe: "GGUF model path or hf: URI (llama engine); the server's model name (openai engine)" + (options.modelRequired === false ? "; with --run, defaults to the run's model" : "")
+        })
         .option("adapter", {type: "string", array: true, default: [] as string[], group: "Model:", describe: "LoRA adapter PATH[:scale] (llama) or server model NAME (openai); repeatable"})
         .option("engine", {choices: ["llama", "openai"] as const, default: "llama" as const, group: "Engine:", describe: "Embedded llama.cpp, or an OpenAI-compatible server"})
         .option("url", {type: "string", group: "Engine:", describe: "The server's API root for --engine openai, e.g. http://127.0.0.1:8080/v1"})
@@ -56,6 +63,40 @@ export function loadProgress(options: {quiet?: boolean} = {}): {onLoadProgress(p
 }
 
 export type OpenedEngine = {engine: PrismEngine, llama?: LlamaEngine, adapters: string[]};
+
+/** Routed inference from a bootstrap run (generate, chat). */
+export type RunArgs = {run?: string, route: "gate" | "base" | "adapter", policy: RoutingPolicy};
+
+export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
+    return y
+        .option("run", {type: "string", group: "Routing:", describe: "A finished bootstrap run: its model, adapter and gate route each prompt"})
+        .option("route", {choices: ["gate", "base", "adapter"] as const, default: "gate" as const, group: "Routing:", describe: "With --run: follow the gate, or force the base model or the adapter"})
+        .option("policy", {choices: ["first-turn", "per-turn"] as const, default: "first-turn" as const, group: "Routing:", describe: "With --run: decide once per conversation (on its first turn) or on every turn"}) as Argv<T & RunArgs>;
+}
+
+export type OpenedEngineOrRun = OpenedEngine & {
+    /** With --run: the router (its engine is `engine`). */
+    router?: Router,
+    /** Releases the engine (and the run's gate features). */
+    dispose(): Promise<void>
+};
+
+/** The engine the flags describe, or with --run the routed engine of a bootstrap run. */
+export async function openEngineOrRun(args: EngineArgs & RunArgs, signal: AbortSignal): Promise<OpenedEngineOrRun> {
+    if (!args.run) {
+        if (!args.model) throw new UsageError("give --model (or --run DIR for a bootstrap run)");
+        if (args.route !== "gate") throw new UsageError("--route needs --run");
+        const opened = await openEngine(args, signal);
+        return {...opened, dispose: () => opened.engine.dispose()};
+    }
+    if (args.engine !== "llama") throw new UsageError("--run uses the embedded llama engine (the gate reads the model's hidden states)");
+    if (args.adapter.length > 0) throw new UsageError("--run brings its own adapter: drop --adapter", {hint: "use --route adapter to always use it"});
+    const routed = await openRunRouter(args.run, {
+        ...llamaSettings(args), model: args.model, signal,
+        policy: args.policy, force: args.route === "gate" ? undefined : args.route
+    });
+    return {engine: routed.router.engine, llama: routed.engine, adapters: [RUN_ADAPTER_NAME], router: routed.router, dispose: () => routed.dispose()};
+}
 
 /** Opens the engine the flags describe, with model-load progress on stderr. */
 export async function openEngine(args: EngineArgs, signal: AbortSignal, options: {quiet?: boolean} = {}): Promise<OpenedEngine> {

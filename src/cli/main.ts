@@ -2,7 +2,7 @@
 import yargs from "yargs";
 import {hideBin} from "yargs/helpers";
 import {commands} from "./commands.js";
-import {readPackageVersion} from "./package-version.js";
+import {readPackageVersion} from "../util/package-version.js";
 
 const cli = yargs(hideBin(process.argv))
     .scriptName("prism")

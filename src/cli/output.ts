@@ -1,3 +1,5 @@
+import type {RouteInfo} from "../engine/engine.js";
+
 /** Prints a command's result: one JSON document with --json (for scripts), else the human text. */
 export function printResult(value: unknown, options: {json: boolean, human: () => string}): void {
     if (options.json) process.stdout.write(JSON.stringify(value, jsonReplacer, 2) + "\n");
@@ -24,4 +26,10 @@ export function formatBytes(n: number): string {
         i++;
     }
     return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** How a routed answer was routed: "(gate 0.731)", "(first turn's decision, gate 0.731)" or "(forced)". */
+export function describeRoute(route: RouteInfo): string {
+    const score = route.score === null ? "" : `gate ${route.score.toFixed(3)}`;
+    return route.reason === "explicit" ? "(forced)" : route.reason === "reused" ? `(first turn's decision, ${score})` : `(${score})`;
 }

@@ -1,13 +1,20 @@
-import type {GenerateResult, StreamPart} from "./engine.js";
+import type {GenerateResult, RouteInfo, StreamPart} from "./engine.js";
 
-/** Runs a generation's stream to its end and gathers the parts into one result; `onDelta` sees the text as it comes. */
-export async function collectStream(parts: AsyncIterable<StreamPart>, options: {onDelta?(delta: string): void} = {}): Promise<GenerateResult> {
+/**
+ * Runs a generation's stream to its end and gathers the parts into one result (with the route, when a router sent
+ * one); `onDelta` sees the text as it comes, `onRoute` the route before it.
+ */
+export async function collectStream(parts: AsyncIterable<StreamPart>, options: {onDelta?(delta: string): void, onRoute?(route: RouteInfo): void} = {}): Promise<GenerateResult> {
     let text = "";
+    let route: RouteInfo | undefined;
     for await (const part of parts) {
         if (part.type === "text-delta") {
             text += part.delta;
             options.onDelta?.(part.delta);
-        } else if (part.type === "finish") return {text, finishReason: part.finishReason, usage: part.usage, adapter: part.adapter};
+        } else if (part.type === "route") {
+            route = part.route;
+            options.onRoute?.(route);
+        } else if (part.type === "finish") return {text, finishReason: part.finishReason, usage: part.usage, adapter: part.adapter, ...(route ? {route} : {})};
     }
     throw new Error("the generation stream ended without a finish part");
 }

@@ -11,11 +11,13 @@ export function objectFromGeneration<T>(result: GenerateResult, schema: JsonSche
     if (result.finishReason === "abort") throw new InterruptedError("schema-constrained generation was aborted");
     // Grammars allow whitespace after the closing brace, which the model may spend tokens on.
     const text = result.text.trim();
-    if (result.finishReason === "length") throw new SchemaGenerationError(`maxTokens (${result.usage.outputTokens}) cut the JSON before it was complete`, text);
     let object: unknown;
     try {
         object = JSON.parse(text);
     } catch (err) {
+        // Cut by maxTokens: unless the JSON was already complete and only trailing whitespace was cut (a model can
+        // keep emitting the whitespace the grammar allows after the closing brace until maxTokens).
+        if (result.finishReason === "length") throw new SchemaGenerationError(`maxTokens (${result.usage.outputTokens}) cut the JSON before it was complete`, text);
         throw new SchemaGenerationError(`the output is not valid JSON (${(err as Error).message})`, text, {hint: options.notJsonHint});
     }
     const problem = checkJsonSchema(schema, object);

@@ -1,4 +1,4 @@
-import type {ChatTokenizer} from "../model/chat-tokenizer.js";
+import type {ChatMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
 import {PartialForward, type PartialForwardOptions} from "../train/partial-forward.js";
 import type {GateFeatures} from "./gate-features.js";
 
@@ -7,17 +7,33 @@ export type PartialForwardFeaturesOptions = PartialForwardOptions & {
     tokenizer: ChatTokenizer
 };
 
+export type PartialForwardFeatures = GateFeatures & {
+    /** The features of many prompts, `batchSize` (default 16) in one forward pass. */
+    extractMany(prompts: readonly (readonly ChatMessage[])[], options?: {batchSize?: number, signal?: AbortSignal, onProgress?(done: number): void}): Promise<Float32Array[]>,
+    dispose(): void
+};
+
 /**
  * Gate features from the trainer's partial forward: the residual stream after the first `layers` blocks (default 1:
- * block 0, which adapters leave alone) at the prompt's last token, computed on those blocks only.
+ * block 0, which adapters leave alone) at the prompt's last token, computed on those blocks only. The bootstrap gate
+ * stage trains on these and the run router scores requests with the same, so training and routing read identical states.
  */
-export async function partialForwardFeatures(options: PartialForwardFeaturesOptions): Promise<GateFeatures & {dispose(): void}> {
+export async function partialForwardFeatures(options: PartialForwardFeaturesOptions): Promise<PartialForwardFeatures> {
     const {tokenizer, ...rest} = options;
     const forward = await PartialForward.load(rest);
     return {
         definition: forward.feature(),
         modelFingerprint: forward.modelFingerprint,
         extract: (messages) => forward.hiddenState(tokenizer.formatPrompt(messages)),
+        async extractMany(prompts, {batchSize = 16, signal, onProgress} = {}) {
+            const out: Float32Array[] = [];
+            for (let start = 0; start < prompts.length; start += batchSize) {
+                signal?.throwIfAborted();
+                out.push(...await forward.hiddenStates(prompts.slice(start, start + batchSize).map((m) => tokenizer.formatPrompt(m))));
+                onProgress?.(out.length);
+            }
+            return out;
+        },
         dispose: () => forward.dispose()
     };
 }

@@ -5,7 +5,12 @@ import type {Gate} from "../gate/gate.js";
 import type {GateFeatures} from "../gate/gate-features.js";
 import {cachedFeatures} from "../gate/cached-features.js";
 import {loadGate} from "../gate/gate-file.js";
+import {GateMismatchError} from "../gate/gate-mismatch-error.js";
+import {openRun} from "../gate/open-run.js";
+import {RUN_ADAPTER_NAME} from "../gate/open-run-router.js";
+import {partialForwardFeatures} from "../gate/partial-forward-features.js";
 import {promptVectorFeatures} from "../gate/prompt-vector-features.js";
+import {GgufFile} from "../model/gguf-file.js";
 import {createRouter} from "../gate/router.js";
 import type {RoutingPolicy} from "../gate/routing-policy.js";
 import {UsageError} from "../util/prism-error.js";
@@ -14,6 +19,11 @@ import type {ServedModel} from "./served-models.js";
 import {openUpstreamEngine, type UpstreamEngine} from "./upstream-engine.js";
 
 export type PrismServeOptions = {
+    /**
+     * A finished bootstrap run (`prism bootstrap --out DIR`): its model (unless `model` is given: the same model moved),
+     * adapter and gate. Not with `adapter` or `gate`.
+     */
+    run?: string,
     /** The base model's GGUF: it generates (unless `upstream`) and computes the gate's features. Required unless `upstream` serves without a gate. */
     model?: string,
     /** The persona adapter. `path` (a GGUF LoRA) is needed to generate locally; `name` defaults to the file name without `.gguf` (with `upstream`, to `upstream.adapterModel`). */
@@ -21,10 +31,12 @@ export type PrismServeOptions = {
     /** A gate file (`prism-gate` JSON). With it the served model name routes between the base model and the adapter; needs `adapter`. */
     gate?: string,
     /**
-     * Where the gate's features come from. `"prompt-vector"`: the llama engine's final hidden state at the last prompt
-     * token (a stand-in until the trainer's partial forward serves block-0 states). Defaults to `"prompt-vector"`.
+     * Where the gate's features come from. `"partial-forward"`: the hidden state after the gate's first blocks (block 0
+     * for a bootstrap gate) from the trainer's partial forward; `"prompt-vector"`: the llama engine's final hidden state
+     * at the last prompt token; `"auto"`: the one the gate was trained on (its feature layer: every block means the
+     * prompt vector). Defaults to `"auto"`.
      */
-    features?: "prompt-vector",
+    features?: "auto" | "prompt-vector" | "partial-forward",
     /** Defaults to `"first-turn"`. */
     policy?: RoutingPolicy,
     /** Generate on an OpenAI-compatible server (vLLM, llama-server, Ollama); the gate still runs here on `model`. */
@@ -52,6 +64,14 @@ export type PrismServe = {
  * router, and starts the OpenAI-compatible server. Everything it loaded is released by `shutdown`, or when starting fails.
  */
 export async function startPrismServe(options: PrismServeOptions): Promise<PrismServe> {
+    if (options.run !== undefined) {
+        if (options.adapter?.path !== undefined || options.gate !== undefined) throw new UsageError("--run brings its own adapter and gate: drop --adapter and --gate");
+        const run = await openRun(options.run, {model: options.model});
+        return startPrismServe({
+            ...options, run: undefined, model: run.modelPath, gate: run.gatePath,
+            adapter: {...options.adapter, path: options.upstream ? undefined : run.adapterPath, name: options.adapter?.name ?? RUN_ADAPTER_NAME}
+        });
+    }
     const {upstream, gate: gatePath} = options;
     const policy = options.policy ?? "first-turn";
     if (gatePath !== undefined && options.adapter === undefined && upstream?.adapterModel === undefined)
@@ -77,11 +97,23 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
             });
             owned.push(local);
         }
-        let features: GateFeatures | undefined, gate: Gate | undefined;
+        let features: GateFeatures | undefined, gate: Gate | undefined, featureSource: "prompt-vector" | "partial-forward" | undefined;
         if (gatePath !== undefined) {
+            gate = await loadGate(gatePath);
+            featureSource = options.features === undefined || options.features === "auto"
+                ? gate.features.layer < blockCount(await GgufFile.open(local!.modelPath)) ? "partial-forward" : "prompt-vector"
+                : options.features;
+            let source: GateFeatures;
+            if (featureSource === "partial-forward") {
+                const forward = await partialForwardFeatures({
+                    modelPath: local!.modelPath, layers: gate.features.layer, tokenizer: local!.chatTokenizer, threads: local!.threads, device: options.llama?.gpu === false ? "cpu" : "auto"
+                });
+                owned.push({dispose: async () => forward.dispose()});
+                source = forward;
+            } else source = await promptVectorFeatures(local!);
             // Remembered per prompt: under the first-turn policy each later turn of a chat re-scores its first turn.
-            features = cachedFeatures(await promptVectorFeatures(local!));
-            gate = await loadGate(gatePath, {modelFingerprint: features.modelFingerprint});
+            features = cachedFeatures(source);
+            if (gate.modelFingerprint !== features.modelFingerprint) throw new GateMismatchError(gatePath, "modelFingerprint", gate.modelFingerprint, features.modelFingerprint);
         }
         let remote: UpstreamEngine | undefined;
         if (upstream) {
@@ -106,7 +138,7 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
             url: server.url,
             models: server.models,
             generation: remote ? remote.baseURL : "llama",
-            routing: router ? {features: options.features ?? "prompt-vector", policy, adapter: adapterName!} : null,
+            routing: router ? {features: featureSource!, policy, adapter: adapterName!} : null,
             async shutdown(shutdownOptions) {
                 try {
                     return await server.shutdown(shutdownOptions);
@@ -119,4 +151,8 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
         await release();
         throw err;
     }
+}
+
+function blockCount(file: GgufFile): number {
+    return file.get<number>(`${file.architecture}.block_count`) ?? 0;
 }

@@ -56,6 +56,12 @@ export class JsonlAppender {
         fs.writeSync(this.fd, JSON.stringify(record) + "\n");
     }
 
+    /** Appends records in one write, so a batch lands whole (a kill mid-write leaves only a torn line, cut on open). */
+    appendMany(records: readonly unknown[]): void {
+        const bytes = Buffer.from(records.map((r) => JSON.stringify(r) + "\n").join(""));
+        for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(this.fd, bytes, offset);
+    }
+
     /** Flushes to disk; call at checkpoints rather than per record. */
     sync(): void {
         fs.fsyncSync(this.fd);

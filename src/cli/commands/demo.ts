@@ -2,62 +2,70 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type {CommandModule} from "yargs";
-import type {ChatMessage} from "../../engine/engine.js";
-import {LlamaEngine} from "../../engine/llama-engine.js";
-import {makeTinyLora} from "../../lora/tiny-lora.js";
+import {openRunRouter} from "../../gate/open-run-router.js";
 import {GgufFile} from "../../model/gguf-file.js";
 import {makeTinyModel} from "../../model/tiny-model.js";
+import {bootstrap} from "../../pipeline/bootstrap.js";
+import {formatRunSummary} from "../../pipeline/run-summary.js";
+import {describeRoute} from "../output.js";
 import {runCommand} from "../run-command.js";
+import {stageProgress} from "../stage-progress.js";
 
 type DemoArgs = {"cache-dir": string, "max-tokens": number};
 
-const questions = ["What is the capital of France?", "Review this plan for safety risks.", "Write a haiku about rain."];
+const prompts = ["Review this deployment plan for safety risks.", "What is the capital of France?", "Write a short poem about rain.", "Prove that the square root of 2 is irrational."];
+
+/**
+ * The tiny model's seed and the run's settings: small enough for a few minutes on two cores. Its judge is sampled
+ * (temperature 1): a random model's greedy verdict always names the same position, so the persona could never win
+ * both orders and the gate would have nothing to learn.
+ */
+export const TINY_MODEL = {arch: "llama", layers: 2, dim: 64, seed: 11} as const;
+export const DEMO_RUN_SETTINGS = {queriesPerDomain: 4, personaLength: "short", answerMaxTokens: 48, truncateChars: 400, judgeTemperature: 1, training: {epochs: 4, lr: 1e-2}} as const;
 
 export const DemoCommand: CommandModule<object, DemoArgs> = {
     command: "demo",
-    describe: "Make a tiny model and a LoRA adapter (once), then answer a few prompts with and without the adapter",
+    describe: "PRISM on a tiny model: bootstrap it (once, resumable), then answer a few prompts through the gate router",
     builder: (y) => y
-        .option("cache-dir", {type: "string", default: path.join(os.homedir(), ".cache", "prism", "demo"), describe: "Where the demo's model and adapter are kept"})
+        .option("cache-dir", {type: "string", default: path.join(os.homedir(), ".cache", "prism", "demo"), describe: "Where the demo's model and bootstrap run are kept"})
         .option("max-tokens", {type: "number", default: 24, describe: "Tokens per answer"}),
     handler: (args) => runCommand(async (signal) => {
         const out = (s = "") => process.stdout.write(s + "\n");
         const modelPath = path.join(args["cache-dir"], "tiny-llama.gguf");
-        const adapterPath = path.join(args["cache-dir"], "tiny-persona-lora.gguf");
-        const madeModel = await ensure(modelPath, () => makeTinyModel(modelPath, {arch: "llama", layers: 2, dim: 64, seed: 1}));
-        const madeAdapter = await ensure(adapterPath, () => makeTinyLora(modelPath, adapterPath, {rank: 4, seed: 1}));
-        out("prism demo: a tiny random-initialised llama model and a random LoRA adapter on embedded llama.cpp.");
-        out("Their words are noise; the machinery (chat template, batching, adapters, grammar, scoring) is real.\n");
-        out(`model    ${modelPath} (${madeModel ? "made now" : "reused"})`);
-        out(`adapter  ${adapterPath} (${madeAdapter ? "made now" : "reused"})`);
+        const runDir = path.join(args["cache-dir"], "run");
+        const madeModel = await ensureModel(modelPath);
+        out("prism demo: PRISM end to end on a tiny random-initialised llama model (width 64, 2 blocks) on embedded llama.cpp.");
+        out("Its words are noise; the machinery is real: the model writes personas and queries, answers with and without");
+        out("the persona, judges its own pairs, a LoRA adapter is distilled from the wins, and a gate learns where to use it.\n");
+        out(`model  ${modelPath} (${madeModel ? "made now" : "reused"})`);
+        out(`run    ${runDir} (prism bootstrap; interrupted, it resumes where it stopped)\n`);
 
-        await using engine = await LlamaEngine.load({model: modelPath, gpu: false, contextSize: 512, parallel: 8, adapters: [{name: "persona", path: adapterPath}], signal});
-        out(`engine   llama.cpp, ${engine.threads} thread(s), ${engine.parallel} parallel sequences, width ${engine.embeddingWidth}, vocabulary ${engine.vocabularySize}\n`);
-
-        const user = (q: string): ChatMessage[] => [{role: "user", content: q}];
-        const started = performance.now();
-        const results = await engine.generate(questions.flatMap((q) => [null, "persona"].map((adapter) => ({messages: user(q), adapter, maxTokens: args["max-tokens"], signal}))));
-        const seconds = (performance.now() - started) / 1000;
-        const show = (s: string) => JSON.stringify(s).slice(1, -1);
-        for (const [i, q] of questions.entries()) {
-            out(`Q: ${q}`);
-            out(`   base    │ ${show(results[2 * i]!.text)}`);
-            out(`   persona │ ${show(results[2 * i + 1]!.text)}`);
+        const progress = stageProgress();
+        let result;
+        try {
+            result = await bootstrap({...DEMO_RUN_SETTINGS, model: modelPath, out: runDir, gpu: false, signal, onEvent: progress.onEvent});
+        } finally {
+            progress.stop();
         }
-        const tokens = results.reduce((n, r) => n + r.usage.outputTokens, 0);
-        out(`\n${results.length} answers (${tokens} tokens) generated together in ${seconds.toFixed(2)} s: ${(tokens / seconds).toFixed(0)} tokens/s`);
+        out(result.ran.length === 0 ? "bootstrap: every stage already done (reused)\n" : `bootstrap: ran ${result.ran.join(", ")}\n`);
+        if (result.summary) out(formatRunSummary(result.summary) + "\n");
 
-        const schema = {type: "object", properties: {verdict: {enum: ["safe", "risky"]}, confident: {type: "boolean"}}, required: ["verdict", "confident"]};
-        const object = await engine.generateObject({messages: user(questions[1]!), schema, maxTokens: 40});
-        out(`JSON under a schema: ${JSON.stringify(object.object)}`);
-        const [base] = await engine.scoreContinuations({messages: user(questions[0]!), continuations: ["Paris"]});
-        const [persona] = await engine.scoreContinuations({messages: user(questions[0]!), continuations: ["Paris"], adapter: "persona"});
-        out(`log p("Paris" | question): base ${base!.total.toFixed(2)}, persona ${persona!.total.toFixed(2)}`);
-        out(`\nNext: prism generate --model ${modelPath} --adapter ${adapterPath} --base --prompt "Hello"`);
+        await using routed = await openRunRouter(runDir, {gpu: false, signal});
+        out("Routed generation (the gate scores each prompt's hidden state after block 0; the adapter answers when it says the persona helps):\n");
+        const show = (s: string) => JSON.stringify(s).slice(1, -1);
+        for (const prompt of prompts) {
+            const r = await routed.router.generate([{role: "user", content: prompt}], {maxTokens: args["max-tokens"], signal});
+            out(`Q: ${prompt}`);
+            out(`   ${(r.route.adapter ?? "base").padEnd(7)} ${describeRoute(r.route)} │ ${show(r.text)}`);
+        }
+        out(`\nNext: prism generate --run ${runDir} --prompt "Hello" --json    (route and gate score with the answer)`);
+        out(`      prism chat --run ${runDir}                                (the route of each turn)`);
+        out(`      prism bootstrap --model YOUR-CHAT-MODEL.gguf --out runs/mine   (the paper's settings)`);
     })
 };
 
-/** Makes the file unless a readable one is already there; true when it was made. */
-async function ensure(file: string, make: () => Promise<unknown>): Promise<boolean> {
+/** Makes the tiny model unless a readable one is already there; true when it was made. */
+async function ensureModel(file: string): Promise<boolean> {
     if (fs.existsSync(file)) {
         try {
             await GgufFile.open(file);
@@ -66,6 +74,6 @@ async function ensure(file: string, make: () => Promise<unknown>): Promise<boole
             // a damaged cache file: make it again
         }
     }
-    await make();
+    await makeTinyModel(file, TINY_MODEL);
     return true;
 }

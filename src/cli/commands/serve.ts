@@ -8,7 +8,7 @@ import {formatTable} from "../output.js";
 import {runCommand} from "../run-command.js";
 
 type ServeArgs = LlamaArgs & {
-    model?: string, adapter?: string, "adapter-name"?: string, gate?: string, features: "prompt-vector", policy: RoutingPolicy,
+    run?: string, model?: string, adapter?: string, "adapter-name"?: string, gate?: string, features: "auto" | "prompt-vector" | "partial-forward", policy: RoutingPolicy,
     upstream?: string, "upstream-base-model"?: string, "upstream-adapter-model"?: string, "upstream-api-key"?: string,
     host: string, port: number, "api-key"?: string, "model-name": string,
     "max-concurrent"?: number, "max-queue": number, "queue-timeout-ms": number, "max-body-bytes": number, "shutdown-timeout-ms": number,
@@ -19,11 +19,12 @@ export const ServeCommand: CommandModule<object, ServeArgs> = {
     command: "serve",
     describe: "An OpenAI-compatible server that routes each request through the gate to the base model or the persona adapter",
     builder: (y) => withLlamaOptions(y
+        .option("run", {type: "string", group: "Model:", describe: "A finished bootstrap run: its model, adapter (served as \"persona\") and gate"})
         .option("model", {type: "string", group: "Model:", describe: "The base model's GGUF: it generates, and computes the gate's features (with --upstream: features only)"})
         .option("adapter", {type: "string", group: "Model:", describe: "The persona adapter, a GGUF LoRA: PATH[:scale]"})
         .option("adapter-name", {type: "string", group: "Model:", describe: "The adapter's model name (default: its file name without .gguf; with --upstream and no --adapter, the upstream's name)"})
         .option("gate", {type: "string", group: "Model:", describe: "The gate file; with it the served model name routes between base and adapter"})
-        .option("features", {choices: ["prompt-vector"] as const, default: "prompt-vector" as const, group: "Model:", describe: "The gate's feature source: the model's last-token hidden state (the stand-in until the trainer's partial forward lands)"})
+        .option("features", {choices: ["auto", "prompt-vector", "partial-forward"] as const, default: "auto" as const, group: "Model:", describe: "The gate's feature source: partial-forward (the state after the gate's first blocks, as bootstrap trains it), prompt-vector (the last block's), auto (what the gate was trained on)"})
         .option("policy", {choices: ["first-turn", "per-turn"] as const, default: "first-turn" as const, group: "Model:", describe: "Decide once per conversation on its first user turn, or on every turn"})
         .option("upstream", {type: "string", group: "Upstream:", describe: "Generate on this OpenAI-compatible server (vLLM, llama-server, Ollama), e.g. http://127.0.0.1:8000/v1; the gate runs here"})
         .option("upstream-base-model", {type: "string", group: "Upstream:", describe: "The upstream's name for the base model (default: the first model its /v1/models lists)"})
@@ -40,6 +41,7 @@ export const ServeCommand: CommandModule<object, ServeArgs> = {
         .option("shutdown-timeout-ms", {type: "number", default: 10_000, group: "Server:", describe: "On SIGTERM or Ctrl-C, how long requests in flight may take to finish before they are cut"})
         .option("access-log", {type: "string", default: "-", group: "Server:", describe: "A file to append one JSON line per request to; '-' is stderr, 'off' none"})
         .option("json", {type: "boolean", default: false, describe: "Print JSON lines on stdout: {\"event\": \"listening\", url, port, models, …} when ready, {\"event\": \"stopped\", …} at exit"}), "Engine:")
+        .example("$0 serve --run runs/qwen", "serve a bootstrap run: model \"prism\" routes with its gate")
         .example("$0 serve --model model.gguf --adapter persona.gguf --gate gate.json", "serve on http://127.0.0.1:8080/v1; model \"prism\" routes, \"base\" and \"adapter\" bypass the gate")
         .example("$0 serve --model model.gguf --adapter persona.gguf --gate gate.json --upstream http://127.0.0.1:8000/v1 --upstream-adapter-model persona", "route here, generate on vLLM")
         .example("PRISM_API_KEY=sk-… $0 serve --model model.gguf --port 0 --json", "the base model alone, behind a key, on a free port; prints the address as JSON"),
@@ -61,7 +63,7 @@ export const ServeCommand: CommandModule<object, ServeArgs> = {
         let serve;
         try {
             serve = await startPrismServe({
-                model: args.model,
+                run: args.run, model: args.model,
                 adapter: adapterArg || args["adapter-name"] !== undefined ? {path: adapterArg?.path, scale: adapterArg?.scale, name: args["adapter-name"] ?? adapterArg?.name} : undefined,
                 gate: args.gate, features: args.features, policy: args.policy,
                 upstream: args.upstream === undefined ? undefined : {url: args.upstream, baseModel: args["upstream-base-model"], adapterModel: args["upstream-adapter-model"], apiKey: args["upstream-api-key"]},

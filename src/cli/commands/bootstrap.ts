@@ -1,0 +1,90 @@
+import type {CommandModule} from "yargs";
+import {STAGE_NAMES, type StageName} from "../../gate/run-manifest.js";
+import {bootstrap, type BootstrapOptions, type BootstrapResult} from "../../pipeline/bootstrap.js";
+import type {BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
+import {formatRunSummary} from "../../pipeline/run-summary.js";
+import {UsageError} from "../../util/prism-error.js";
+import {type LlamaArgs, llamaSettings, withLlamaOptions} from "../engine-options.js";
+import {printResult} from "../output.js";
+import {stageProgress} from "../stage-progress.js";
+import {runCommand} from "../run-command.js";
+
+type BootstrapArgs = LlamaArgs & {
+    model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
+    "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
+    "judge-temperature"?: number, "answer-max-tokens"?: number, truncate?: number,
+    rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number,
+    "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
+};
+
+export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
+    command: "bootstrap",
+    describe: "Run PRISM on a model: personas, queries, paired answers, self-verification, data sets, adapter, gate, summary (resumable)",
+    builder: (y) => withLlamaOptions(y
+        .option("model", {type: "string", demandOption: true, group: "Required:", describe: "GGUF model (a chat model: it writes, answers, judges and is trained)"})
+        .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run directory; running again resumes it"})
+        .option("domains", {type: "string", group: "Data:", describe: "Comma-separated domain names (default: the paper's 12)"})
+        .option("personas", {type: "string", group: "Data:", conflicts: "domains", describe: "JSONL of hand-written personas, {\"domain\", \"persona\"} a line (instead of model-written ones)"})
+        .option("persona-length", {choices: ["min", "short", "long"] as const, group: "Data:", describe: "Persona used for queries, answers and the teacher (default long)"})
+        .option("queries-per-intent", {type: "number", group: "Data:", describe: "Queries kept per domain (default 50)"})
+        .option("held-out", {type: "number", group: "Data:", describe: "Share of each domain's queries held out for the gate (default 0.2)"})
+        .option("placement", {choices: ["system", "user"] as const, group: "Data:", describe: "Persona in the system turn or the user turn (default system)"})
+        .option("answer-max-tokens", {type: "number", group: "Data:", describe: "Tokens per answer (default 512)"})
+        .option("judge", {choices: ["pairwise", "pointwise"] as const, group: "Self-verification:", describe: "Pairwise, both orders (default), or pointwise 1-10"})
+        .option("judge-temperature", {type: "number", group: "Self-verification:", describe: "0 is greedy, the paper's judge (default 0)"})
+        .option("truncate", {type: "number", group: "Self-verification:", describe: "Characters of each answer the judge sees (default 1500)"})
+        .option("rank", {type: "number", group: "Adapter:", describe: "LoRA rank (default 16)"})
+        .option("alpha", {type: "number", group: "Adapter:", describe: "LoRA alpha (default 32)"})
+        .option("epochs", {type: "number", group: "Adapter:", describe: "Passes over the distill set (default 3)"})
+        .option("lr", {type: "number", group: "Adapter:", describe: "Peak learning rate (default 2e-4)"})
+        .option("max-len", {type: "number", group: "Adapter:", describe: "Longest training sequence in tokens (default 512)"})
+        .option("gate-kind", {choices: ["auto", "mlp", "logreg"] as const, group: "Gate:", describe: "auto keeps the MLP unless logistic regression has the better held-out AUC (default auto)"})
+        .option("gate-threshold", {type: "string", group: "Gate:", describe: "A number in [0, 1], or calibrate (default 0.5)"})
+        .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
+        .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
+        .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"}))
+        .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs)"})
+        .example("$0 bootstrap --model qwen2.5-0.5b-instruct.gguf --out runs/qwen", "the whole pipeline with the paper's settings")
+        .example("$0 bootstrap --model tiny.gguf --out runs/t --queries-per-intent 4 --domains math,coding,critic", "a quick run"),
+    handler: (args) => runCommand(async (signal) => {
+        const progress = stageProgress();
+        let result: BootstrapResult;
+        try {
+            result = await bootstrap({...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
+        } finally {
+            progress.stop();
+        }
+        printResult({dir: result.dir, ran: result.ran, invalidated: result.invalidated, stages: result.manifest.stages, summary: result.summary ?? null}, {
+            json: args.json,
+            human: () => {
+                const done = result.ran.length === 0 ? `${result.dir}: nothing to do, every stage asked for is done` : `${result.dir}: ran ${result.ran.join(", ")}`;
+                return result.summary ? `${done}\n\n${formatRunSummary(result.summary)}` : done;
+            }
+        });
+    })
+};
+
+/** The flags that were given, as config fields (unset flags leave the library's defaults). */
+function toConfig(args: BootstrapArgs): BootstrapConfigInput {
+    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, epochs: args.epochs, lr: args.lr, maxLen: args["max-len"]}).filter(([, v]) => v !== undefined));
+    const threshold = args["gate-threshold"];
+    if (threshold !== undefined && threshold !== "calibrate" && !(Number(threshold) >= 0 && Number(threshold) <= 1))
+        throw new UsageError(`--gate-threshold must be a number in [0, 1] or "calibrate" (got ${threshold})`);
+    const config: BootstrapConfigInput = {
+        domains: args.domains?.split(",").map((d) => d.trim()).filter((d) => d !== ""), personasFile: args.personas,
+        personaLength: args["persona-length"], queriesPerDomain: args["queries-per-intent"], heldOutShare: args["held-out"], placement: args.placement,
+        answerMaxTokens: args["answer-max-tokens"], judge: args.judge, judgeTemperature: args["judge-temperature"], truncateChars: args.truncate,
+        seed: args.seed, ...(Object.keys(training).length > 0 ? {training} : {}),
+        ...(args["gate-kind"] !== undefined || threshold !== undefined
+            ? {gate: {kind: args["gate-kind"] ?? "auto", threshold: threshold === undefined ? 0.5 : threshold === "calibrate" ? "calibrate" : Number(threshold)}} : {})
+    };
+    return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as BootstrapConfigInput;
+}
+
+function parseStages(list: string | undefined): BootstrapOptions["stages"] {
+    if (list === undefined) return undefined;
+    const stages = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const unknown = stages.filter((s) => !(STAGE_NAMES as readonly string[]).includes(s));
+    if (unknown.length > 0 || stages.length === 0) throw new UsageError(`--stages: unknown stage ${unknown.join(", ") || "(none given)"}`, {hint: `stages: ${STAGE_NAMES.join(", ")}`});
+    return stages as StageName[];
+}

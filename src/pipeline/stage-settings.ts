@@ -1,0 +1,53 @@
+import crypto from "node:crypto";
+import type {StageName} from "../gate/run-manifest.js";
+import type {BootstrapConfig} from "./bootstrap-config.js";
+
+/** What a stage's output depends on besides the config: the content of a hand-written personas file. */
+export type StageInputs = {personasFileHash?: string};
+
+/**
+ * The settings one stage's output depends on (besides the stages before it). Engine settings (threads, parallel
+ * sequences, context size) are left out: they change speed, not what is asked of the model.
+ */
+export function stageSettings(stage: StageName, c: BootstrapConfig, inputs: StageInputs = {}): Record<string, unknown> {
+    switch (stage) {
+        case "personas":
+            return {domains: c.domains, personasFile: inputs.personasFileHash ?? null, personaTemperature: c.personaTemperature, seed: c.seed};
+        case "queries":
+            return {
+                personaLength: c.personaLength, queriesPerDomain: c.queriesPerDomain, queryAttemptsPerQuery: c.queryAttemptsPerQuery,
+                queryTemperature: c.queryTemperature, queryMaxTokens: c.queryMaxTokens, nearDuplicateSimilarity: c.nearDuplicateSimilarity,
+                heldOutShare: c.heldOutShare
+            };
+        case "answers":
+            return {personaLength: c.personaLength, placement: c.placement, answerMaxTokens: c.answerMaxTokens, answerTemperature: c.answerTemperature};
+        case "judge":
+            return {judge: c.judge, judgeTemperature: c.judgeTemperature, truncateChars: c.truncateChars};
+        case "distill":
+            return {training: c.training};
+        case "gate":
+            return {gate: c.gate};
+        case "datasets":
+        case "summary":
+            return {};
+    }
+}
+
+/** A stage's hash chains the hash of the stage before it (the model's fingerprint for the first), so a change upstream reaches every later stage. */
+export function stageHash(stage: StageName, settings: Record<string, unknown>, previousHash: string): string {
+    return "sha256:" + crypto.createHash("sha256").update(JSON.stringify([stage, canonical(settings), previousHash])).digest("hex").slice(0, 32);
+}
+
+/** "field: old → new" for each setting that differs. */
+export function describeSettingChanges(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.filter((k) => JSON.stringify(canonical(before[k])) !== JSON.stringify(canonical(after[k])))
+        .map((k) => `${k}: ${JSON.stringify(before[k]) ?? "unset"} → ${JSON.stringify(after[k]) ?? "unset"}`);
+}
+
+/** The value with object keys sorted, so key order never changes a hash. */
+function canonical(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return value;
+}

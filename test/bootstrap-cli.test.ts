@@ -1,0 +1,70 @@
+import fs from "node:fs";
+import path from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {runCli} from "./helpers/run-cli.js";
+import {tempDir, tinyModel} from "./helpers/tiny-models.js";
+
+// Bad input to `prism bootstrap` is refused before any generation, with what was wrong and the usage (2) or
+// bad-input (3) exit code.
+let dir: string;
+let model: string;
+beforeAll(async () => {
+    dir = tempDir("bootstrap-cli");
+    model = await tinyModel({seed: 11});
+});
+afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+const bootstrap = (...args: string[]) => runCli(["bootstrap", "--no-gpu", ...args]);
+
+describe("prism bootstrap refuses bad input", () => {
+    it("an unknown stage, or a stage whose earlier stages have not run", async () => {
+        const unknown = await bootstrap("--model", model, "--out", path.join(dir, "a"), "--stages", "personas,train");
+        expect(unknown.code).toBe(2);
+        expect(unknown.stderr).toMatch(/--stages: unknown stage train/);
+        expect(unknown.stderr).toMatch(/hint: stages: personas, queries, answers, judge, datasets, distill, gate, summary/);
+        const early = await bootstrap("--model", model, "--out", path.join(dir, "b"), "--stages", "gate");
+        expect(early.code).toBe(2);
+        expect(early.stderr).toMatch(/stage personas has not finished, and a later stage was asked for/);
+    });
+
+    it("a missing model, a missing or malformed personas file", async () => {
+        const noModel = await bootstrap("--model", path.join(dir, "nope.gguf"), "--out", path.join(dir, "c"));
+        expect(noModel.code).toBe(3);
+        expect(noModel.stderr).toMatch(/model not found: .*nope\.gguf/);
+        const noFile = await bootstrap("--model", model, "--out", path.join(dir, "d"), "--personas", path.join(dir, "none.jsonl"));
+        expect(noFile.code).toBe(3);
+        expect(noFile.stderr).toMatch(/personas file not found: .*none\.jsonl/);
+        const bad = path.join(dir, "bad.jsonl");
+        fs.writeFileSync(bad, `{"domain": "math", "persona": "You are a mathematician."}\n{"domain": "coding"}\n`);
+        const malformed = await bootstrap("--model", model, "--out", path.join(dir, "e"), "--personas", bad, "--stages", "personas");
+        expect(malformed.code).toBe(3);
+        expect(malformed.stderr).toMatch(/bad\.jsonl:2: invalid record.*give "persona"/);
+    });
+
+    it("--domains with --personas, a bad threshold, a bad training setting", async () => {
+        const both = await bootstrap("--model", model, "--out", path.join(dir, "f"), "--domains", "math", "--personas", "x.jsonl");
+        expect(both.code).toBe(2);
+        expect(both.stderr).toMatch(/mutually exclusive/);
+        const threshold = await bootstrap("--model", model, "--out", path.join(dir, "g"), "--gate-threshold", "1.5");
+        expect(threshold.code).toBe(2);
+        expect(threshold.stderr).toMatch(/--gate-threshold must be a number in \[0, 1\] or "calibrate" \(got 1\.5\)/);
+        const rank = await bootstrap("--model", model, "--out", path.join(dir, "h"), "--rank", "0");
+        expect(rank.code).toBe(2);
+        expect(rank.stderr).toMatch(/training config: rank: .* \(got 0\)/);
+        expect(fs.existsSync(path.join(dir, "h", "personas.jsonl"))).toBe(false);
+    });
+
+    it("an --out that is a file, or a directory holding something else", async () => {
+        const file = path.join(dir, "file.txt");
+        fs.writeFileSync(file, "x");
+        const r = await bootstrap("--model", model, "--out", file);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/is a file, not a directory/);
+        const other = path.join(dir, "other");
+        fs.mkdirSync(other);
+        fs.writeFileSync(path.join(other, "notes.txt"), "mine");
+        const r2 = await bootstrap("--model", model, "--out", other);
+        expect(r2.code).toBe(2);
+        expect(r2.stderr).toMatch(/is not empty and holds no bootstrap run/);
+    });
+});

@@ -21,6 +21,7 @@ import {LlamaChatTokenizer} from "./llama-chat-tokenizer.js";
 import {objectFromGeneration} from "./object-from-generation.js";
 import {resolveSampling} from "./sampling.js";
 import {alignSequence, SequencePool} from "./sequence-pool.js";
+import {serializeSampling} from "./serialize-sampling.js";
 import {StopStringMatcher} from "./stop-string-matcher.js";
 import {TokenTextDecoder} from "./token-text-decoder.js";
 import {UnsupportedFeatureError} from "./unsupported-feature-error.js";
@@ -375,7 +376,10 @@ export class LlamaEngine implements PrismEngine {
             slot = this.model.createContext({
                 contextSize: this.contextSize, sequences: this.parallel, threads: this.threads,
                 lora: adapter ? {adapters: [{filePath: adapter.path, scale}]} : undefined
-            }).then((context) => ({context, pool: new SequencePool(context)}), (err: unknown) => {
+            }).then((context) => {
+                serializeSampling(context);
+                return {context, pool: new SequencePool(context)};
+            }, (err: unknown) => {
                 this.contexts.delete(key);
                 if (PrismError.isInstance(err)) throw err;
                 throw new ResourceError("E_CONTEXT", `llama.cpp could not create a context${adapter ? ` with adapter ${adapter.name}` : ""}: ${(err as Error).message}`, {

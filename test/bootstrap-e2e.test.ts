@@ -17,6 +17,10 @@ import {
 import {RunSummary} from "../src/pipeline/run-summary.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
 import {readJsonl} from "../src/util/jsonl.js";
+import {MmluRecord} from "../src/eval/runners/eval-records.js";
+import {ResultLog} from "../src/eval/runners/result-log.js";
+import {EvalSummary} from "../src/eval/summary/eval-summary.js";
+import {writeEvalFixtures} from "./helpers/eval-fixtures.js";
 import {runCli} from "./helpers/run-cli.js";
 import {startServe} from "./helpers/serve-process.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
@@ -280,6 +284,42 @@ describe("routed generation from the run", () => {
         expect(turns[1]!.route.score).toBe(turns[0]!.route.score);
         const human = await runCli(["chat", "--run", out, "--max-tokens", "6", "--no-gpu"], {input: `${queries[0]!.text}\n`});
         expect(human.stdout).toMatch(/^\[(persona|base) \(gate \d\.\d{3}\)\] /);
+    });
+});
+
+describe("prism eval --run: PRISM against its baselines", () => {
+    it("evaluates base, adapter and the gated prism condition from the run alone, prism taking each question's route from the gate", async () => {
+        const data = writeEvalFixtures(path.join(root, "eval-data"), {mmluPerSubject: 6});
+        const evalOut = path.join(root, "eval");
+        const r = await runCli(["eval", "--run", out, "--bench", `mmlu=${path.join(data, "mmlu")}`, "--conditions", "base,adapter,prism",
+            "--score-batch-size", "1", "--no-gpu", "--out", evalOut, "--json"]);
+        expect(r.code, r.stderr).toBe(0);
+        const read = (c: string) => ResultLog.read(path.join(evalOut, "logs", "mmlu", `${c}.jsonl`), MmluRecord);
+        const [base, adapter, prism] = await Promise.all([read("base"), read("adapter"), read("prism")]);
+        expect(prism).toHaveLength(24);
+        const gate = await loadGate(file("gate.json"));
+        const byId = (records: MmluRecord[]) => new Map(records.map((x) => [x.id, x]));
+        const baseById = byId(base), adapterById = byId(adapter);
+        for (const x of prism) {
+            expect(x.route!.reason).toBe("gate");
+            expect(x.adapter).toBe(x.route!.score! >= gate.threshold ? "persona" : null);
+            // Routed to the adapter, prism scores as always-adapter does; routed to the base model, as base does.
+            const same = x.adapter ? adapterById.get(x.id)! : baseById.get(x.id)!;
+            expect(x.predicted).toBe(same.predicted);
+            for (const [k, lp] of x.letterLogprobs.entries()) expect(lp).toBeCloseTo(same.letterLogprobs[k]!, 4);
+        }
+        expect(adapter.every((x) => x.adapter === "persona")).toBe(true);
+        const summary = EvalSummary.parse(JSON.parse(r.stdout));
+        const routed = prism.filter((x) => x.adapter !== null).length;
+        const shares = summary.routing.filter((s) => s.condition === "prism");
+        expect(shares.length).toBeGreaterThan(0);
+        expect(shares.reduce((n, s) => n + s.adapterShare * s.n, 0)).toBeCloseTo(routed, 6);
+    });
+
+    it("refuses the prism condition without a run, saying what to pass", async () => {
+        const r = await runCli(["eval", "--model", model, "--bench", "mmlu=/nonexistent", "--conditions", "base,prism", "--out", path.join(root, "eval-no-run")]);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/prism condition needs --run DIR/);
     });
 });
 

@@ -269,6 +269,17 @@ describe("LlamaEngine prompt vectors and tokenizer", () => {
         expect(model.detokenize(exchange.responseTokens as never, true)).toBe("Hello.<|im_end|>");
         expect(engine.chatTokenizer.detokenize(engine.chatTokenizer.tokenize("round trip ✓"))).toBe("round trip ✓");
     });
+
+    it("formatPrompt remembers recent prompts without letting a caller change what it remembered", async () => {
+        const messages: ChatMessage[] = [{role: "user", content: "Remember me."}];
+        const first = engine.chatTokenizer.formatPrompt(messages);
+        first.push(first[0]!);
+        first[0] = 12345 as never;
+        const again = engine.chatTokenizer.formatPrompt(messages);
+        expect(again).toEqual(Array.from(model.tokenize("<|im_start|>user\nRemember me.<|im_end|>\n<|im_start|>assistant\n", true)));
+        // A prompt differing in one message's role is not mistaken for it.
+        expect(engine.chatTokenizer.formatPrompt([{role: "system", content: "Remember me."}])).not.toEqual(again);
+    });
 });
 
 describe("LlamaEngine lifecycle", () => {

@@ -27,6 +27,21 @@ describe("partial forward", () => {
         await expect(pf.hiddenState(prompts[0]!, {layers: 4})).rejects.toThrow(/between 1 and 3/);
     });
 
+    it("reuses its compiled graphs: a prompt gives the same state after twenty other shapes have come and gone", async () => {
+        const modelPath = await tinyModel({arch: "llama", dim: 64, heads: 4, kvHeads: 2, layers: 2});
+        using pf = await PartialForward.load({modelPath, layers: 2, device: "cpu", threads: 1});
+        const rng = new Rng(7);
+        const prompt = Array.from({length: 11}, () => rng.int(500));
+        const first = await pf.hiddenState(prompt);
+        // More shapes (batch size × padded length × layers) than the graph cache keeps, so the first one is evicted.
+        for (let n = 1; n <= 20; n++) await pf.hiddenStates([Array.from({length: 8 * n}, () => rng.int(500)), prompt], {layers: 1 + (n % 2)});
+        expect(await pf.hiddenState(prompt)).toEqual(first);
+        // Within one padded length, a different prompt gets its own state, not the previous one's.
+        const other = [...prompt.slice(0, 10), (prompt[10]! + 1) % 500];
+        expect(await pf.hiddenState(other)).not.toEqual(first);
+        expect(await pf.hiddenState(prompt)).toEqual(first);
+    });
+
     it("after every block, it is the state the full forward turns into its logits", async () => {
         const modelPath = await tinyModel({arch: "llama", dim: 64, heads: 4, kvHeads: 2, layers: 2});
         const tokens = [5, 17, 3, 99, 42, 7];

@@ -9,7 +9,10 @@ import {OpenAIEngine} from "../engine/openai-engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
 import type {PrismEngine} from "../engine/engine.js";
 import {UsageError} from "../util/prism-error.js";
-import {type EngineArgs, openEngine} from "./engine-options.js";
+import type {EngineMiddleware} from "../engine/middleware.js";
+import {openRunRouter, RUN_ADAPTER_NAME} from "../gate/open-run-router.js";
+import {requireRunManifest} from "../gate/run-manifest.js";
+import {type EngineArgs, llamaSettings, openEngine} from "./engine-options.js";
 import {formatSummary} from "./format-summary.js";
 import {printResult} from "./output.js";
 import {createProgress, type Progress} from "./progress.js";
@@ -33,7 +36,7 @@ export function withEvalOptions<T>(y: Argv<T>, defaults: {bench: string}): Argv<
         .option("subjects", {type: "string", array: true, group: "Benchmarks:", describe: "MMLU subjects, comma-separated (default: all)"})
         .option("shots", {type: "number", default: 0, group: "Benchmarks:", describe: "MMLU few-shot examples from the dev split"})
         .option("personas", {type: "string", group: "Personas:", describe: "Personas file (JSON or JSONL: domain → min/short/long); default: --run's, else the built-in set"})
-        .option("run", {type: "string", group: "Personas:", describe: "A bootstrap run folder: its personas.json and adapter.gguf"})
+        .option("run", {type: "string", group: "Personas:", describe: "A bootstrap run folder: its model (the default --model), personas.json, adapter and, for prism, its gate"})
         .option("judge-model", {type: "string", group: "Judge:", describe: "Judge GGUF (llama) or server model name (with --judge-url); default: the model under test"})
         .option("judge-url", {type: "string", group: "Judge:", describe: "An OpenAI-compatible server for the judge"})
         .option("judge-api-key", {type: "string", group: "Judge:", describe: "Bearer token for --judge-url"})
@@ -56,8 +59,12 @@ export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
     if (args.data && !fs.existsSync(args.data)) throw new UsageError(`--data ${args.data} does not exist`);
     const benchmarks = parseBenchmarks(list(args.bench), dataDir);
     let runAdapter: string | undefined;
+    if (!args.run && !args.model) throw new UsageError("give --model (or --run DIR, a bootstrap run, whose model is then the default)");
     if (args.run) {
         if (!fs.existsSync(args.run)) throw new UsageError(`--run ${args.run} does not exist`, {hint: "pass the folder a bootstrap run wrote"});
+        // The run's model is the default: its adapter and gate fit no other.
+        if (!args.model && args.engine === "llama") args.model = (await requireRunManifest(args.run)).model.path;
+        if (!args.model) throw new UsageError("--engine openai needs --model (the server's model name)");
         const adapter = path.join(args.run, "adapter.gguf");
         if (fs.existsSync(adapter)) runAdapter = adapter;
     }
@@ -109,18 +116,38 @@ export {list as splitList};
  * everything however it ends: the part `prism eval` and `prism study` share.
  */
 export async function runWithModels(args: EvalArgs, signal: AbortSignal, prepared: PreparedEval,
-    run: (models: {engine: PrismEngine, judge?: PrismEngine, adapters: string[], onProgress: EvaluateOptions["onProgress"]}) => Promise<EvalSummary>): Promise<void> {
-    const {engine, adapters} = await openEngine(args, signal, {quiet: args.json});
+    run: (models: {engine: PrismEngine, judge?: PrismEngine, adapters: string[], router?: EngineMiddleware, onProgress: EvaluateOptions["onProgress"]}) => Promise<EvalSummary>,
+    options: {routed?: boolean} = {}): Promise<void> {
+    const {engine, adapters, router, dispose} = options.routed ? await openRoutedRun(args, signal) : await openPlain(args, signal);
     let judge: PrismEngine | undefined;
     const progress = evalProgress(args.json);
     try {
         judge = await openJudge(args, signal);
-        const summary = await run({engine, judge, adapters, onProgress: progress.onProgress});
+        const summary = await run({engine, judge, adapters, router, onProgress: progress.onProgress});
         progress.stop();
         printResult(summary, {json: args.json, human: () => formatSummary(summary, args.out) + `\npersonas: ${describePersonaSet(prepared.personas)}`});
     } finally {
         progress.stop();
         await judge?.dispose();
-        await engine.dispose();
+        await dispose();
     }
+}
+
+type OpenedModels = {engine: PrismEngine, adapters: string[], router?: EngineMiddleware, dispose(): Promise<void>};
+
+async function openPlain(args: EvalArgs, signal: AbortSignal): Promise<OpenedModels> {
+    const {engine, adapters} = await openEngine(args, signal, {quiet: args.json});
+    return {engine, adapters, dispose: () => engine.dispose()};
+}
+
+/**
+ * For the `prism` condition: the run's model with its adapter (named `RUN_ADAPTER_NAME`) and the gate's routing
+ * middleware. Every condition then runs on this one engine, so base, persona, adapter and prism share the weights.
+ */
+async function openRoutedRun(args: EvalArgs, signal: AbortSignal): Promise<OpenedModels> {
+    if (!args.run) throw new UsageError("the prism condition needs --run DIR (a finished bootstrap run: its adapter and gate)");
+    if (args.engine !== "llama") throw new UsageError("the prism condition uses the embedded llama engine (the gate reads the model's hidden states)", {hint: "drop --engine openai, or drop prism from --conditions"});
+    if (args.adapter.length > 0) throw new UsageError("with the prism condition the run brings its own adapter: drop --adapter");
+    const routed = await openRunRouter(args.run, {...llamaSettings(args), model: args.model, signal});
+    return {engine: routed.engine, adapters: [RUN_ADAPTER_NAME], router: routed.router.middleware, dispose: () => routed.dispose()};
 }

@@ -53,6 +53,12 @@ export class CompiledGraph<I extends string, O extends string> {
 
     /** Writes every declared input (all are required), computes, and leaves the outputs readable. */
     async run(inputs: Partial<Record<I, ArrayBufferView>>): Promise<void> {
+        this.bind(inputs);
+        await this.backend.compute(this.graph);
+    }
+
+    /** Places the graph in the allocator's buffer and writes every declared input; the caller then computes `graph`. */
+    bind(inputs: Partial<Record<I, ArrayBufferView>>): void {
         this.allocator.allocate(this.graph);
         for (const [name, tensor] of Object.entries<GgmlTensor>(this.inputs)) {
             const data = inputs[name as I];
@@ -60,7 +66,6 @@ export class CompiledGraph<I extends string, O extends string> {
                 throw new Error(`internal: graph input ${name} needs ${this.ggml.nbytes(tensor)} bytes, got ${data?.byteLength ?? "none"}`);
             this.ggml.write(tensor, data);
         }
-        await this.backend.compute(this.graph);
     }
 
     read(name: O): Float32Array {

@@ -118,7 +118,7 @@ describe("prism eval on the command line", () => {
             [["--bench", "mmlu=" + path.dirname(bad)], 3, /anatomy_test\.csv:3: answer "E" is not an index 0-3/],
             [["--bench", "nosuchbench"], 2, /unknown benchmark "nosuchbench"/],
             [["--bench", "mmlu=" + path.join(dir, "missing")], 3, /MMLU folder not found/],
-            [["--conditions", "adapter"], 2, /need exactly one adapter/],
+            [["--conditions", "adapter"], 2, /needs exactly one adapter/],
             [["--personas", path.join(dir, "missing.json")], 3, /personas file not found/]
         ];
         for (const [extra, code, message] of cases) {
@@ -158,6 +158,7 @@ describe("prism study and prism report on a tiny model (20 items per benchmark)"
         const page = await inspectReport(browser, files.html, path.join(out, "report.png"));
         expect(page.errors).toEqual([]);
         expect(page.requests).toEqual([]);
+        expect(page.pageWidth, "the study's wide tables scroll in their own boxes, not the page").toBeLessThanOrEqual(1280);
         expect(page.charts.map((c) => c.id)).toEqual(expect.arrayContaining(["overall", "delta-grid", "persona-grid", "refusal", "compliance"]));
         for (const c of page.charts) expect(c.data, `chart ${c.id} has no data`).toBeGreaterThan(0);
     });

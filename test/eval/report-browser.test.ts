@@ -29,9 +29,10 @@ describe.skipIf(chromiumMissing)("the HTML report in headless Chromium", () => {
     }
 
     it("an eval report renders offline without console errors, and every chart has data", async () => {
-        const {files, errors, requests, charts} = await render("eval", syntheticEvalSummary(12));
+        const {files, errors, requests, charts, pageWidth} = await render("eval", syntheticEvalSummary(12));
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
+        expect(pageWidth).toBeLessThanOrEqual(1280);
         const ids = charts.map((c) => c.id);
         for (const id of ["overall", "delta-grid", "delta-0", "delta-1", "delta-2", "tradeoff", "refusal", "compliance", "routing-0", "routing-gain-0"]) expect(ids).toContain(id);
         for (const c of charts) {

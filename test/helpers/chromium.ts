@@ -35,7 +35,9 @@ export async function inspectReport(browser: Browser, htmlFile: string, screensh
         finite: [...f.querySelectorAll(".datum")].every((d) => Number.isFinite(Number(d.getAttribute("data-value")))),
         width: f.querySelector("svg")!.getBoundingClientRect().width
     })));
+    // Wider than the viewport means the page itself scrolls sideways (a wide table escaped its box).
+    const pageWidth = await page.evaluate("document.documentElement.scrollWidth") as number;
     await page.screenshot({path: screenshot, fullPage: true});
     await page.close();
-    return {errors, requests, charts};
+    return {errors, requests, charts, pageWidth};
 }

@@ -11,7 +11,7 @@ type StudyArgs = EvalArgs & {lengths: string[], placements: string[], domains: s
 export const StudyCommand: CommandModule<object, StudyArgs> = {
     command: "study",
     describe: "The persona study: no persona vs min/short/long personas in the system or user turn, each persona against each category, and a random-persona control",
-    builder: (y) => withEvalOptions(withEngineOptions(y), {bench: "mmlu,mt-bench,jbb"})
+    builder: (y) => withEvalOptions(withEngineOptions(y, {modelRequired: false}), {bench: "mmlu,mt-bench,jbb"})
         .option("lengths", {type: "string", array: true, default: [PERSONA_LENGTHS.join(",")], group: "Grid:", describe: "Persona lengths of the matching-persona grid"})
         .option("placements", {type: "string", array: true, default: ["system,user"], group: "Grid:", describe: "Placements of the matching-persona grid"})
         .option("domains", {type: "string", array: true, default: ["all"], group: "Grid:", describe: "Personas run against every category (all, none, or a list)"})

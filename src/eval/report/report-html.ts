@@ -17,7 +17,7 @@ svg text{font-size:11px;fill:#1d2330}svg .tick{fill:#6b7383}svg .axis{font-size:
 svg .grid{stroke:#eceef2}svg .zero{stroke:#6b7383;stroke-width:1.2}svg .ci{stroke:#1d2330;stroke-width:1.2;fill:none}
 svg .fit{stroke:#E45756;stroke-dasharray:5 4;stroke-width:1.5}svg .empty{fill:#f1f2f5}svg .cell{font-size:10px}
 svg .point-label{font-size:11px;fill:#3a4252}svg .value{fill:#3a4252}
-table{border-collapse:collapse;background:#fff;margin:8px 0;font-size:13px}
+.table-scroll{max-width:100%;overflow-x:auto}table{border-collapse:collapse;background:#fff;margin:8px 0;font-size:13px}
 th,td{border:1px solid #e1e4ea;padding:4px 8px;text-align:right}th{background:#f0f2f5}td:first-child,th:first-child,.t{text-align:left}
 .clear-up{color:#1f5fa8;font-weight:600}.clear-down{color:#b2182b;font-weight:600}
 .empty-note{color:#5a6272;font-style:italic}ul.notes{color:#3a4252}`;
@@ -167,6 +167,7 @@ function tablesSection(view: ReportView): string {
         return [`<tr><td>${escapeHtml(c)}</td><td class="t">${escapeHtml(scoreKeyLabel(k))}</td><td>${d.n}</td><td class="${cls}">${escapeHtml(formatDelta(d))}</td>` +
             `<td>${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}</td><td>${formatP(d.signTest.p)}</td></tr>`];
     }));
-    return `<h2>Scores</h2><table><tr><th>category</th>${conditions.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>${scoreRows}</table>` +
-        (deltaRows.length > 0 ? `<h2>Deltas with sign tests</h2><table><tr><th>condition</th><th class="t">category</th><th>n</th><th>change [95% CI]</th><th>better/worse/same</th><th>sign test</th></tr>${deltaRows.join("")}</table>` : "");
+    // A study has dozens of conditions: the wide scores table scrolls inside its own box, not the whole page.
+    return `<h2>Scores</h2><div class="table-scroll"><table><tr><th>category</th>${conditions.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>${scoreRows}</table></div>` +
+        (deltaRows.length > 0 ? `<h2>Deltas with sign tests</h2><div class="table-scroll"><table><tr><th>condition</th><th class="t">category</th><th>n</th><th>change [95% CI]</th><th>better/worse/same</th><th>sign test</th></tr>${deltaRows.join("")}</table></div>` : "");
 }

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {projectionNames} from "../src/model/architecture.js";
-import {projectionShape} from "../src/lora/tiny-lora.js";
+import {projectionShape} from "../src/model/model-hparams.js";
 import {AdamW} from "../src/train/adamw.js";
 import {CompiledGraph} from "../src/train/compiled-graph.js";
 import {GgmlModel, NODES_PER_BLOCK} from "../src/train/ggml-model.js";

@@ -4,7 +4,7 @@ import {Rng} from "../src/util/rng.js";
 import {CompiledGraph} from "../src/train/compiled-graph.js";
 import {GgmlModel, NODES_PER_BLOCK} from "../src/train/ggml-model.js";
 import {LoraTensors} from "../src/train/lora-tensors.js";
-import {projectionShape} from "../src/lora/tiny-lora.js";
+import {projectionShape} from "../src/model/model-hparams.js";
 import {packSequences} from "../src/train/transformer-forward.js";
 import {DropoutPool} from "../src/train/dropout-pool.js";
 import {buildTrainingGraph, dropoutInputName, type TrainingGraphInput} from "../src/train/training-graph.js";

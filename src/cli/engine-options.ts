@@ -1,9 +1,9 @@
 import path from "node:path";
 import type {Argv} from "yargs";
 import type {PrismEngine} from "../engine/engine.js";
-import {LlamaEngine} from "../engine/llama-engine.js";
-import {OpenAIEngine} from "../engine/openai-engine.js";
-import {openRunRouter, RUN_ADAPTER_NAME} from "../gate/open-run-router.js";
+// The engines are imported when a command opens one: node-llama-cpp alone takes about half a second to import, which
+// commands that never load a model (info, gate-info, report, --help) should not pay.
+import type {LlamaEngine} from "../engine/llama-engine.js";
 import type {Router} from "../gate/router.js";
 import type {RoutingPolicy} from "../gate/routing-policy.js";
 import {UsageError} from "../util/prism-error.js";
@@ -91,6 +91,7 @@ export async function openEngineOrRun(args: EngineArgs & RunArgs, signal: AbortS
     }
     if (args.engine !== "llama") throw new UsageError("--run uses the embedded llama engine (the gate reads the model's hidden states)");
     if (args.adapter.length > 0) throw new UsageError("--run brings its own adapter: drop --adapter", {hint: "use --route adapter to always use it"});
+    const {openRunRouter, RUN_ADAPTER_NAME} = await import("../gate/open-run-router.js");
     const routed = await openRunRouter(args.run, {
         ...llamaSettings(args), model: args.model, signal,
         policy: args.policy, force: args.route === "gate" ? undefined : args.route
@@ -103,6 +104,7 @@ export async function openEngine(args: EngineArgs, signal: AbortSignal, options:
     if (args.engine === "openai") {
         if (!args.url) throw new UsageError("--engine openai needs --url (the server's API root, e.g. http://127.0.0.1:8080/v1)");
         const adapters = Object.fromEntries(args.adapter.map((name) => [name, name]));
+        const {OpenAIEngine} = await import("../engine/openai-engine.js");
         const engine = new OpenAIEngine({baseURL: args.url, model: args.model, apiKey: args["api-key"], adapters, concurrency: args.parallel});
         return {engine, adapters: Object.keys(adapters)};
     }
@@ -115,6 +117,7 @@ export async function openEngine(args: EngineArgs, signal: AbortSignal, options:
     }
     const progress = loadProgress(options);
     try {
+        const {LlamaEngine} = await import("../engine/llama-engine.js");
         const llama = await LlamaEngine.load({...llamaSettings(args), model: args.model, adapters, signal, onLoadProgress: progress.onLoadProgress});
         return {engine: llama, llama, adapters: adapters.map((a) => a.name)};
     } finally {

@@ -5,14 +5,11 @@ import {type BenchmarkSpec, defaultDataDir, parseBenchmarks} from "../eval/bench
 import type {EvaluateOptions} from "../eval/run-evaluation.js";
 import {builtinPersonaSet, describePersonaSet, loadPersonaSet, type PersonaSet} from "../eval/personas/persona-set.js";
 import type {EvalSummary} from "../eval/summary/eval-summary.js";
-import {OpenAIEngine} from "../engine/openai-engine.js";
-import {LlamaEngine} from "../engine/llama-engine.js";
 import type {PrismEngine} from "../engine/engine.js";
 import {UsageError} from "../util/prism-error.js";
 import type {EngineMiddleware} from "../engine/middleware.js";
-import {openRunRouter, RUN_ADAPTER_NAME} from "../gate/open-run-router.js";
-import {requireRunManifest} from "../gate/run-manifest.js";
-import {type EngineArgs, llamaSettings, openEngine} from "./engine-options.js";
+import {requireRunManifest, runFiles} from "../gate/run-manifest.js";
+import {type EngineArgs, openEngine, openEngineOrRun} from "./engine-options.js";
 import {formatSummary} from "./format-summary.js";
 import {printResult} from "./output.js";
 import {createProgress, type Progress} from "./progress.js";
@@ -65,10 +62,10 @@ export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
         // The run's model is the default: its adapter and gate fit no other.
         if (!args.model && args.engine === "llama") args.model = (await requireRunManifest(args.run)).model.path;
         if (!args.model) throw new UsageError("--engine openai needs --model (the server's model name)");
-        const adapter = path.join(args.run, "adapter.gguf");
+        const adapter = path.join(args.run, runFiles.adapter);
         if (fs.existsSync(adapter)) runAdapter = adapter;
     }
-    const personaSource = args.personas ?? (args.run && (fs.existsSync(path.join(args.run, "personas.json")) || fs.existsSync(path.join(args.run, "personas.jsonl"))) ? args.run : undefined);
+    const personaSource = args.personas ?? (args.run && [runFiles.personas, "personas.json"].some((f) => fs.existsSync(path.join(args.run!, f))) ? args.run : undefined);
     const personas = personaSource ? await loadPersonaSet(personaSource) : builtinPersonaSet();
     return {benchmarks, personas, runAdapter};
 }
@@ -77,10 +74,13 @@ export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
 export async function openJudge(args: EvalArgs, signal: AbortSignal): Promise<PrismEngine | undefined> {
     if (args["judge-url"]) {
         if (!args["judge-model"]) throw new UsageError("--judge-url needs --judge-model (the server's model name)");
+        const {OpenAIEngine} = await import("../engine/openai-engine.js");
         return new OpenAIEngine({baseURL: args["judge-url"], model: args["judge-model"], apiKey: args["judge-api-key"], concurrency: args["judge-batch-size"]});
     }
-    if (args["judge-model"])
+    if (args["judge-model"]) {
+        const {LlamaEngine} = await import("../engine/llama-engine.js");
         return LlamaEngine.load({model: args["judge-model"], gpu: args.gpu ? "auto" : false, contextSize: args["context-size"], parallel: args["judge-batch-size"], signal});
+    }
     return undefined;
 }
 
@@ -148,6 +148,7 @@ async function openRoutedRun(args: EvalArgs, signal: AbortSignal): Promise<Opene
     if (!args.run) throw new UsageError("the prism condition needs --run DIR (a finished bootstrap run: its adapter and gate)");
     if (args.engine !== "llama") throw new UsageError("the prism condition uses the embedded llama engine (the gate reads the model's hidden states)", {hint: "drop --engine openai, or drop prism from --conditions"});
     if (args.adapter.length > 0) throw new UsageError("with the prism condition the run brings its own adapter: drop --adapter");
-    const routed = await openRunRouter(args.run, {...llamaSettings(args), model: args.model, signal});
-    return {engine: routed.engine, adapters: [RUN_ADAPTER_NAME], router: routed.router.middleware, dispose: () => routed.dispose()};
+    // The conditions apply the router themselves (conditionEngine), so they get the unwrapped engine and the middleware.
+    const {llama, adapters, router, dispose} = await openEngineOrRun({...args, route: "gate", policy: "first-turn"}, signal);
+    return {engine: llama!, adapters, router: router!.middleware, dispose};
 }

@@ -151,7 +151,8 @@ export class LlamaEngine implements PrismEngine {
         const contextSize = o.contextSize ?? Math.min(4096, trainContext);
         const engine = new LlamaEngine(o.model, modelPath, modelFile, llama, model, contextSize, o.parallel, threads, chatWrapper);
         try {
-            for (const a of o.adapters) await engine.loadAdapter(a.name, a.path, {scale: a.scale});
+            // Checked against the model above, before the load.
+            for (const a of o.adapters) engine.register(a.name, a.path, a.scale);
         } catch (err) {
             await engine.dispose();
             throw err;
@@ -168,6 +169,11 @@ export class LlamaEngine implements PrismEngine {
         return this.model.embeddingVectorSize;
     }
 
+    /** The model's transformer block count (0 when the GGUF does not say). */
+    get blockCount(): number {
+        return this.modelFile.get<number>(`${this.modelFile.architecture}.block_count`) ?? 0;
+    }
+
     get vocabularySize(): number {
         return this.modelFile.get<string[]>("tokenizer.ggml.tokens")?.length ?? 0;
     }
@@ -181,7 +187,11 @@ export class LlamaEngine implements PrismEngine {
         this.ensureAlive();
         const file = await GgufFile.open(source);
         checkAdapterFitsModel(file, this.modelFile);
-        const adapter = {name, path: path.resolve(source), scale: options.scale ?? 1};
+        return this.register(name, source, options.scale);
+    }
+
+    private register(name: string, source: string, scale = 1): AdapterInfo {
+        const adapter = {name, path: path.resolve(source), scale};
         this.adapters.set(name, adapter);
         return {...adapter};
     }

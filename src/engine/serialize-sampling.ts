@@ -1,4 +1,5 @@
 import type {LlamaContext} from "node-llama-cpp";
+import {Mutex} from "../util/mutex.js";
 
 type NativeContext = {sampleToken(...args: unknown[]): Promise<unknown>};
 
@@ -17,12 +18,8 @@ export function serializeSampling(context: LlamaContext): boolean {
     const holder = context as unknown as {_ctx?: NativeContext};
     const native = holder._ctx;
     if (!native || typeof native.sampleToken !== "function") return false;
-    let chain: Promise<unknown> = Promise.resolve();
-    const sampleToken = (...args: unknown[]) => {
-        const result = chain.then(() => native.sampleToken(...args));
-        chain = result.catch(() => undefined);
-        return result;
-    };
+    const lock = new Mutex();
+    const sampleToken = (...args: unknown[]) => lock.run(() => native.sampleToken(...args));
     holder._ctx = new Proxy(native, {
         get(target, key) {
             if (key === "sampleToken") return sampleToken;

@@ -1,4 +1,4 @@
-import {balancedAccuracy} from "./binary-metrics.js";
+import {balancedAccuracy, confusionCounts} from "./binary-metrics.js";
 
 export type ThresholdCalibration = {threshold: number, balancedAccuracy: number};
 
@@ -14,18 +14,9 @@ export type ThresholdCalibration = {threshold: number, balancedAccuracy: number}
  */
 export function calibrateThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>): ThresholdCalibration {
     const n = scores.length;
-    let P = 0;
-    for (let i = 0; i < n; i++) if (labels[i] === 1) P++;
-    const N = n - P;
-    const at = (threshold: number) => {
-        let tp = 0, tn = 0;
-        for (let i = 0; i < n; i++) {
-            if (scores[i]! >= threshold) tp += labels[i] === 1 ? 1 : 0;
-            else tn += labels[i] === 1 ? 0 : 1;
-        }
-        return balancedAccuracy({truePositives: tp, falseNegatives: P - tp, trueNegatives: tn, falsePositives: N - tn});
-    };
-    let best: ThresholdCalibration = {threshold: 0.5, balancedAccuracy: at(0.5)};
+    const atHalf = confusionCounts(scores, labels, 0.5);
+    const P = atHalf.truePositives + atHalf.falseNegatives, N = atHalf.trueNegatives + atHalf.falsePositives;
+    let best: ThresholdCalibration = {threshold: 0.5, balancedAccuracy: balancedAccuracy(atHalf)};
     if (P === 0 || N === 0) return best;
 
     // Descending sweep: after the run of scores equal to s, everything ≥ s is predicted positive.

@@ -7,9 +7,6 @@ import {Rng} from "../util/rng.js";
 import {writeGgufLora} from "./gguf-lora.js";
 import type {LoraModule, LoraWeights} from "./lora-weights.js";
 
-/** Moved to model-hparams.ts (adapters are validated against it); re-exported for existing imports. */
-export {projectionShape};
-
 export type TinyLoraOptions = {
     /** Defaults to `4`. */
     rank?: number,

@@ -37,15 +37,11 @@ export async function distillExamples(distillFile: string, tokenizer: ChatTokeni
     const records = await readChatRecords(distillFile);
     const meta = await readJsonl(distillFile, DatasetRecord);
     const placement = meta[0]?.placement ?? "system";
-    // tokenizeExamples puts the persona in the system turn when the tokenizer says the template has one.
-    const placed: ChatTokenizer = {
-        tokenize: (text, options) => tokenizer.tokenize(text, options), detokenize: (tokens) => tokenizer.detokenize(tokens),
-        formatPrompt: (messages) => tokenizer.formatPrompt(messages), formatExchange: (messages, response) => tokenizer.formatExchange(messages, response),
-        supportsSystemRole: placement === "system"
-    };
     const part = (split: string) => records.filter((_, i) => meta[i]!.split === split);
-    const train = tokenizeExamples(part("train"), placed, {maxLen, needTeacher: true});
-    const heldOut = tokenizeExamples(part("heldOut"), placed, {maxLen, needTeacher: true});
+    // The teacher sees the persona where the persona answers had it.
+    const options = {maxLen, needTeacher: true, teacherInSystemTurn: placement === "system"};
+    const train = tokenizeExamples(part("train"), tokenizer, options);
+    const heldOut = tokenizeExamples(part("heldOut"), tokenizer, options);
     return {train: train.examples, heldOut: heldOut.examples, truncated: train.truncated + heldOut.truncated};
 }
 

@@ -21,7 +21,17 @@ export async function queriesStage(ctx: StageContext): Promise<StageResult> {
     const limit = config.queriesPerDomain, budget = Math.ceil(limit * config.queryAttemptsPerQuery);
     const attempts = new Map<string, QueryAttemptRecord[]>(personas.map((p) => [p.id, []]));
     for (const a of await ctx.run.readRecords("queryAttempts", QueryAttemptRecord)) attempts.get(a.domain)?.push(a);
-    const select = (p: PersonaRecord): DomainQuerySelection => selectDomainQueries(attempts.get(p.id)!, {limit, nearDuplicateSimilarity: config.nearDuplicateSimilarity});
+    // A domain's selection changes only when it gets new attempts, so it is remembered until then: re-selecting every
+    // domain after every chunk compared each attempt with every kept query over and over.
+    const selections = new Map<string, DomainQuerySelection>();
+    const select = (p: PersonaRecord): DomainQuerySelection => {
+        let selection = selections.get(p.id);
+        if (!selection) {
+            selection = selectDomainQueries(attempts.get(p.id)!, {limit, nearDuplicateSimilarity: config.nearDuplicateSimilarity});
+            selections.set(p.id, selection);
+        }
+        return selection;
+    };
     const total = limit * personas.length;
     const keptCount = () => personas.reduce((n, p) => n + select(p).kept.length, 0);
     ctx.progress(keptCount(), total);
@@ -56,27 +66,30 @@ export async function queriesStage(ctx: StageContext): Promise<StageResult> {
             },
             save: (records) => {
                 out.appendMany(records);
-                for (const r of records) attempts.get(r.domain)!.push(r);
+                for (const r of records) {
+                    attempts.get(r.domain)!.push(r);
+                    selections.delete(r.domain);
+                }
                 ctx.progress(keptCount(), total);
             }
         });
     }
 
-    const selections = personas.map(select);
-    const queries: QueryRecord[] = assignSplits(selections.flatMap((s) => s.kept), config.heldOutShare, config.seed);
+    const final = personas.map(select);
+    const queries: QueryRecord[] = assignSplits(final.flatMap((s) => s.kept), config.heldOutShare, config.seed);
     if (queries.length === 0) {
         throw new InvalidInputError("E_NO_QUERIES", `the model wrote no usable query in ${budget} attempts per domain (each was empty, 15 characters or fewer, or a duplicate)`, {
             hint: "use an instruction-tuned model, or raise queryAttemptsPerQuery"
         });
     }
     ctx.run.replaceRecords("queries", queries);
-    const sum = (key: keyof DomainQuerySelection["dropped"]) => selections.reduce((n, s) => n + s.dropped[key], 0);
+    const sum = (key: keyof DomainQuerySelection["dropped"]) => final.reduce((n, s) => n + s.dropped[key], 0);
     return {
         counts: {
             attempts: [...attempts.values()].reduce((n, a) => n + a.length, 0), kept: queries.length,
             heldOut: queries.filter((q) => q.split === "heldOut").length,
             droppedTooShort: sum("tooShort"), droppedDuplicate: sum("duplicate"), droppedNearDuplicate: sum("nearDuplicate"),
-            domainsBelowTarget: selections.filter((s) => s.kept.length < limit).length
+            domainsBelowTarget: final.filter((s) => s.kept.length < limit).length
         }
     };
 }

@@ -7,7 +7,7 @@ import {admitRequest} from "./admit-request.js";
 import {HttpError} from "./http-error.js";
 import {sendJson, writeEvent} from "./json-response.js";
 import {prismRouteField, prismRouteHeaders, type PrismRouteField} from "./prism-route.js";
-import {readJsonBody} from "./read-json-body.js";
+import {readJsonRequest} from "./read-json-body.js";
 import type {RequestQueue} from "./request-queue.js";
 import type {ServedModels} from "./served-models.js";
 import type {ServeRequest} from "./serve-request.js";
@@ -37,13 +37,7 @@ type CompletionWithRoute = ChatCompletion & {prism: PrismRouteField};
 export async function chatCompletions(deps: ChatCompletionsDeps, request: ServeRequest): Promise<void> {
     const {engine} = deps;
     const {res, signal, record} = request;
-    const parsed = ChatCompletionRequest.safeParse(await readJsonBody(request.req, deps.maxBodyBytes));
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const where = issue.path.join(".");
-        throw new HttpError(400, `Invalid request: ${where || "body"}: ${issue.message}`, "invalid_request_error", "invalid_value", where || null);
-    }
-    const b = parsed.data;
+    const b = await readJsonRequest(request.req, deps.maxBodyBytes, ChatCompletionRequest);
     record.model = b.model;
     record.stream = b.stream === true;
     const target = deps.models.resolve(b.model);

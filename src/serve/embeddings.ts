@@ -1,9 +1,8 @@
 import {z} from "zod";
 import type {PrismEngine} from "../engine/engine.js";
 import {admitRequest} from "./admit-request.js";
-import {HttpError} from "./http-error.js";
 import {sendJson} from "./json-response.js";
-import {readJsonBody} from "./read-json-body.js";
+import {readJsonRequest} from "./read-json-body.js";
 import type {RequestQueue} from "./request-queue.js";
 import type {ServedModels} from "./served-models.js";
 import type {ServeRequest} from "./serve-request.js";
@@ -23,13 +22,7 @@ const EmbeddingsRequest = z.looseObject({
  * the base model (they are what a gate reads), so a routed model name is never routed here.
  */
 export async function embeddings(deps: EmbeddingsDeps, request: ServeRequest): Promise<void> {
-    const parsed = EmbeddingsRequest.safeParse(await readJsonBody(request.req, deps.maxBodyBytes));
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const where = issue.path.join(".");
-        throw new HttpError(400, `Invalid request: ${where || "body"}: ${issue.message}`, "invalid_request_error", "invalid_value", where || null);
-    }
-    const {model, input, encoding_format: encoding} = parsed.data;
+    const {model, input, encoding_format: encoding} = await readJsonRequest(request.req, deps.maxBodyBytes, EmbeddingsRequest);
     request.record.model = model;
     const target = deps.models.resolve(model);
     const adapter = target.kind === "gate" ? undefined : target.adapter;

@@ -13,7 +13,7 @@ import {sendJson} from "./json-response.js";
 import {RequestQueue} from "./request-queue.js";
 import {type ServedModel, ServedModels} from "./served-models.js";
 import {emptyRecord, type RequestRecord, type ServeRequest} from "./serve-request.js";
-import {ServerMetrics} from "./server-metrics.js";
+import {KNOWN_PATHS, ServerMetrics} from "./server-metrics.js";
 
 export type OpenAIServerOptions = {
     /** The engine that generates (embedded llama.cpp, or an upstream server through `OpenAIEngine`). */
@@ -212,7 +212,7 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
                     }, request);
                 case "POST /v1/embeddings": return embeddings({engine, models, queue, metrics, maxBodyBytes}, request);
                 default:
-                    if (["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/embeddings"].includes(path))
+                    if (KNOWN_PATHS.has(path))
                         throw new HttpError(405, `Method ${req.method} is not allowed on ${path}`, "invalid_request_error", "method_not_allowed");
                     throw new HttpError(404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "not_found");
             }

@@ -10,7 +10,6 @@ import {openRun} from "../gate/open-run.js";
 import {RUN_ADAPTER_NAME} from "../gate/open-run-router.js";
 import {partialForwardFeatures} from "../gate/partial-forward-features.js";
 import {promptVectorFeatures} from "../gate/prompt-vector-features.js";
-import {GgufFile} from "../model/gguf-file.js";
 import {createRouter} from "../gate/router.js";
 import type {RoutingPolicy} from "../gate/routing-policy.js";
 import {UsageError} from "../util/prism-error.js";
@@ -101,7 +100,7 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
         if (gatePath !== undefined) {
             gate = await loadGate(gatePath);
             featureSource = options.features === undefined || options.features === "auto"
-                ? gate.features.layer < blockCount(await GgufFile.open(local!.modelPath)) ? "partial-forward" : "prompt-vector"
+                ? gate.features.layer < local!.blockCount ? "partial-forward" : "prompt-vector"
                 : options.features;
             let source: GateFeatures;
             if (featureSource === "partial-forward") {
@@ -151,8 +150,4 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
         await release();
         throw err;
     }
-}
-
-function blockCount(file: GgufFile): number {
-    return file.get<number>(`${file.architecture}.block_count`) ?? 0;
 }

@@ -1,4 +1,5 @@
 import type http from "node:http";
+import type {z} from "zod";
 import {HttpError} from "./http-error.js";
 
 /**
@@ -25,4 +26,15 @@ export async function readJsonBody(req: http.IncomingMessage, maxBytes: number):
     } catch (err) {
         throw new HttpError(400, `We could not parse the JSON body of your request (${(err as Error).message})${typeNote}`, "invalid_request_error", "invalid_json");
     }
+}
+
+/** readJsonBody, then `schema`: a body that does not fit is a 400 naming the first field that is wrong. */
+export async function readJsonRequest<S extends z.ZodType>(req: http.IncomingMessage, maxBytes: number, schema: S): Promise<z.output<S>> {
+    const parsed = schema.safeParse(await readJsonBody(req, maxBytes));
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const where = issue.path.join(".");
+        throw new HttpError(400, `Invalid request: ${where || "body"}: ${issue.message}`, "invalid_request_error", "invalid_value", where || null);
+    }
+    return parsed.data;
 }

@@ -6,8 +6,11 @@ export type ServerMetricsOptions = {
     processMetrics?: boolean
 };
 
-/** The paths the server knows; anything else is counted as "other", so a scanner cannot blow up the label set. */
-const KNOWN_PATHS = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/health", "/metrics"]);
+/**
+ * Every path the server answers; anything else gets a 404 and is counted as "other", so a scanner cannot blow up the
+ * metrics' label set.
+ */
+export const KNOWN_PATHS: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/health", "/metrics"]);
 
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const GATE_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];

@@ -85,3 +85,32 @@ export class CompiledGraph<I extends string, O extends string> {
         this.ctx.dispose();
     }
 }
+
+/** Compiled graphs by batch shape; past `capacity` the least recently used one is disposed. */
+export class CompiledGraphCache<I extends string, O extends string> {
+    private readonly graphs = new Map<string, CompiledGraph<I, O>>();
+
+    constructor(private readonly capacity: number) {}
+
+    get(key: string, build: () => CompiledGraph<I, O>): CompiledGraph<I, O> {
+        const cached = this.graphs.get(key);
+        if (cached) {
+            this.graphs.delete(key);
+            this.graphs.set(key, cached); // most recently used last
+            return cached;
+        }
+        if (this.graphs.size >= this.capacity) {
+            const [oldestKey, oldest] = this.graphs.entries().next().value!;
+            this.graphs.delete(oldestKey);
+            oldest.dispose();
+        }
+        const graph = build();
+        this.graphs.set(key, graph);
+        return graph;
+    }
+
+    dispose(): void {
+        for (const g of this.graphs.values()) g.dispose();
+        this.graphs.clear();
+    }
+}

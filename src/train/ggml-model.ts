@@ -5,8 +5,7 @@ import {GgmlType} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {modelFingerprint} from "../model/model-fingerprint.js";
 import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
-import {loraScale} from "../lora/lora-config.js";
-import type {LoraWeights} from "../lora/lora-weights.js";
+import {loraWeightsScale, type LoraWeights} from "../lora/lora-weights.js";
 import {Mutex} from "../util/mutex.js";
 import {UsageError} from "../util/prism-error.js";
 import {CompiledGraph} from "./compiled-graph.js";
@@ -120,7 +119,7 @@ export class GgmlModel {
         const tensors = LoraTensors.create(this.ggml, this.backend, {
             modules: lora.modules.map(({layer, target, inDim, outDim}) => ({layer, target, inDim, outDim})),
             rank: lora.rank,
-            scale: loraScale({alpha: lora.alpha, rank: lora.rank, useRslora: false})
+            scale: loraWeightsScale(lora)
         });
         tensors.load(lora);
         return tensors;

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
 import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
-import {projectionShape} from "../lora/tiny-lora.js";
+import {projectionShape} from "../model/model-hparams.js";
 import {GgmlType, ggmlTypeName} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
@@ -14,7 +14,7 @@ import {Rng} from "../util/rng.js";
 import {AdamW} from "./adamw.js";
 import {BatchPlan} from "./batch-plan.js";
 import {readCheckpoint, restoreCheckpointTensors, saveCheckpoint, type CheckpointState} from "./checkpoint.js";
-import {CompiledGraph} from "./compiled-graph.js";
+import {CompiledGraph, CompiledGraphCache} from "./compiled-graph.js";
 import {DropoutPool} from "./dropout-pool.js";
 import {GgmlModel, NODES_PER_BLOCK} from "./ggml-model.js";
 import {LoraTensors, type LoraModuleShape} from "./lora-tensors.js";
@@ -98,7 +98,7 @@ const MAX_CACHED_GRAPHS = 6;
  *     await writeGgufLora(path.join(out, "adapter.gguf"), trainer.adapter());
  */
 export class LoraTrainer {
-    private readonly graphs = new Map<string, CompiledGraph<TrainingGraphInput, TrainingGraphOutput>>();
+    private readonly graphs = new CompiledGraphCache<TrainingGraphInput, TrainingGraphOutput>(MAX_CACHED_GRAPHS);
     private readonly teacherCache = new WeakMap<TrainingExample, TeacherTargets>();
     private readonly graphFlops = new WeakMap<object, number>();
     private dropoutRng: Rng;
@@ -299,23 +299,9 @@ export class LoraTrainer {
     }
 
     private graphFor(shape: TrainingShape): CompiledGraph<TrainingGraphInput, TrainingGraphOutput> {
-        const key = JSON.stringify(shape);
-        let graph = this.graphs.get(key);
-        if (graph) {
-            this.graphs.delete(key);
-            this.graphs.set(key, graph); // most recently used last
-            return graph;
-        }
-        if (this.graphs.size >= MAX_CACHED_GRAPHS) {
-            const [oldestKey, oldest] = this.graphs.entries().next().value!;
-            oldest.dispose();
-            this.graphs.delete(oldestKey);
-        }
         const h = this.model.hparams;
-        graph = CompiledGraph.build(this.model.ggml, this.model.backend, this.allocator, 128 + h.nLayer * NODES_PER_BLOCK, (ctx) =>
-            buildTrainingGraph(ctx, {h, weights: this.model.weights, transposed: this.transposed, lora: this.lora, dropout: this.dropout, temperature: this.config.temperature}, shape));
-        this.graphs.set(key, graph);
-        return graph;
+        return this.graphs.get(JSON.stringify(shape), () => CompiledGraph.build(this.model.ggml, this.model.backend, this.allocator, 128 + h.nLayer * NODES_PER_BLOCK, (ctx) =>
+            buildTrainingGraph(ctx, {h, weights: this.model.weights, transposed: this.transposed, lora: this.lora, dropout: this.dropout, temperature: this.config.temperature}, shape)));
     }
 
     private async restore(checkpointPath: string, dataFingerprint: string, totalSteps: number): Promise<CheckpointState> {
@@ -345,8 +331,7 @@ export class LoraTrainer {
 
     dispose(): void {
         if (this.model.disposed) return;
-        for (const g of this.graphs.values()) g.dispose();
-        this.graphs.clear();
+        this.graphs.dispose();
         this.optimizer.dispose();
         this.dropout?.dispose();
         this.transposed.ctx.dispose();

@@ -5,7 +5,7 @@ import type {Ggml, GgmlTensor} from "../ggml/ggml.js";
 import {projectionNames, projections, type ProjectionName} from "../model/architecture.js";
 import type {GgufFile, GgufTensorInfo} from "../model/gguf-file.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
-import type {ModelHparams} from "../model/model-hparams.js";
+import {projectionShape, type ModelHparams} from "../model/model-hparams.js";
 
 /** A frozen linear map y = W·x (+ bias). w: ne [C_in, C_out] in its GGUF type. */
 export type LinearWeights = {name: string, w: GgmlTensor, bias?: GgmlTensor, inDim: number, outDim: number, type: number};
@@ -59,18 +59,16 @@ export function loadModelWeights(ggml: Ggml, backend: GgmlBackend, file: GgufFil
         const w = tensor(`${name}.weight`, [inDim, outDim]);
         return {name, w, bias: optional(`${name}.bias`, [outDim]), inDim, outDim, type: file.requireTensor(`${name}.weight`).type};
     };
-    const qDim = h.nHead * h.headDim, kvDim = h.nHeadKv * h.headDim;
-    const dims: Record<ProjectionName, [number, number]> = {
-        q: [h.nEmbd, qDim], k: [h.nEmbd, kvDim], v: [h.nEmbd, kvDim], o: [qDim, h.nEmbd],
-        gate: [h.nEmbd, h.nFf], up: [h.nEmbd, h.nFf], down: [h.nFf, h.nEmbd]
-    };
 
     const tokenEmbd = tensor("token_embd.weight", [h.nEmbd, h.nVocab]);
     const blocks: BlockWeights[] = [];
     for (let l = 0; l < nBlocks; l++) {
         const p = `blk.${l}`;
         const lin = {} as Record<ProjectionName, LinearWeights>;
-        for (const proj of projectionNames) lin[proj] = linear(`${p}.${projections[proj].gguf}`, ...dims[proj]);
+        for (const proj of projectionNames) {
+            const {inDim, outDim} = projectionShape(h, proj);
+            lin[proj] = linear(`${p}.${projections[proj].gguf}`, inDim, outDim);
+        }
         blocks.push({attnNorm: tensor(`${p}.attn_norm.weight`, [h.nEmbd]), ffnNorm: tensor(`${p}.ffn_norm.weight`, [h.nEmbd]), linear: lin});
     }
     let output: ModelWeights["output"];

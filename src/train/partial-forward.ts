@@ -1,7 +1,7 @@
 import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {UsageError} from "../util/prism-error.js";
-import {CompiledGraph} from "./compiled-graph.js";
+import {CompiledGraph, CompiledGraphCache} from "./compiled-graph.js";
 import {GgmlModel, NODES_PER_BLOCK} from "./ggml-model.js";
 import {declareSequenceInputs, packSequences, transformerForward} from "./transformer-forward.js";
 
@@ -44,7 +44,7 @@ export type HiddenStateFeature = {
  * stream at each prompt's last token. Loads only those blocks' weights, so it is a small fraction of the model.
  */
 export class PartialForward {
-    private readonly graphs = new Map<string, CompiledGraph<"tokens" | "positions" | "mask" | "rows", "states">>();
+    private readonly graphs = new CompiledGraphCache<"tokens" | "positions" | "mask" | "rows", "states">(MAX_GRAPHS);
     /** Weights in one block, for the work estimate that picks synchronous compute. */
     private readonly blockParams: number;
 
@@ -106,29 +106,14 @@ export class PartialForward {
         });
     }
 
-    /** The compiled graph for a batch shape, kept for reuse (the least recently used goes past MAX_GRAPHS). */
     private graphFor(B: number, T: number, layers: number): CompiledGraph<"tokens" | "positions" | "mask" | "rows", "states"> {
-        const key = `${B}x${T}x${layers}`;
-        const cached = this.graphs.get(key);
-        if (cached) {
-            this.graphs.delete(key);
-            this.graphs.set(key, cached);
-            return cached;
-        }
         const {ggml, backend, hparams: h, weights} = this.model;
-        const graph = CompiledGraph.build(ggml, backend, this.model.allocator, 64 + layers * NODES_PER_BLOCK, (ctx) => {
+        return this.graphs.get(`${B}x${T}x${layers}`, () => CompiledGraph.build(ggml, backend, this.model.allocator, 64 + layers * NODES_PER_BLOCK, (ctx) => {
             const seq = declareSequenceInputs(ctx, B, T);
             const rows = ctx.newTensor(GgmlType.I32, [B], "last_tokens");
             const {hidden} = transformerForward(ctx, h, weights, seq, B, T, {blocks: layers});
             return {inputs: {...seq, rows}, outputs: {states: ctx.getRows(hidden, rows)}};
-        });
-        this.graphs.set(key, graph);
-        if (this.graphs.size > MAX_GRAPHS) {
-            const [oldest, evicted] = this.graphs.entries().next().value!;
-            this.graphs.delete(oldest);
-            evicted.dispose();
-        }
-        return graph;
+        }));
     }
 
     get disposed(): boolean {
@@ -136,8 +121,7 @@ export class PartialForward {
     }
 
     dispose(): void {
-        for (const g of this.graphs.values()) g.dispose();
-        this.graphs.clear();
+        this.graphs.dispose();
         this.model.dispose();
     }
 

@@ -26,7 +26,9 @@ export type TokenizeExamplesOptions = {
     /** Longest student sequence; a longer answer is cut to fit (and counted). */
     maxLen: number,
     /** Every record must carry teacher_system (distillation). */
-    needTeacher: boolean
+    needTeacher: boolean,
+    /** Where the teacher sees teacher_system: the system turn, or prepended to the first user turn. Defaults to the system turn when the template has one. */
+    teacherInSystemTurn?: boolean
 };
 
 export type TokenizedExamples = {examples: TrainingExample[], truncated: number, responseTokens: number};
@@ -73,7 +75,7 @@ export function tokenizeExamples(records: readonly SourcedRecord[], tokenizer: C
         if (options.needTeacher) {
             if (!record.teacher_system)
                 throw new DataFormatError(path, line, "no teacher_system: distillation needs the persona the teacher sees", {hint: "add \"teacher_system\" to every line, or use --objective sft"});
-            const teacher = tokenizer.formatExchange(teacherMessages(messages, record.teacher_system, tokenizer.supportsSystemRole), answer);
+            const teacher = tokenizer.formatExchange(teacherMessages(messages, record.teacher_system, options.teacherInSystemTurn ?? tokenizer.supportsSystemRole), answer);
             if (teacher.responseTokens.length !== full.length || teacher.responseTokens.some((t, i) => t !== full[i]))
                 throw new DataFormatError(path, line, "the answer tokenizes differently after the teacher's prompt than after the student's", {
                     hint: "this chat template changes the answer's tokens with the system prompt; use --objective sft"

@@ -1,6 +1,6 @@
 import type {CommandModule} from "yargs";
 import {STAGE_NAMES, type StageName} from "../../gate/run-manifest.js";
-import {bootstrap, type BootstrapOptions, type BootstrapResult} from "../../pipeline/bootstrap.js";
+import type {BootstrapOptions, BootstrapResult} from "../../pipeline/bootstrap.js";
 import type {BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";
 import {UsageError} from "../../util/prism-error.js";
@@ -50,6 +50,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         const progress = stageProgress();
         let result: BootstrapResult;
         try {
+            const {bootstrap} = await import("../../pipeline/bootstrap.js");
             result = await bootstrap({...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
         } finally {
             progress.stop();

@@ -2,10 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type {CommandModule} from "yargs";
-import {openRunRouter} from "../../gate/open-run-router.js";
 import {GgufFile} from "../../model/gguf-file.js";
 import {makeTinyModel} from "../../model/tiny-model.js";
-import {bootstrap} from "../../pipeline/bootstrap.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";
 import {describeRoute} from "../output.js";
 import {runCommand} from "../run-command.js";
@@ -43,6 +41,7 @@ export const DemoCommand: CommandModule<object, DemoArgs> = {
         const progress = stageProgress();
         let result;
         try {
+            const {bootstrap} = await import("../../pipeline/bootstrap.js");
             result = await bootstrap({...DEMO_RUN_SETTINGS, model: modelPath, out: runDir, gpu: false, signal, onEvent: progress.onEvent});
         } finally {
             progress.stop();
@@ -50,6 +49,7 @@ export const DemoCommand: CommandModule<object, DemoArgs> = {
         out(result.ran.length === 0 ? "bootstrap: every stage already done (reused)\n" : `bootstrap: ran ${result.ran.join(", ")}\n`);
         if (result.summary) out(formatRunSummary(result.summary) + "\n");
 
+        const {openRunRouter} = await import("../../gate/open-run-router.js");
         await using routed = await openRunRouter(runDir, {gpu: false, signal});
         out("Routed generation (the gate scores each prompt's hidden state after block 0; the adapter answers when it says the persona helps):\n");
         const show = (s: string) => JSON.stringify(s).slice(1, -1);

@@ -1,6 +1,5 @@
 import type {CommandModule} from "yargs";
 import {parseCondition} from "../../eval/condition.js";
-import {runEvaluation} from "../../eval/run-evaluation.js";
 import {UsageError} from "../../util/prism-error.js";
 import {withEngineOptions} from "../engine-options.js";
 import {type EvalArgs, evalSettings, prepareEval, runWithModels, splitList, withEvalOptions} from "../eval-options.js";
@@ -27,6 +26,7 @@ export const EvalCommand: CommandModule<object, EvalCommandArgs> = {
             if (conditions.some((c) => c.kind === "adapter") && args.adapter.length !== 1)
                 throw new UsageError(`the adapter condition needs exactly one adapter (got ${args.adapter.length})`, {hint: "pass --adapter FILE, or --run DIR with an adapter.gguf"});
         }
+        const {runEvaluation} = await import("../../eval/run-evaluation.js");
         await runWithModels(args, signal, prepared, ({engine, judge, adapters, router, onProgress}) => runEvaluation({
             ...evalSettings(args), engine, judge, benchmarks: prepared.benchmarks, conditions, out: args.out, personas: prepared.personas,
             adapter: adapters[0], router, signal, onProgress

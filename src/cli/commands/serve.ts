@@ -1,7 +1,6 @@
 import type {CommandModule} from "yargs";
 import type {RoutingPolicy} from "../../gate/routing-policy.js";
 import {type AccessLog, accessLogToStream, openAccessLogFile} from "../../serve/access-log.js";
-import {startPrismServe} from "../../serve/prism-serve.js";
 import {UsageError} from "../../util/prism-error.js";
 import {type LlamaArgs, llamaSettings, loadProgress, parseAdapterArg, withLlamaOptions} from "../engine-options.js";
 import {formatTable} from "../output.js";
@@ -62,6 +61,7 @@ export const ServeCommand: CommandModule<object, ServeArgs> = {
         const progress = loadProgress({quiet: args.json});
         let serve;
         try {
+            const {startPrismServe} = await import("../../serve/prism-serve.js");
             serve = await startPrismServe({
                 run: args.run, model: args.model,
                 adapter: adapterArg || args["adapter-name"] !== undefined ? {path: adapterArg?.path, scale: adapterArg?.scale, name: args["adapter-name"] ?? adapterArg?.name} : undefined,

@@ -1,6 +1,5 @@
 import type {CommandModule} from "yargs";
 import {PERSONA_DOMAINS, PERSONA_LENGTHS, type PersonaDomain, type PersonaLength, normalizeDomain} from "../../eval/personas/persona-domain.js";
-import {runStudy} from "../../eval/run-study.js";
 import {UsageError} from "../../util/prism-error.js";
 import {withEngineOptions} from "../engine-options.js";
 import {type EvalArgs, evalSettings, prepareEval, runWithModels, splitList, withEvalOptions} from "../eval-options.js";
@@ -32,6 +31,7 @@ export const StudyCommand: CommandModule<object, StudyArgs> = {
             randomControl: args["random-control"]
         };
         const prepared = await prepareEval(args);
+        const {runStudy} = await import("../../eval/run-study.js");
         await runWithModels(args, signal, prepared, ({engine, judge, onProgress}) => runStudy({
             ...evalSettings(args), engine, judge, benchmarks: prepared.benchmarks, out: args.out, personas: prepared.personas, grid, signal, onProgress
         }));

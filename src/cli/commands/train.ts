@@ -1,7 +1,6 @@
 import type {CommandModule} from "yargs";
-import {loadChatTokenizer} from "../../engine/load-chat-tokenizer.js";
 import {projectionNames, type ProjectionName} from "../../model/architecture.js";
-import {trainLora, type TrainLoraResult} from "../../train/train-lora.js";
+import type {TrainLoraResult} from "../../train/train-lora.js";
 import {InterruptedError, UsageError} from "../../util/prism-error.js";
 import {formatBytes, formatTable, printResult} from "../output.js";
 import {createProgress, type Progress} from "../progress.js";
@@ -53,6 +52,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
     handler: (args) => runCommand(async (signal) => {
         let progress: Progress | undefined;
         let phase = "";
+        const [{loadChatTokenizer}, {trainLora}] = await Promise.all([import("../../engine/load-chat-tokenizer.js"), import("../../train/train-lora.js")]);
         const tokenizer = await loadChatTokenizer(args.model);
         const result = await trainLora({
             modelPath: args.model, dataPath: args.data, outDir: args.out, tokenizer, resume: args.resume, signal,

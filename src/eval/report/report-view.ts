@@ -1,7 +1,7 @@
 import {parseCondition} from "../condition.js";
 import {MMLU_CATEGORIES} from "../data/mmlu-subjects.js";
 import {MT_BENCH_CATEGORIES} from "../data/mt-bench-dataset.js";
-import {type ConditionDelta, type ConditionScore, type EvalSummary, type ScoreKey, scoreKeyId, scoreKeyLabel} from "../summary/eval-summary.js";
+import {type ConditionDelta, type ConditionScore, type EvalSummary, type ScoreKey, scoreKeyId} from "../summary/eval-summary.js";
 
 /** What the report shows, derived from a summary: the pieces both the HTML and the Markdown use. */
 export type ReportView = {
@@ -59,7 +59,6 @@ function safeParse(id: string) {
     }
 }
 
-export {scoreKeyLabel};
 
 /** "+3.2 [−1.0, 7.5]" for a delta; "n/a" without data. */
 export function formatDelta(d: ConditionDelta | undefined): string {

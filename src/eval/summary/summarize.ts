@@ -1,7 +1,7 @@
 import {bootstrapMeanCi, mean, pairedDelta} from "../stats/bootstrap.js";
 import {pearson, spearman} from "../stats/correlation.js";
 import {signTest} from "../stats/sign-test.js";
-import type {ConditionDelta, ConditionScore, EvalSummary, RoutingCorrelation, RoutingShare} from "./eval-summary.js";
+import {type ConditionDelta, type ConditionScore, type EvalSummary, type RoutingCorrelation, type RoutingShare, scoreKeyId} from "./eval-summary.js";
 import {type ConditionRecords, itemScores, type ScoreGroup} from "./item-scores.js";
 import {overallScore} from "./overall-score.js";
 
@@ -38,7 +38,7 @@ export function summarizeRecords(options: SummarizeOptions): Computed {
             const routed = g.items.filter((i) => i.routedToAdapter !== undefined);
             if (routed.length > 0 && g.key.category !== "all")
                 routing.push({...g.key, condition, n: routed.length, adapterShare: routed.filter((i) => i.routedToAdapter).length / routed.length});
-            const b = base?.get(`${g.key.benchmark}/${g.key.category}/${g.key.metric}`);
+            const b = base?.get(scoreKeyId(g.key));
             if (condition !== baseline && b) deltas.push(pairedGroups(condition, baseline, b, g, boot));
         }
         const mine = routing.filter((r) => r.condition === condition);

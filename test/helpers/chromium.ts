@@ -2,11 +2,16 @@ import fs from "node:fs";
 import path from "node:path";
 import {type Browser, chromium} from "playwright-core";
 
-/** Debian's chromium (CI installs it); tests that need it skip with this reason when it is absent. */
+/**
+ * Debian's chromium (CI installs it). Outside CI, tests that need it skip with this reason when it is absent; under
+ * CI it is never missing, so a failed install fails the tests that need it instead of passing them unseen.
+ */
 export const CHROMIUM_PATH = process.env.PRISM_CHROMIUM ?? "/usr/bin/chromium";
-export const chromiumMissing: string | false = fs.existsSync(CHROMIUM_PATH) ? false : `chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set PRISM_CHROMIUM)`;
+const missing = fs.existsSync(CHROMIUM_PATH) ? false : `chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set PRISM_CHROMIUM)`;
+export const chromiumMissing: string | false = process.env.CI ? false : missing;
 
 export function launchChromium(): Promise<Browser> {
+    if (missing) throw new Error(missing);
     return chromium.launch({
         executablePath: CHROMIUM_PATH,
         args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]

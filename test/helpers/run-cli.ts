@@ -1,7 +1,10 @@
 import {spawn, type ChildProcess} from "node:child_process";
 import path from "node:path";
+import {assertBuildIsFresh} from "./source-freshness.js";
 
 export const CLI_PATH = path.resolve(import.meta.dirname, "../../dist/cli/main.js");
+// Every test that runs the CLI imports this module, so a stale build fails them all, saying why.
+assertBuildIsFresh(path.resolve(import.meta.dirname, "../../src"), path.dirname(path.dirname(CLI_PATH)));
 
 export type CliResult = {code: number, stdout: string, stderr: string};
 

@@ -7,11 +7,26 @@ import {makeTinyLora, type TinyLoraOptions} from "../../src/lora/tiny-lora.js";
 /** Where tests keep generated models, shared by all test files of a run (and the next run: the files are deterministic). */
 export const TEST_CACHE_DIR = path.resolve(import.meta.dirname, "../../.cache/test-models");
 
-function keyOf(value: unknown): string {
-    return crypto.createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+/**
+ * The sources that decide a tiny model's or adapter's bytes: the model folder (writer, tokenizer, chat template,
+ * quantisation) and the adapter writer. A change to any of them makes new files instead of testing old ones.
+ */
+const WRITER_SOURCES = [
+    ...fs.readdirSync(path.resolve(import.meta.dirname, "../../src/model")).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+        .map((f) => path.resolve(import.meta.dirname, "../../src/model", f)),
+    path.resolve(import.meta.dirname, "../../src/lora/tiny-lora.ts")
+].sort();
+
+/** The cache key of `value` made by the writer in `sources`. */
+export function tinyModelCacheKey(value: unknown, sources: readonly string[] = WRITER_SOURCES): string {
+    const hash = crypto.createHash("sha256").update(JSON.stringify(value));
+    for (const file of sources) hash.update(file).update(fs.readFileSync(file));
+    return hash.digest("hex").slice(0, 16);
 }
 
-/** A tiny model made once per option set and cached on disk (written atomically, so parallel workers are safe). */
+const keyOf = (value: unknown) => tinyModelCacheKey(value);
+
+/** A tiny model made once per option set and writer version, cached on disk (written atomically, so parallel workers are safe). */
 export async function tinyModel(options: TinyModelOptions = {}): Promise<string> {
     const file = path.join(TEST_CACHE_DIR, `tiny-${keyOf(options)}.gguf`);
     if (!fs.existsSync(file)) await makeTinyModel(file, options);

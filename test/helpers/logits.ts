@@ -21,7 +21,8 @@ export async function llamaCppLogProbs(model: LlamaModel, tokens: readonly numbe
         const logProbs = new Float32Array(tokens.length * V).fill(-Infinity);
         out.forEach((item, i) => {
             const row = item?.next?.probabilities;
-            if (!row) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
+            // Every entry or none: a skipped entry would stay -Infinity and drop out of maxRelativeError unseen.
+            if (!row || row.size !== V) throw new Error(`llama.cpp returned ${row?.size ?? "no"} probabilities at position ${i}, not ${V}`);
             for (const [token, p] of row) logProbs[i * V + token] = Math.log(p);
         });
         return logProbs;

@@ -105,7 +105,9 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
             let source: GateFeatures;
             if (featureSource === "partial-forward") {
                 const forward = await partialForwardFeatures({
-                    modelPath: local!.modelPath, layers: gate.features.layer, tokenizer: local!.chatTokenizer, threads: local!.threads, device: options.llama?.gpu === false ? "cpu" : "auto"
+                    modelPath: local!.modelPath, layers: gate.features.layer, tokenizer: local!.chatTokenizer, threads: local!.threads, device: options.llama?.gpu === false ? "cpu" : "auto",
+                    // Checked before the forward: the gate's work is then bounded by the context, as generation's is.
+                    maxTokens: local!.contextSize
                 });
                 owned.push({dispose: async () => forward.dispose()});
                 source = forward;

@@ -52,7 +52,7 @@ function raw(chunks: (string | Buffer)[], options: {gapMs?: number, waitMs?: num
     });
 }
 
-const postHead = (length: number, extra = "") => `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
+const postHead = (length: number, extra = "") => `POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
 
 function errorCode(r: RawResponse | null): string | undefined {
     return (JSON.parse(r!.body) as {error: {code: string}}).error.code;
@@ -69,14 +69,14 @@ describe("prism serve with misbehaving clients", () => {
         const garbage = await raw(["GARBAGE / NOT-HTTP\r\n\r\n"]);
         expect(garbage?.status).toBe(400);
         expect(errorCode(garbage)).toBe("bad_request");
-        const bigHeaders = await raw([`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`]);
+        const bigHeaders = await raw([`GET /health HTTP/1.1\r\nhost: localhost\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`]);
         expect(bigHeaders?.status).toBe(431);
         expect(errorCode(bigHeaders)).toBe("headers_too_large");
         await stillServes();
     });
 
     it("times out clients too slow to send their headers or their body (408)", async () => {
-        const slowHeaders = await raw(["GET /health HTTP/1.1\r\nhost: x\r\n"], {waitMs: 5000});
+        const slowHeaders = await raw(["GET /health HTTP/1.1\r\nhost: localhost\r\n"], {waitMs: 5000});
         expect(slowHeaders?.status).toBe(408);
         expect(errorCode(slowHeaders)).toBe("request_timeout");
         const slowBody = await raw([postHead(200), "{\"model\": \"tiny\", "], {waitMs: 5000});
@@ -129,8 +129,8 @@ describe("prism serve with misbehaving clients", () => {
     });
 
     it("serves pipelined requests on one connection in order", async () => {
-        const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
-        const r = await raw([get("/health") + get("/v1/models") + "GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"]);
+        const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: localhost\r\n\r\n`;
+        const r = await raw([get("/health") + get("/v1/models") + "GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"]);
         expect(r?.status).toBe(200);
         expect(r!.body.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
         expect(r!.body).toContain("\"id\":\"persona\"");

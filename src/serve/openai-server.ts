@@ -46,7 +46,7 @@ export type OpenAIServerOptions = {
     accessLog?: AccessLog,
     /** Defaults to a fresh `ServerMetrics`. */
     metrics?: ServerMetrics,
-    /** A client must send its headers within this. Defaults to `10000`. */
+    /** A client must send its headers within this. Defaults to `10000`, or `requestTimeoutMs` when that is shorter. */
     headersTimeoutMs?: number,
     /** A client must send its whole request (headers and body) within this. Defaults to `30000`. */
     requestTimeoutMs?: number,
@@ -96,7 +96,7 @@ export class OpenAIServer {
 
     static async start(options: OpenAIServerOptions): Promise<OpenAIServer> {
         const handler = createOpenAIHandler(options);
-        const headersTimeout = options.headersTimeoutMs ?? 10_000;
+        const headersTimeout = options.headersTimeoutMs ?? Math.min(10_000, options.requestTimeoutMs ?? 10_000);
         const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
         const server = http.createServer({
             headersTimeout, requestTimeout,

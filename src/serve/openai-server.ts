@@ -279,7 +279,8 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
      * request already being handled (its body too slow, say) is recorded, and counted, by its handler instead.
      */
     const clientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
-        if (err.code === "ECONNRESET" || !socket.writable) {
+        // Reset, or ended part-way through its request (EOF): the client has gone, there is no one to answer (499).
+        if (err.code === "ECONNRESET" || err.code === "HPE_INVALID_EOF_STATE" || !socket.writable) {
             socket.destroy();
             return;
         }

@@ -24,7 +24,7 @@ beforeAll(async () => {
     run = await makeTinyRun(path.join(dir, "run"));
     accessLog = path.join(dir, "access.jsonl");
     serve = await startServe(["--run", run.dir, "--context-size", "2048", "--max-body-bytes", String(2 * MiB), "--request-timeout-ms", "1500",
-        "--api-key", KEY, "--cors-origin", "http://app.example", "--access-log", accessLog]);
+        "--api-key", KEY, "--cors-origin", "http://app.example", "--allowed-host", "proxy.internal", "--access-log", accessLog]);
     base = serve.ready.url.replace(/\/v1$/, "");
 });
 afterAll(async () => {
@@ -103,7 +103,8 @@ describe("prism serve against requests that used to hurt it (process)", () => {
         const rebound = await rawRequest(serve.ready.port, [`GET /v1/models HTTP/1.1\r\nhost: evil.example:${serve.ready.port}\r\nauthorization: Bearer ${KEY}\r\n\r\n`]);
         expect(rebound?.status).toBe(403);
         expect(errorOf(rebound).code).toBe("host_not_allowed");
-        for (const host of [`localhost:${serve.ready.port}`, "[::1]", "127.0.0.1"]) {
+        // Loopback names pass, and the name --allowed-host adds (a reverse proxy on this machine forwarding its Host).
+        for (const host of [`localhost:${serve.ready.port}`, "[::1]", "127.0.0.1", "proxy.internal:443"]) {
             const ok = await rawRequest(serve.ready.port, [`GET /health HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`]);
             expect(ok?.status, host).toBe(200);
         }

@@ -20,14 +20,15 @@ function hostName(header: string): string | null {
 /**
  * Against DNS rebinding: a server bound to loopback answers only requests whose Host names a loopback address or
  * `localhost`. A web page on `evil.example` that re-resolves its name to 127.0.0.1 still sends `Host: evil.example`,
- * so it is refused (403). Requests without a Host header (HTTP/1.0 tools) pass; browsers always send one.
+ * so it is refused (403). `allowedHosts` adds names (a reverse proxy on this machine that forwards its own Host), and
+ * `*` turns the check off. Requests without a Host header (HTTP/1.0 tools) pass; browsers always send one.
  */
-export function checkHostHeader(req: http.IncomingMessage, boundToLoopback: boolean): void {
+export function checkHostHeader(req: http.IncomingMessage, boundToLoopback: boolean, allowedHosts: readonly string[] = []): void {
     const header = req.headers.host;
-    if (!boundToLoopback || header === undefined) return;
+    if (!boundToLoopback || header === undefined || allowedHosts.includes("*")) return;
     const name = hostName(header);
-    if (name === null || !isLoopbackHost(name)) {
-        throw new HttpError(403, `Host "${header}" is not allowed: this server listens on loopback and answers only Host: localhost, 127.0.0.1 or [::1] (a DNS rebinding guard)`,
+    if (name === null || !(isLoopbackHost(name) || allowedHosts.includes(name.toLowerCase()))) {
+        throw new HttpError(403, `Host "${header}" is not allowed: this server listens on loopback and answers only Host: localhost, 127.0.0.1 or [::1] (a DNS rebinding guard); a proxy that forwards another name needs --allowed-host NAME`,
             "invalid_request_error", "host_not_allowed", null, {connection: "close"});
     }
 }

@@ -56,7 +56,12 @@ export type OpenAIServerOptions = {
      * Browser origins (`http://localhost:3000`, or `*`) allowed to call the server: their preflights (OPTIONS) are
      * answered before the key check and answers carry `Access-Control-*` headers. Defaults to none.
      */
-    corsOrigins?: readonly string[]
+    corsOrigins?: readonly string[],
+    /**
+     * On loopback, Host names answered besides localhost and loopback addresses (a reverse proxy on this machine that
+     * forwards its own Host); `*` answers any. Defaults to none.
+     */
+    allowedHosts?: readonly string[]
 };
 
 export type ShutdownResult = {
@@ -173,6 +178,7 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
     const inFlight = new InFlightRequests();
     const boundToLoopback = isLoopbackHost(options.host ?? "127.0.0.1");
     const corsOrigins = options.corsOrigins ?? [];
+    const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
     /** The request each socket is serving, so an error Node answers on the socket (a body too slow, malformed chunks) is recorded on its request. */
     const serving = new WeakMap<Socket, {answered: {status: number, code: string} | null}>();
     let draining = false;
@@ -213,7 +219,7 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
 
         const handle = async () => {
             if (draining) throw shuttingDown();
-            checkHostHeader(req, boundToLoopback);
+            checkHostHeader(req, boundToLoopback, allowedHosts);
             if (req.method === "OPTIONS" && KNOWN_PATHS.has(path)) return answerPreflight(req, res, corsOrigins);
             if (options.apiKey !== undefined && path !== "/health" && !hasApiKey(req.headers.authorization, options.apiKey)) {
                 throw new HttpError(401, "Incorrect or missing API key: send it as 'Authorization: Bearer <key>'", "authentication_error", "invalid_api_key", null, {"www-authenticate": "Bearer"});

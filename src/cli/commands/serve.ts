@@ -10,7 +10,7 @@ import {runCommand} from "../run-command.js";
 type ServeArgs = LlamaArgs & {
     run?: string, model?: string, adapter?: string, "adapter-name"?: string, gate?: string, features: "auto" | "prompt-vector" | "partial-forward", policy: RoutingPolicy,
     upstream?: string, "upstream-base-model"?: string, "upstream-adapter-model"?: string, "upstream-api-key"?: string,
-    host: string, port: number, "api-key"?: string, "allow-no-api-key": boolean, "cors-origin"?: string[], "model-name": string,
+    host: string, port: number, "api-key"?: string, "allow-no-api-key": boolean, "cors-origin"?: string[], "allowed-host"?: string[], "model-name": string,
     "max-concurrent"?: number, "max-queue": number, "queue-timeout-ms": number, "max-body-bytes": number, "request-timeout-ms": number, "shutdown-timeout-ms": number,
     "access-log": string, json: boolean
 };
@@ -34,6 +34,7 @@ export const ServeCommand: CommandModule<object, ServeArgs> = {
         .option("port", {type: "number", default: 8080, group: "Server:", describe: "Port (0 picks a free one)"})
         .option("api-key", {type: "string", group: "Server:", describe: "Clients must send 'Authorization: Bearer KEY' (default: $PRISM_API_KEY; unset: no check)"})
         .option("allow-no-api-key", {type: "boolean", default: false, group: "Server:", describe: "Serve without a key on a --host other than loopback (refused otherwise: anyone who reaches the port could use it)"})
+        .option("allowed-host", {type: "string", array: true, group: "Server:", describe: "On loopback, a Host name to answer besides localhost and 127.0.0.1 (repeatable; '*' for any): a reverse proxy here that forwards its own Host"})
         .option("cors-origin", {type: "string", array: true, group: "Server:", describe: "A browser origin allowed to call the server (repeatable; '*' for any), e.g. http://localhost:3000"})
         .option("model-name", {type: "string", default: "prism", group: "Server:", describe: "The model name that routes (without --gate: the base model)"})
         .option("max-concurrent", {type: "number", group: "Server:", describe: "Requests generating at once; more wait in a FIFO queue (default: --parallel; upstream: 8)"})
@@ -86,7 +87,7 @@ export const ServeCommand: CommandModule<object, ServeArgs> = {
                 upstream: args.upstream === undefined ? undefined : {url: args.upstream, baseModel: args["upstream-base-model"], adapterModel: args["upstream-adapter-model"], apiKey: args["upstream-api-key"]},
                 llama: {...llamaSettings(args), signal, onLoadProgress: progress.onLoadProgress},
                 server: {
-                    host: args.host, port: args.port, apiKey, corsOrigins, modelName: args["model-name"], maxConcurrent: args["max-concurrent"], maxQueue: args["max-queue"],
+                    host: args.host, port: args.port, apiKey, corsOrigins, allowedHosts: args["allowed-host"], modelName: args["model-name"], maxConcurrent: args["max-concurrent"], maxQueue: args["max-queue"],
                     queueTimeoutMs: args["queue-timeout-ms"], maxBodyBytes: args["max-body-bytes"], requestTimeoutMs: args["request-timeout-ms"], accessLog
                 }
             });

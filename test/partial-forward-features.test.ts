@@ -27,6 +27,14 @@ describe("gate features from the partial forward", () => {
             const done: number[] = [];
             const many = await features.extractMany(prompts, {batchSize: 2, onProgress: (n) => done.push(n)});
             expect(done).toEqual([2, 3]);
+            // A prompt as long as the bound is refused before any forward work, as the engine refuses it.
+            const bounded = await partialForwardFeatures({modelPath, tokenizer, device: "cpu", threads: 1, maxTokens: 16});
+            try {
+                await expect(bounded.extract([{role: "user", content: "word ".repeat(40)}])).rejects.toMatchObject({code: "E_PROMPT_TOO_LONG"});
+                expect((await bounded.extract([{role: "user", content: "Hi"}])).length).toBe(64);
+            } finally {
+                bounded.dispose();
+            }
             const closeness = compareRows(many, one);
             console.log(`extractMany vs extract: max |diff| ${closeness.maxAbsDiff.toExponential(2)}`);
             expect(closeness.maxAbsDiff).toBeLessThan(1e-4);

@@ -42,6 +42,23 @@ describe("partial forward", () => {
         expect(await pf.hiddenState(prompt)).toEqual(first);
     });
 
+    it("keeps no graph or buffer for a prompt longer than it caches, and the long prompt's state matches its batched one", async () => {
+        const modelPath = await tinyModel({arch: "llama", dim: 64, heads: 4, kvHeads: 2, layers: 2});
+        using pf = await PartialForward.load({modelPath, layers: 1, device: "cpu", threads: 1});
+        const rng = new Rng(3);
+        const short = Array.from({length: 20}, () => rng.int(500));
+        const long = Array.from({length: PartialForward.maxCachedTokens + 100}, () => rng.int(500));
+        await pf.hiddenState(short);
+        const kept = pf.retainedBufferBytes;
+        expect(kept).toBeGreaterThan(0);
+        const alone = await pf.hiddenState(long);
+        // The long graph had an allocator of its own, freed with it: the shared buffer did not grow to fit it.
+        expect(pf.retainedBufferBytes).toBe(kept);
+        const [, batched] = await pf.hiddenStates([short, long]);
+        expect(alone.reduce((m, v, c) => Math.max(m, Math.abs(v - batched![c]!)), 0)).toBeLessThan(1e-5);
+        expect(pf.retainedBufferBytes).toBe(kept);
+    });
+
     it("after every block, it is the state the full forward turns into its logits", async () => {
         const modelPath = await tinyModel({arch: "llama", dim: 64, heads: 4, kvHeads: 2, layers: 2});
         const tokens = [5, 17, 3, 99, 42, 7];

@@ -71,7 +71,8 @@ describe("prism serve (process)", () => {
     });
 
     it("on SIGINT past --shutdown-timeout-ms, cuts the stream with a shutting_down error and still exits 0", async () => {
-        const serve = await startServe(["--model", model, "--adapter", adapter, "--shutdown-timeout-ms", "200", "--access-log", "off"]);
+        const accessLog = path.join(dir, "cut.jsonl");
+        const serve = await startServe(["--model", model, "--adapter", adapter, "--shutdown-timeout-ms", "200", "--access-log", accessLog]);
         try {
             const client = new OpenAI({baseURL: serve.ready.url, apiKey: "none", maxRetries: 0});
             const name = path.basename(adapter, ".gguf");
@@ -88,6 +89,8 @@ describe("prism serve (process)", () => {
             expect((err as Error).message).toMatch(/shutting down/);
             expect(await serve.exited).toBe(0);
             expect(serve.events.at(-1)).toEqual({event: "stopped", drained: false, aborted: 1});
+            // Its record says it was cut, not that it was a whole answer.
+            expect(readLog(accessLog).at(-1)).toMatchObject({model: name, stream: true, status: 200, error: "shutting_down"});
         } finally {
             serve.child.kill("SIGKILL");
         }

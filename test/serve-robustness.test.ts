@@ -2,14 +2,14 @@ import net from "node:net";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
-import {Rng} from "../src/util/rng.js";
 import {memoryAccessLog, metricValue} from "./helpers/serve-helpers.js";
 import {userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // The server against misbehaving clients, over raw sockets on loopback: malformed and oversized requests, clients
-// that stall or vanish. After each, it must still answer real requests. The engine has one sequence per context, so
-// a generation whose sequence was never freed would block the next request on that model.
+// that stall or vanish (test/serve-fuzz.test.ts fuzzes the parser of a real process). After each, it must still
+// answer real requests. The engine has one sequence per context, so a generation whose sequence was never freed would
+// block the next request on that model.
 let llama: LlamaEngine;
 let server: OpenAIServer;
 const log = memoryAccessLog();
@@ -52,7 +52,7 @@ function raw(chunks: (string | Buffer)[], options: {gapMs?: number, waitMs?: num
     });
 }
 
-const postHead = (length: number, extra = "") => `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
+const postHead = (length: number, extra = "") => `POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
 
 function errorCode(r: RawResponse | null): string | undefined {
     return (JSON.parse(r!.body) as {error: {code: string}}).error.code;
@@ -69,14 +69,14 @@ describe("prism serve with misbehaving clients", () => {
         const garbage = await raw(["GARBAGE / NOT-HTTP\r\n\r\n"]);
         expect(garbage?.status).toBe(400);
         expect(errorCode(garbage)).toBe("bad_request");
-        const bigHeaders = await raw([`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`]);
+        const bigHeaders = await raw([`GET /health HTTP/1.1\r\nhost: localhost\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`]);
         expect(bigHeaders?.status).toBe(431);
         expect(errorCode(bigHeaders)).toBe("headers_too_large");
         await stillServes();
     });
 
     it("times out clients too slow to send their headers or their body (408)", async () => {
-        const slowHeaders = await raw(["GET /health HTTP/1.1\r\nhost: x\r\n"], {waitMs: 5000});
+        const slowHeaders = await raw(["GET /health HTTP/1.1\r\nhost: localhost\r\n"], {waitMs: 5000});
         expect(slowHeaders?.status).toBe(408);
         expect(errorCode(slowHeaders)).toBe("request_timeout");
         const slowBody = await raw([postHead(200), "{\"model\": \"tiny\", "], {waitMs: 5000});
@@ -99,38 +99,9 @@ describe("prism serve with misbehaving clients", () => {
         await stillServes();
     });
 
-    it("answers fuzzed bodies and content types with 4xx OpenAI errors, never a crash or a 5xx", async () => {
-        const rng = new Rng(7);
-        const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
-        const values: unknown[] = [null, true, 0, -1, 1e308, "", "x", [], {}, [[]], {model: null}, "\u0000", {role: "user"}];
-        const bodies = (): string => {
-            switch (Math.floor(rng.next() * 6)) {
-                case 0: return Buffer.from(Array.from({length: 1 + Math.floor(rng.next() * 200)}, () => Math.floor(rng.next() * 256))).toString("latin1");
-                case 1: return JSON.stringify(pick(values));
-                case 2: return JSON.stringify({model: pick(["tiny", "nope", 3, null]), messages: pick(values)});
-                case 3: return JSON.stringify({model: "tiny", messages: [{role: pick(["user", "tool", 1, null]), content: pick(values)}], max_tokens: pick([-5, 1.5, "3", null, 1e9]), temperature: pick([9, "hot", -1])});
-                case 4: return "[".repeat(10_000) + "]".repeat(pick([0, 10_000]));
-                default: return JSON.stringify({model: "tiny", messages: userTurn("hi")}).slice(0, Math.floor(rng.next() * 40));
-            }
-        };
-        const statuses = new Map<number, number>();
-        for (let i = 0; i < 60; i++) {
-            const res = await fetch(`${server.url}${pick(["/v1/chat/completions", "/v1/embeddings"])}`, {
-                method: "POST", body: bodies(), headers: {"content-type": pick(["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1"])}
-            });
-            const body = await res.json() as {error?: {message: string, type: string, code: string}};
-            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-            expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
-            expect(res.status, JSON.stringify(body)).toBeLessThan(500);
-            expect(body.error?.message.length).toBeGreaterThan(0);
-        }
-        expect(statuses.get(400)).toBeGreaterThan(30);
-        await stillServes();
-    });
-
     it("serves pipelined requests on one connection in order", async () => {
-        const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
-        const r = await raw([get("/health") + get("/v1/models") + "GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"]);
+        const get = (path: string) => `GET ${path} HTTP/1.1\r\nhost: localhost\r\n\r\n`;
+        const r = await raw([get("/health") + get("/v1/models") + "GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"]);
         expect(r?.status).toBe(200);
         expect(r!.body.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
         expect(r!.body).toContain("\"id\":\"persona\"");

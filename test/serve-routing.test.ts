@@ -171,11 +171,12 @@ describe("prism serve: keys, errors and observability", () => {
         const post = (body: string, contentType = "application/json") => fetch(`${server.url}/v1/chat/completions`, {
             method: "POST", body, headers: {"content-type": contentType, authorization: `Bearer ${API_KEY}`}
         });
-        for (const [res, code] of [[await post("{\"model\": \"prism\", "), "invalid_json"], [await post(""), "invalid_json"], [await post("model=prism", "application/x-www-form-urlencoded"), "invalid_json"], [await post("[1, 2]"), "invalid_value"]] as const) {
-            expect(res.status).toBe(400);
+        for (const [res, status, code] of [[await post("{\"model\": \"prism\", "), 400, "invalid_json"], [await post(""), 400, "invalid_json"], [await post("[1, 2]"), 400, "invalid_value"],
+            [await post("model=prism", "application/x-www-form-urlencoded"), 415, "unsupported_media_type"]] as const) {
+            expect(res.status).toBe(status);
             expect((await res.json() as {error: {code: string}}).error.code).toBe(code);
         }
-        expect((await post("model=prism", "text/plain").then((r) => r.json()) as {error: {message: string}}).error.message).toMatch(/content type was "text\/plain"/);
+        expect((await post("{}", "text/plain").then((r) => r.json()) as {error: {message: string}}).error.message).toMatch(/must be JSON: send 'Content-Type: application\/json' \(got "text\/plain"\)/);
 
         const after = await client.chat.completions.create({model: "prism", messages: userTurn(gatePrompts[2]!), max_tokens: 3});
         expect(after.choices[0]!.message.content!.length).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ class Connection {
     }
 
     send(body: string): void {
-        this.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        this.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     }
 
     /** Waits until `done(text so far)` or the connection closes; returns what arrived and clears it. */

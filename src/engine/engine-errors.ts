@@ -1,4 +1,5 @@
 import {InvalidInputError, PrismError, UsageError} from "../util/prism-error.js";
+import type {Usage} from "./engine.js";
 
 /** A request named an adapter the engine does not have. */
 export class NoSuchAdapterError extends UsageError {
@@ -17,12 +18,15 @@ export class NoSuchAdapterError extends UsageError {
 /** Schema-constrained generation did not give a parsed, schema-valid object (e.g. maxTokens cut the JSON). */
 export class SchemaGenerationError extends PrismError {
     readonly text: string;
-    constructor(reason: string, text: string, options: {hint?: string} = {}) {
+    /** When maxTokens cut the JSON: the generation's usage (`text` is then the cut JSON, as OpenAI returns it with finish_reason "length"). */
+    readonly cutByLength?: Usage;
+    constructor(reason: string, text: string, options: {hint?: string, cutByLength?: Usage} = {}) {
         super("E_SCHEMA_GENERATION", "internal", `schema-constrained generation failed: ${reason}`, {
             hint: options.hint ?? "raise maxTokens, or bound string lengths and array sizes in the schema (maxLength, maxItems, enum)",
             details: {text}
         });
         this.text = text;
+        this.cutByLength = options.cutByLength;
     }
 }
 

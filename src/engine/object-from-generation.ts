@@ -17,7 +17,7 @@ export function objectFromGeneration<T>(result: GenerateResult, schema: JsonSche
     } catch (err) {
         // Cut by maxTokens: unless the JSON was already complete and only trailing whitespace was cut (a model can
         // keep emitting the whitespace the grammar allows after the closing brace until maxTokens).
-        if (result.finishReason === "length") throw new SchemaGenerationError(`maxTokens (${result.usage.outputTokens}) cut the JSON before it was complete`, text);
+        if (result.finishReason === "length") throw new SchemaGenerationError(`maxTokens (${result.usage.outputTokens}) cut the JSON before it was complete`, text, {cutByLength: result.usage});
         throw new SchemaGenerationError(`the output is not valid JSON (${(err as Error).message})`, text, {hint: options.notJsonHint});
     }
     const problem = checkJsonSchema(schema, object);

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import type {ChatMessage} from "../model/chat-tokenizer.js";
 import type {GateFeatures} from "./gate-features.js";
 
@@ -19,7 +20,8 @@ export function cachedFeatures(features: GateFeatures, options: CachedFeaturesOp
         definition: features.definition,
         modelFingerprint: features.modelFingerprint,
         extract(messages: readonly ChatMessage[]): Promise<Float32Array> {
-            const key = JSON.stringify(messages.map((m) => [m.role, m.content]));
+            // A digest, not the text: 1024 remembered prompts of up to a request body each would be a lot of memory.
+            const key = crypto.createHash("sha256").update(JSON.stringify(messages.map((m) => [m.role, m.content]))).digest("base64");
             let vector = cache.get(key);
             if (vector) cache.delete(key); // re-inserted below as the most recent
             else {

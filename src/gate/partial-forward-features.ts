@@ -1,10 +1,16 @@
+import {PromptTooLongError} from "../engine/engine-errors.js";
 import type {ChatMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
 import {PartialForward, type PartialForwardOptions} from "../train/partial-forward.js";
 import type {GateFeatures} from "./gate-features.js";
 
 export type PartialForwardFeaturesOptions = PartialForwardOptions & {
     /** Formats the messages as the prompt the engine would feed (the llama engine's chatTokenizer). */
-    tokenizer: ChatTokenizer
+    tokenizer: ChatTokenizer,
+    /**
+     * Prompts of this many tokens or more are refused (`PromptTooLongError`, as the engine refuses them) before any forward work, which bounds the gate's time and
+     * memory. Serve passes its engine's context size. Defaults to the model's trained context length.
+     */
+    maxTokens?: number
 };
 
 export type PartialForwardFeatures = GateFeatures & {
@@ -19,12 +25,17 @@ export type PartialForwardFeatures = GateFeatures & {
  * stage trains on these and the run router scores requests with the same, so training and routing read identical states.
  */
 export async function partialForwardFeatures(options: PartialForwardFeaturesOptions): Promise<PartialForwardFeatures> {
-    const {tokenizer, ...rest} = options;
+    const {tokenizer, maxTokens: givenMax, ...rest} = options;
     const forward = await PartialForward.load(rest);
+    const maxTokens = givenMax ?? forward.trainedContextLength;
     return {
         definition: forward.feature(),
         modelFingerprint: forward.modelFingerprint,
-        extract: (messages) => forward.hiddenState(tokenizer.formatPrompt(messages)),
+        async extract(messages) {
+            const tokens = tokenizer.formatPrompt(messages);
+            if (tokens.length >= maxTokens) throw new PromptTooLongError(tokens.length, maxTokens);
+            return forward.hiddenState(tokens);
+        },
         async extractMany(prompts, {batchSize = 16, signal, onProgress} = {}) {
             const out: Float32Array[] = [];
             for (let start = 0; start < prompts.length; start += batchSize) {

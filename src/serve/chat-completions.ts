@@ -8,6 +8,7 @@ import {HttpError} from "./http-error.js";
 import {sendJson, writeEvent} from "./json-response.js";
 import {prismRouteField, prismRouteHeaders, type PrismRouteField} from "./prism-route.js";
 import {readJsonRequest} from "./read-json-body.js";
+import {schemaCompletion} from "./schema-completion.js";
 import type {RequestQueue} from "./request-queue.js";
 import type {ServedModels} from "./served-models.js";
 import type {ServeRequest} from "./serve-request.js";
@@ -84,11 +85,11 @@ export async function chatCompletions(deps: ChatCompletionsDeps, request: ServeR
             finishReason = toOpenAIFinishReason(r!.finishReason);
         } else {
             const schema = b.response_format?.type === "json_schema" ? b.response_format.json_schema.schema : {type: "object"};
-            const r = await engine.generateObject({...generate, schema});
+            const r = await schemaCompletion(engine, {...generate, schema});
             text = r.text;
             record.usage = r.usage;
-            record.finishReason = "stop";
-            finishReason = "stop";
+            record.finishReason = r.finishReason;
+            finishReason = toOpenAIFinishReason(r.finishReason);
         }
         const shutdown = deps.abortError();
         if (shutdown) throw shutdown;
@@ -125,7 +126,10 @@ async function streamCompletion(
             record.finishReason = part.finishReason;
             const shutdown = deps.abortError();
             // Cut short by shutdown: say so, rather than pass the cut text off as a whole answer.
-            if (shutdown) await send(shutdown.toBody());
+            if (shutdown) {
+                record.error = shutdown.code;
+                await send(shutdown.toBody());
+            }
             else await send({...chunk({}, toOpenAIFinishReason(part.finishReason)), usage: toOpenAIUsage(part.usage)});
         }
     }

@@ -8,6 +8,7 @@ import {hasApiKey} from "./api-key.js";
 import {chatCompletions} from "./chat-completions.js";
 import {embeddings} from "./embeddings.js";
 import {HttpError, toHttpError} from "./http-error.js";
+import {answerPreflight, checkHostHeader, corsHeaders, isLoopbackHost} from "./browser-guards.js";
 import {InFlightRequests} from "./in-flight-requests.js";
 import {sendJson} from "./json-response.js";
 import {RequestQueue} from "./request-queue.js";
@@ -45,12 +46,22 @@ export type OpenAIServerOptions = {
     accessLog?: AccessLog,
     /** Defaults to a fresh `ServerMetrics`. */
     metrics?: ServerMetrics,
-    /** A client must send its headers within this. Defaults to `10000`. */
+    /** A client must send its headers within this. Defaults to `10000`, or `requestTimeoutMs` when that is shorter. */
     headersTimeoutMs?: number,
     /** A client must send its whole request (headers and body) within this. Defaults to `30000`. */
     requestTimeoutMs?: number,
     /** A streaming client that reads nothing for this long is disconnected, freeing its slot. Defaults to `60000`. */
-    stalledReaderTimeoutMs?: number
+    stalledReaderTimeoutMs?: number,
+    /**
+     * Browser origins (`http://localhost:3000`, or `*`) allowed to call the server: their preflights (OPTIONS) are
+     * answered before the key check and answers carry `Access-Control-*` headers. Defaults to none.
+     */
+    corsOrigins?: readonly string[],
+    /**
+     * On loopback, Host names answered besides localhost and loopback addresses (a reverse proxy on this machine that
+     * forwards its own Host); `*` answers any. Defaults to none.
+     */
+    allowedHosts?: readonly string[]
 };
 
 export type ShutdownResult = {
@@ -68,6 +79,8 @@ export type OpenAIHandler = http.RequestListener & {
     readonly inFlight: InFlightRequests,
     /** From now on new requests get 503 `shutting_down`, and answers close their connections. */
     startDraining(): void,
+    /** The server's `clientError` listener: requests Node could not parse, or that timed out, get an OpenAI error. */
+    clientError(err: NodeJS.ErrnoException, socket: Socket): void,
     readonly draining: boolean
 };
 
@@ -88,14 +101,14 @@ export class OpenAIServer {
 
     static async start(options: OpenAIServerOptions): Promise<OpenAIServer> {
         const handler = createOpenAIHandler(options);
-        const headersTimeout = options.headersTimeoutMs ?? 10_000;
+        const headersTimeout = options.headersTimeoutMs ?? Math.min(10_000, options.requestTimeoutMs ?? 10_000);
         const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
         const server = http.createServer({
             headersTimeout, requestTimeout,
             // Node checks those timeouts every 30 s by default, far too coarse for a 10 s bound.
             connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout / 4))
         }, handler);
-        server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, handler.metrics));
+        server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => handler.clientError(err, socket));
         const host = options.host ?? "127.0.0.1";
         const port = options.port ?? 8080;
         await new Promise<void>((resolve, reject) => {
@@ -163,6 +176,11 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
     const models = new ServedModels({modelName: options.modelName ?? engine.modelId, adapters: engine.listAdapters().map((a) => a.name), routedAdapter: options.routing?.adapter});
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const inFlight = new InFlightRequests();
+    const boundToLoopback = isLoopbackHost(options.host ?? "127.0.0.1");
+    const corsOrigins = options.corsOrigins ?? [];
+    const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
+    /** The request each socket is serving, so an error Node answers on the socket (a body too slow, malformed chunks) is recorded on its request. */
+    const serving = new WeakMap<Socket, {answered: {status: number, code: string} | null}>();
     let draining = false;
 
     const shuttingDown = () => new HttpError(503, "The server is shutting down", "server_error", "shutting_down", null, {connection: "close"});
@@ -171,7 +189,13 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
         const started = performance.now();
         const time = new Date().toISOString();
         const id = requestId(req.headers["x-request-id"]);
+        // Read now: once the connection is gone, req.socket is null.
+        const socket = req.socket as Socket | null;
+        const remote = socket?.remoteAddress ?? null;
+        const state: {answered: {status: number, code: string} | null} = {answered: null};
+        if (socket) serving.set(socket, state);
         res.setHeader("x-request-id", id);
+        for (const [name, value] of Object.entries(corsHeaders(req.headers.origin, corsOrigins))) res.setHeader(name, value);
         const path = pathOf(req.url);
         const controller = new AbortController();
         const record = emptyRecord();
@@ -182,9 +206,11 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
         const closed = new Promise<void>((resolve) => res.on("close", () => {
             if (!res.writableFinished) {
                 clientGone = true;
-                controller.abort(new Error("client closed the connection"));
+                controller.abort(new Error(state.answered ? "the request failed on its connection" : "client closed the connection"));
             }
-            status = res.writableFinished ? res.statusCode : 499;
+            // A body too slow to arrive (408) or malformed (400) was answered on the socket (clientError), not through `res`.
+            status = state.answered?.status ?? (res.writableFinished ? res.statusCode : 499);
+            if (socket && serving.get(socket) === state) serving.delete(socket);
             resolve();
         }));
         /** Why the request's work was cancelled when the client is still there: shutdown gave up waiting. */
@@ -193,6 +219,8 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
 
         const handle = async () => {
             if (draining) throw shuttingDown();
+            checkHostHeader(req, boundToLoopback, allowedHosts);
+            if (req.method === "OPTIONS" && KNOWN_PATHS.has(path)) return answerPreflight(req, res, corsOrigins);
             if (options.apiKey !== undefined && path !== "/health" && !hasApiKey(req.headers.authorization, options.apiKey)) {
                 throw new HttpError(401, "Incorrect or missing API key: send it as 'Authorization: Bearer <key>'", "authentication_error", "invalid_api_key", null, {"www-authenticate": "Bearer"});
             }
@@ -230,23 +258,50 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
                 return;
             }
             if (e.status >= 500 && e.code === "internal_error") process.stderr.write(`prism serve: ${err instanceof Error ? err.stack : String(err)}\n`);
-            // A body refused part-way is not read to its end: close the connection rather than drain it.
-            sendJson(res, e.status, e.toBody(), e.status === 413 ? {...e.headers, connection: "close"} : e.headers);
+            if (res.destroyed) return;
+            // A body refused part-way (or not read at all) is not drained: close the connection after the answer.
+            sendJson(res, e.status, e.toBody(), e.status === 413 || e.status === 415 ? {...e.headers, connection: "close"} : e.headers);
         });
         // A request is done when its answer has gone (or its client has) and its work has stopped: only then is its
         // slot free, its generation's token count known, and its log line complete.
-        void Promise.all([handled, closed]).then(() => {
+        // Nothing here may reject unhandled: an unhandled rejection ends the process, and no request may do that.
+        void Promise.allSettled([handled, closed]).then(() => {
             done();
-            if (status === 499) record.error ??= "client_closed";
-            const latencyMs = performance.now() - started;
-            metrics.observeRequest(path, status, latencyMs / 1000);
-            if (record.usage) metrics.observeTokens(record.route ?? undefined, record.usage);
-            accessLog?.write(accessLogLine({time, id, method: req.method ?? "", path, status, record, latencyMs, remote: req.socket.remoteAddress ?? null}));
+            try {
+                if (state.answered) record.error = state.answered.code;
+                else if (status === 499) record.error ??= "client_closed";
+                const latencyMs = performance.now() - started;
+                metrics.observeRequest(path, status, latencyMs / 1000);
+                if (record.usage) metrics.observeTokens(record.route ?? undefined, record.usage);
+                accessLog?.write(accessLogLine({time, id, method: req.method ?? "", path, status, record, latencyMs, remote}));
+            } catch (err) {
+                process.stderr.write(`prism serve: could not record request ${id}: ${err instanceof Error ? err.stack : String(err)}\n`);
+            }
         });
+    };
+    /**
+     * A request Node could not parse (oversized headers, a malformed request line, a client too slow to send its
+     * request) is answered with an OpenAI error object, like every other error, then its connection is closed. A
+     * request already being handled (its body too slow, say) is recorded, and counted, by its handler instead.
+     */
+    const clientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
+        // Reset, or ended part-way through its request (EOF): the client has gone, there is no one to answer (499).
+        if (err.code === "ECONNRESET" || err.code === "HPE_INVALID_EOF_STATE" || !socket.writable) {
+            socket.destroy();
+            return;
+        }
+        const [status, code, message] = err.code === "HPE_HEADER_OVERFLOW" ? [431, "headers_too_large", "The request headers are too large"]
+            : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request_timeout", "The request was not received in time"]
+                : [400, "bad_request", `The request is not valid HTTP (${err.code ?? err.message})`];
+        const request = serving.get(socket);
+        if (request) request.answered = {status, code};
+        const body = JSON.stringify(new HttpError(status, message, "invalid_request_error", code).toBody());
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        if (!request) metrics.observeRequest("other", status, 0);
     };
     // defineProperty, not Object.assign, which would copy the getter's value once.
     return Object.defineProperty(Object.assign(listener, {
-        models, metrics, queue, inFlight,
+        models, metrics, queue, inFlight, clientError,
         startDraining: () => {
             draining = true;
         }
@@ -287,21 +342,4 @@ function requestId(header: string | string[] | undefined): string {
 function parallelOf(engine: PrismEngine): number | undefined {
     const parallel = (engine as {parallel?: unknown}).parallel;
     return typeof parallel === "number" && parallel >= 1 ? parallel : undefined;
-}
-
-/**
- * A request Node could not parse (oversized headers, a malformed request line, a client too slow to send its
- * request) is answered with an OpenAI error object, like every other error, then its connection is closed.
- */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket, metrics: ServerMetrics): void {
-    if (err.code === "ECONNRESET" || !socket.writable) {
-        socket.destroy();
-        return;
-    }
-    const [status, code, message] = err.code === "HPE_HEADER_OVERFLOW" ? [431, "headers_too_large", "The request headers are too large"]
-        : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request_timeout", "The request was not received in time"]
-            : [400, "bad_request", `The request is not valid HTTP (${err.code ?? err.message})`];
-    const body = JSON.stringify(new HttpError(status, message, "invalid_request_error", code).toBody());
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    metrics.observeRequest("other", status, 0);
 }

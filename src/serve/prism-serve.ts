@@ -53,7 +53,7 @@ export type PrismServe = {
     /** Where generation happens: "llama" (here) or the upstream's API root. */
     readonly generation: string,
     /** The feature source and routing policy, when a gate routes. */
-    readonly routing: {features: string, policy: RoutingPolicy, adapter: string} | null,
+    readonly routing: {features: string, policy: RoutingPolicy, adapter: string, gate: string} | null,
     /** Graceful shutdown of the server (see `OpenAIServer.shutdown`), then the engines are released. */
     shutdown(options?: {timeoutMs?: number}): Promise<ShutdownResult>
 };
@@ -105,7 +105,9 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
             let source: GateFeatures;
             if (featureSource === "partial-forward") {
                 const forward = await partialForwardFeatures({
-                    modelPath: local!.modelPath, layers: gate.features.layer, tokenizer: local!.chatTokenizer, threads: local!.threads, device: options.llama?.gpu === false ? "cpu" : "auto"
+                    modelPath: local!.modelPath, layers: gate.features.layer, tokenizer: local!.chatTokenizer, threads: local!.threads, device: options.llama?.gpu === false ? "cpu" : "auto",
+                    // Checked before the forward: the gate's work is then bounded by the context, as generation's is.
+                    maxTokens: local!.contextSize
                 });
                 owned.push({dispose: async () => forward.dispose()});
                 source = forward;
@@ -137,7 +139,7 @@ export async function startPrismServe(options: PrismServeOptions): Promise<Prism
             url: server.url,
             models: server.models,
             generation: remote ? remote.baseURL : "llama",
-            routing: router ? {features: featureSource!, policy, adapter: adapterName!} : null,
+            routing: router ? {features: featureSource!, policy, adapter: adapterName!, gate: gatePath!} : null,
             async shutdown(shutdownOptions) {
                 try {
                     return await server.shutdown(shutdownOptions);

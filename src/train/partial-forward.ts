@@ -1,4 +1,5 @@
 import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
+import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {UsageError} from "../util/prism-error.js";
 import {CompiledGraph, CompiledGraphCache} from "./compiled-graph.js";
@@ -19,6 +20,12 @@ export type PartialForwardOptions = {
 const PAD_TO = 8;
 /** Compiled graphs kept per partial forward (one per batch shape). */
 const MAX_GRAPHS = 16;
+/**
+ * Padded lengths up to this are compiled once and kept, in the model's shared allocator. Longer prompts (rare, and
+ * costly: attention is T² per head) get a graph and an allocator of their own, freed after the pass, so one long
+ * prompt does not leave its buffer behind for the life of the server.
+ */
+const MAX_CACHED_T = 512;
 /**
  * Up to this many FLOPs a graph runs on the calling thread. On one core of the machines we measured, that is about
  * a millisecond. Measured on the 2-block, width-64 tiny model (35-token prompt, 1 thread): a worker hop cost 342 µs
@@ -95,25 +102,49 @@ export class PartialForward {
             // and prompts of nearby lengths share one compiled graph.
             const T = Math.ceil(Math.max(...prompts.map((p) => p.length)) / PAD_TO) * PAD_TO;
             const last = Int32Array.from(prompts, (p, b) => b * T + p.length - 1);
-            const graph = this.graphFor(B, T, layers);
-            graph.bind({...packSequences(prompts, T), rows: last});
-            // Small graphs (the gate's usual prompt on a small model) run on this thread: handing them to a worker
-            // costs more than the work. Larger ones go to a worker so a server's event loop keeps turning.
-            if (B * T * this.blockParams * layers * 2 <= SYNC_FLOPS) backend.computeSync(graph.graph);
-            else await backend.compute(graph.graph);
-            const all = graph.read("states");
-            return prompts.map((_, b) => all.slice(b * h.nEmbd, (b + 1) * h.nEmbd));
+            const cached = T <= MAX_CACHED_T;
+            const allocator = cached ? this.model.allocator : backend.createAllocator();
+            const graph = cached ? this.graphs.get(`${B}x${T}x${layers}`, () => this.buildGraph(B, T, layers, allocator)) : this.buildGraph(B, T, layers, allocator);
+            try {
+                graph.bind({...packSequences(prompts, T), rows: last});
+                // Small graphs (the gate's usual prompt on a small model) run on this thread: handing them to a worker
+                // costs more than the work. Larger ones go to a worker so a server's event loop keeps turning.
+                if (B * T * this.blockParams * layers * 2 <= SYNC_FLOPS) backend.computeSync(graph.graph);
+                else await backend.compute(graph.graph);
+                const all = graph.read("states");
+                return prompts.map((_, b) => all.slice(b * h.nEmbd, (b + 1) * h.nEmbd));
+            } finally {
+                if (!cached) {
+                    graph.dispose();
+                    allocator.dispose();
+                }
+            }
         });
     }
 
-    private graphFor(B: number, T: number, layers: number): CompiledGraph<"tokens" | "positions" | "mask" | "rows", "states"> {
+    /** The longest padded prompt whose graph is kept between calls. */
+    static get maxCachedTokens(): number {
+        return MAX_CACHED_T;
+    }
+
+    /** Bytes of compute buffer kept between calls (the shared allocator's buffer, which grows to the largest kept graph). */
+    get retainedBufferBytes(): number {
+        return this.model.allocator.bufferSizeBytes;
+    }
+
+    /** The context length the model was trained with (GGUF `context_length`). */
+    get trainedContextLength(): number {
+        return this.model.hparams.nCtxTrain;
+    }
+
+    private buildGraph(B: number, T: number, layers: number, allocator: GgmlGraphAllocator): CompiledGraph<"tokens" | "positions" | "mask" | "rows", "states"> {
         const {ggml, backend, hparams: h, weights} = this.model;
-        return this.graphs.get(`${B}x${T}x${layers}`, () => CompiledGraph.build(ggml, backend, this.model.allocator, 64 + layers * NODES_PER_BLOCK, (ctx) => {
+        return CompiledGraph.build(ggml, backend, allocator, 64 + layers * NODES_PER_BLOCK, (ctx) => {
             const seq = declareSequenceInputs(ctx, B, T);
             const rows = ctx.newTensor(GgmlType.I32, [B], "last_tokens");
             const {hidden} = transformerForward(ctx, h, weights, seq, B, T, {blocks: layers});
             return {inputs: {...seq, rows}, outputs: {states: ctx.getRows(hidden, rows)}};
-        }));
+        });
     }
 
     get disposed(): boolean {

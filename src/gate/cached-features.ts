@@ -1,4 +1,4 @@
-import type {ChatMessage} from "../model/chat-tokenizer.js";
+import type {ConversationMessage} from "../model/chat-tokenizer.js";
 import type {GateFeatures} from "./gate-features.js";
 
 export type CachedFeaturesOptions = {
@@ -18,7 +18,7 @@ export function cachedFeatures(features: GateFeatures, options: CachedFeaturesOp
     return {
         definition: features.definition,
         modelFingerprint: features.modelFingerprint,
-        extract(messages: readonly ChatMessage[]): Promise<Float32Array> {
+        extract(messages: readonly ConversationMessage[]): Promise<Float32Array> {
             const key = JSON.stringify(messages.map((m) => [m.role, m.content]));
             let vector = cache.get(key);
             if (vector) cache.delete(key); // re-inserted below as the most recent

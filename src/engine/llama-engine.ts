@@ -403,16 +403,20 @@ export class LlamaEngine implements PrismEngine {
         answer = LlamaText([answer, name, syntax.paramsPrefix]);
         const toolCallId = `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
         yield {type: "tool-input-start", id: toolCallId, toolName: name};
-        let input = "";
+        // The grammar lets whitespace pad the JSON; deltas leave it out, and sampling ends once the object is whole.
+        let written = "", input = "";
         let finishReason: FinishReason = "tool-calls";
         const decoder = new TokenTextDecoder(this.model);
+        const take = function* (delta: string): Generator<StreamPart> {
+            written += delta;
+            const next = written.trim();
+            if (next.length > input.length) yield {type: "tool-input-delta", id: toolCallId, delta: next.slice(input.length)};
+            input = next;
+        };
         if (sampled < budget) {
             for await (const token of this.sample(sequence, tokensOf(answer), s, await this.grammarFor(argumentsSchema(tool)))) {
-                const delta = decoder.push(token);
-                if (delta) {
-                    input += delta;
-                    yield {type: "tool-input-delta", id: toolCallId, delta};
-                }
+                yield* take(decoder.push(token));
+                if (input.endsWith("}") && isJson(input)) break;
                 if (request.signal?.aborted) {
                     finishReason = "abort";
                     break;
@@ -423,12 +427,8 @@ export class LlamaEngine implements PrismEngine {
                 }
             }
         } else finishReason = "length";
-        const rest = decoder.flush();
-        if (rest) {
-            input += rest;
-            yield {type: "tool-input-delta", id: toolCallId, delta: rest};
-        }
-        yield {type: "tool-call", toolCallId, toolName: name, input: input.trim()};
+        yield* take(decoder.flush());
+        yield {type: "tool-call", toolCallId, toolName: name, input};
         return {finishReason, answerTokens: tokensOf(LlamaText([answer, input, syntax.suffix(name)])).length};
     }
 
@@ -571,6 +571,15 @@ function logOf(p: number | undefined): number {
 }
 
 const MIN_FLOAT32 = 1.401298464324817e-45;
+
+function isJson(text: string): boolean {
+    try {
+        JSON.parse(text);
+        return true;
+    } catch {
+        return false;
+    }
+}
 
 /** The JSON Schema a tool's arguments are sampled under; a tool without parameters takes `{}`. */
 function argumentsSchema(tool: FunctionTool): ObjectRequest["schema"] {

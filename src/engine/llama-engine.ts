@@ -21,9 +21,9 @@ import {collectStream} from "./collect-stream.js";
 import {LlamaChatTokenizer} from "./llama-chat-tokenizer.js";
 import {objectFromGeneration} from "./object-from-generation.js";
 import {resolveSampling, type SamplingSettings} from "./sampling.js";
+import {AnswerTextMatcher} from "./answer-text-matcher.js";
 import {alignSequence, SequencePool} from "./sequence-pool.js";
 import {serializeSampling} from "./serialize-sampling.js";
-import {StopStringMatcher} from "./stop-string-matcher.js";
 import {TokenTextDecoder} from "./token-text-decoder.js";
 import {toolCallSyntax, type ToolCallSyntax} from "./tool-call-syntax.js";
 import {UnsupportedFeatureError} from "./unsupported-feature-error.js";
@@ -301,22 +301,14 @@ export class LlamaEngine implements PrismEngine {
             const forceCall = tools.length > 0 && (choice === "required" || choice === "tool");
             // Special tokens are written out while tools are offered, so a call that starts with one (Qwen's <tool_call>) is seen.
             const decoder = new TokenTextDecoder(this.model, {special: tools.length > 0});
-            const stops = new StopStringMatcher([...s.stop, ...this.templateStopStrings]);
-            const callStarts = new StopStringMatcher(tools.length > 0 && this.toolSyntax ? this.toolSyntax.starts : []);
-            /** Text through the stop strings, then through the call starts; `final` flushes what they held back. */
-            const pass = (delta: string, final: boolean) => {
-                const a = stops.push(delta);
-                const b = callStarts.push(a.text + (final && !a.stopped ? stops.flush() : ""));
-                const text = b.text + (!b.stopped && (a.stopped || final) ? callStarts.flush() : "");
-                return {text, stopped: a.stopped && !b.stopped, call: b.stopped};
-            };
+            const matcher = new AnswerTextMatcher([...s.stop, ...this.templateStopStrings], tools.length > 0 && this.toolSyntax ? this.toolSyntax.starts : []);
             let text = "";
             let finishReason: FinishReason = maxTokens === 0 ? "length" : "stop";
-            let stopped = false, call = forceCall;
+            let stopped = false, call = forceCall && maxTokens > 0;
             if (maxTokens > 0 && !forceCall) {
                 for await (const token of this.sample(sequence, prompt, s, grammar)) {
                     usage.outputTokens++;
-                    const piece = pass(decoder.push(token), false);
+                    const piece = matcher.push(decoder.push(token));
                     if (piece.text) {
                         text += piece.text;
                         yield {type: "text-delta", delta: piece.text};
@@ -335,7 +327,7 @@ export class LlamaEngine implements PrismEngine {
                     }
                 }
                 if (!stopped && !call) {
-                    const tail = pass(decoder.flush(), true);
+                    const tail = matcher.push(decoder.flush(), true);
                     if (tail.text) {
                         text += tail.text;
                         yield {type: "text-delta", delta: tail.text};

@@ -268,7 +268,7 @@ function accessLogLine(r: {time: string, id: string, method: string, path: strin
     };
 }
 
-/** The request's path without query or trailing slash; never throws, whatever the client sent. */
+/** A percent-encoded path segment's text; malformed escapes stay as sent. */
 function decodePathSegment(text: string): string {
     try {
         return decodeURIComponent(text);
@@ -277,6 +277,7 @@ function decodePathSegment(text: string): string {
     }
 }
 
+/** The request's path without query or trailing slash; never throws, whatever the client sent. */
 function pathOf(url = "/"): string {
     let path = url.split("?", 1)[0]!;
     if (!path.startsWith("/")) {

@@ -3,6 +3,8 @@ import {collectStream} from "../src/engine/collect-stream.js";
 import type {ConversationMessage, FunctionTool, StreamPart} from "../src/engine/engine.js";
 import type {LlamaChatTokenizer} from "../src/engine/llama-chat-tokenizer.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
+import {OpenAIEngine} from "../src/engine/openai-engine.js";
+import {OpenAIServer} from "../src/serve/openai-server.js";
 import {PrismError} from "../src/util/prism-error.js";
 import {tinyModel} from "./helpers/tiny-models.js";
 
@@ -79,6 +81,42 @@ describe("LlamaEngine tool calls", () => {
         const r = await collectStream(engine.stream({messages, tools: [weather], maxTokens: 12}));
         expect(["stop", "length"]).toContain(r.finishReason);
         expect(r.toolCalls).toBeUndefined();
+    });
+
+    it("cut by maxTokens inside the arguments: the call so far, with finish reason length", async () => {
+        const request = {messages: ask, tools: [weather], toolChoice: {type: "tool", toolName: "get_weather"}} as const;
+        const whole = await collectStream(engine.stream({...request, maxTokens: 64}));
+        const cut = await collectStream(engine.stream({...request, maxTokens: 3}));
+        expect(cut.finishReason).toBe("length");
+        expect(cut.toolCalls).toHaveLength(1);
+        expect(cut.toolCalls![0]!.input.length).toBeLessThan(whole.toolCalls![0]!.input.length);
+        expect(whole.toolCalls![0]!.input.startsWith(cut.toolCalls![0]!.input)).toBe(true);
+    });
+
+    it("OpenAIEngine passes tools and tool messages to a server and reads the calls back, streamed or not", async () => {
+        const server = await OpenAIServer.start({engine, modelName: "tiny", port: 0});
+        const remote = new OpenAIEngine({baseURL: `${server.url}/v1`, model: "tiny", maxRetries: 0});
+        try {
+            const request = {messages: ask, tools: [weather, time], toolChoice: {type: "tool", toolName: "get_weather"}, maxTokens: 64} as const;
+            const here = await collectStream(engine.stream(request));
+            const [there] = await remote.generate([request]);
+            const streamed = await parts(remote.stream(request));
+            for (const r of [there!, await collectStream((async function* () {
+                yield* streamed;
+            })())]) {
+                expect(r.finishReason).toBe("tool-calls");
+                expect(r.toolCalls!.map((c) => [c.toolName, c.input])).toEqual(here.toolCalls!.map((c) => [c.toolName, c.input]));
+            }
+            expect(streamed.filter((p) => p.type === "tool-input-delta").length).toBeGreaterThan(1);
+            // The call and a result go back; the server renders them as the engine here does.
+            const followUp: ConversationMessage[] = [...ask, {role: "assistant", content: "", toolCalls: there!.toolCalls!}, {role: "tool", toolCallId: there!.toolCalls![0]!.toolCallId, content: "{\"sky\":\"clear\"}"}];
+            const [answer] = await remote.generate([{messages: followUp, tools: [weather], maxTokens: 6}]);
+            const [local] = await engine.generate([{messages: followUp, tools: [weather], maxTokens: 6}]);
+            expect([answer!.text, answer!.usage.inputTokens]).toEqual([local!.text, local!.usage.inputTokens]);
+        } finally {
+            await remote.dispose();
+            await server.shutdown();
+        }
     });
 
     it("refuses a tool result that answers no call, and a tool choice without its tool, as usage errors", async () => {

@@ -364,7 +364,9 @@ export class LlamaEngine implements PrismEngine {
      * Writes one tool call after `text` (the answer so far): the template's call prefix, the function's name (fixed by
      * the tool choice or a single tool, else sampled under a grammar of the names), the parameters prefix, then the
      * arguments sampled under the tool's JSON-schema grammar, as node-llama-cpp's chat loop writes a call. One call per
-     * turn: the model sees each result before it calls again.
+     * turn: the model sees each result before it calls again. Not LlamaChat itself: it cannot force a call (OpenAI's
+     * `tool_choice`), it shifts the context where prism refuses a prompt that is too long, and it would take the
+     * sequence out of the pool that batches requests.
      */
     private async *callTool(
         sequence: LlamaContextSequence, request: GenerateRequest, tools: readonly FunctionTool[], text: string, s: SamplingSettings, budget: number

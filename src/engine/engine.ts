@@ -7,10 +7,13 @@
  * engine cannot honour throws `UnsupportedFeatureError` (never a silent fallback); results are plain data.
  */
 
-import type {ChatMessage} from "../model/chat-tokenizer.js";
+import type {ChatMessage, ConversationMessage, FunctionTool, ToolCall} from "../model/chat-tokenizer.js";
 
-export type {ChatMessage};
+export type {ChatMessage, ConversationMessage, FunctionTool, ToolCall};
 export type ChatRole = ChatMessage["role"];
+
+/** Whether and which tool the model must call, as the AI SDK says it. Defaults to `{type: "auto"}`. */
+export type ToolChoice = {type: "auto"} | {type: "none"} | {type: "required"} | {type: "tool", toolName: string};
 
 export type SamplingOptions = {
     /** 0 is greedy (deterministic). Defaults to `0`. */
@@ -28,7 +31,10 @@ export type SamplingOptions = {
 };
 
 export type GenerateRequest = SamplingOptions & {
-    messages: readonly ChatMessage[],
+    messages: readonly ConversationMessage[],
+    /** Tools the model may call; a call ends the generation with finish reason `tool-calls`. */
+    tools?: readonly FunctionTool[],
+    toolChoice?: ToolChoice,
     /** A registered adapter's name, or `null` for the base model. Defaults to `null`. */
     adapter?: string | null,
     /** Overrides the adapter's registered scale for this request (llama engine). */
@@ -39,7 +45,7 @@ export type GenerateRequest = SamplingOptions & {
 };
 
 export type Usage = {inputTokens: number, outputTokens: number};
-export type FinishReason = "stop" | "length" | "abort";
+export type FinishReason = "stop" | "length" | "abort" | "tool-calls";
 
 /** Set by routing middleware: which model answered and why. */
 export type RouteInfo = {adapter: string | null, score: number | null, reason: "gate" | "explicit" | "reused"};
@@ -50,12 +56,18 @@ export type GenerateResult = {
     usage: Usage,
     /** The adapter that produced the text (`null` = base). */
     adapter: string | null,
+    /** The tools the model called, when it called any (finish reason `tool-calls`). */
+    toolCalls?: ToolCall[],
     route?: RouteInfo
 };
 
 export type StreamPart =
     | {type: "route", route: RouteInfo}
     | {type: "text-delta", delta: string}
+    /** A tool call begins; its arguments follow as `tool-input-delta`s, then the whole call as `tool-call`. */
+    | {type: "tool-input-start", id: string, toolName: string}
+    | {type: "tool-input-delta", id: string, delta: string}
+    | ({type: "tool-call"} & ToolCall)
     | {type: "finish", finishReason: FinishReason, usage: Usage, adapter: string | null};
 
 /** A JSON Schema (the subset node-llama-cpp's grammar and OpenAI's `response_format` both accept). */
@@ -66,7 +78,7 @@ export type ObjectResult<T> = {object: T, text: string, usage: Usage, adapter: s
 
 export type ScoreRequest = {
     /** The prompt; formatted with the chat template and the assistant generation prompt. */
-    messages: readonly ChatMessage[],
+    messages: readonly ConversationMessage[],
     /** Texts whose log-probability as the start of the assistant's answer is wanted. */
     continuations: readonly string[],
     adapter?: string | null,
@@ -81,7 +93,7 @@ export type ContinuationScore = {
 };
 
 export type TopLogprobsRequest = {
-    messages: readonly ChatMessage[],
+    messages: readonly ConversationMessage[],
     /** The assistant response to walk along (teacher forcing). */
     response: string,
     /** Defaults to `64`. */
@@ -98,15 +110,17 @@ export type TopLogprobsResult = {
     top: {ids: Int32Array, logprobs: Float32Array}[]
 };
 
-export type PromptVectorRequest = {messages: readonly ChatMessage[], adapter?: string | null, route?: RouteInfo};
+export type PromptVectorRequest = {messages: readonly ConversationMessage[], adapter?: string | null, route?: RouteInfo};
 
 /** What every request kind has in common: middleware (the gate router) reads the messages and sets the adapter. */
-export type RoutableRequest = {messages: readonly ChatMessage[], adapter?: string | null, route?: RouteInfo};
+export type RoutableRequest = {messages: readonly ConversationMessage[], adapter?: string | null, route?: RouteInfo};
 
 export type EngineCapabilities = {
     logprobs: boolean,
     promptVector: boolean,
     jsonSchema: boolean,
+    /** The model can call `tools` (the llama engine: its chat template has a function-calling syntax node-llama-cpp knows). */
+    tools: boolean,
     /** Adapters can be added at run time with `loadAdapter`. */
     loadAdapter: boolean
 };

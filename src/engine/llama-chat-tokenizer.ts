@@ -1,5 +1,6 @@
-import {type ChatHistoryItem, type ChatWrapper, type LlamaModel, LlamaText, type Token} from "node-llama-cpp";
-import type {ChatMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
+import {type ChatHistoryItem, type ChatModelFunctionCall, type ChatModelFunctions, type ChatWrapper, type LlamaModel, LlamaText, type Token} from "node-llama-cpp";
+import type {ChatMessage, ChatTokenizer, ConversationMessage, FunctionTool} from "../model/chat-tokenizer.js";
+import {UsageError} from "../util/prism-error.js";
 
 /** Formatted prompts remembered (first in, first out). */
 const RECENT_PROMPTS = 64;
@@ -48,17 +49,30 @@ export class LlamaChatTokenizer implements ChatTokenizer {
      * generation, and formatting costs as much as the gate's forward pass on a small model (0.39 ms measured
      * right after a generation on the width-64 tiny model).
      */
-    formatPrompt(messages: readonly ChatMessage[]): Token[] {
-        const key = JSON.stringify(messages);
+    formatPrompt(messages: readonly ConversationMessage[], tools: readonly FunctionTool[] = []): Token[] {
+        const key = JSON.stringify(tools.length > 0 ? [messages, tools] : messages);
         const known = this.recent.get(key);
         if (known) return [...known];
-        const history: ChatHistoryItem[] = messages.map(toHistoryItem);
-        history.push({type: "model", response: []});
-        const {contextText} = this.chatWrapper.generateContextState({chatHistory: history});
-        const tokens = this.tokenizeContext(contextText);
+        const tokens = this.tokenizeContext(this.formatText(messages, tools));
         this.recent.set(key, tokens);
         if (this.recent.size > RECENT_PROMPTS) this.recent.delete(this.recent.keys().next().value!);
         return [...tokens];
+    }
+
+    /**
+     * The prompt as text, ending with the assistant generation prompt: the tools' definitions go where the chat
+     * wrapper puts them (a system message, for ChatML), and earlier calls with their results are rendered in the
+     * template's own call syntax. After tool results, the model's turn continues (node-llama-cpp's convention).
+     */
+    formatText(messages: readonly ConversationMessage[], tools: readonly FunctionTool[] = []): LlamaText {
+        const history = toHistory(messages);
+        const {contextText} = this.chatWrapper.generateContextState({chatHistory: history, availableFunctions: tools.length > 0 ? toFunctions(tools) : undefined});
+        return contextText;
+    }
+
+    /** Tokens of a prompt as text, followed by `responsePrefix` (the part of the answer already fixed). */
+    tokenizePrompt(text: LlamaText, responsePrefix?: LlamaText): Token[] {
+        return this.tokenizeContext(responsePrefix ? LlamaText([text, responsePrefix]) : text);
     }
 
     formatExchange(messages: readonly ChatMessage[], response: string): {promptTokens: Token[], responseTokens: Token[]} {
@@ -73,10 +87,64 @@ export class LlamaChatTokenizer implements ChatTokenizer {
     }
 }
 
-function toHistoryItem(m: ChatMessage): ChatHistoryItem {
-    switch (m.role) {
-        case "system": return {type: "system", text: LlamaText(m.content).toJSON()};
-        case "user": return {type: "user", text: m.content};
-        case "assistant": return {type: "model", response: [m.content]};
+/**
+ * node-llama-cpp's chat history: a model turn holds its text and its function calls, each call with its result, so a
+ * `tool` message fills in the result of the call it names. The history ends with an open model turn.
+ */
+function toHistory(messages: readonly ConversationMessage[]): ChatHistoryItem[] {
+    const history: ChatHistoryItem[] = [];
+    const calls = new Map<string, ChatModelFunctionCall>();
+    for (const [i, m] of messages.entries()) {
+        switch (m.role) {
+            case "system": history.push({type: "system", text: LlamaText(m.content).toJSON()}); break;
+            case "user": history.push({type: "user", text: m.content}); break;
+            case "assistant": {
+                const toolCalls = "toolCalls" in m ? m.toolCalls : [];
+                const response: (string | ChatModelFunctionCall)[] = m.content === "" && toolCalls.length > 0 ? [] : [m.content];
+                for (const [j, call] of toolCalls.entries()) {
+                    const item: ChatModelFunctionCall = {type: "functionCall", name: call.toolName, params: parseArguments(call.input, i, j), result: undefined, startsNewChunk: j === 0};
+                    calls.set(call.toolCallId, item);
+                    response.push(item);
+                }
+                // An answer after tool results goes on with the same model turn, as node-llama-cpp writes it.
+                const last = history.at(-1);
+                if (messages[i - 1]?.role === "tool" && last?.type === "model") last.response.push(...response);
+                else history.push({type: "model", response});
+                break;
+            }
+            case "tool": {
+                const call = calls.get(m.toolCallId);
+                if (!call) throw new UsageError(`messages[${i}] is a tool result for tool_call_id "${m.toolCallId}", which no earlier assistant message called`, {
+                    hint: "send the assistant message with its tool_calls before the tool results, with the same ids"
+                });
+                call.result = parseResult(m.content);
+                break;
+            }
+        }
     }
+    // After tool results the model's turn goes on; otherwise a new one starts.
+    if (messages.at(-1)?.role !== "tool") history.push({type: "model", response: []});
+    return history;
+}
+
+function parseArguments(input: string, message: number, call: number): unknown {
+    if (input.trim() === "") return undefined;
+    try {
+        return JSON.parse(input);
+    } catch {
+        throw new UsageError(`messages[${message}].tool_calls[${call}].function.arguments is not JSON: ${input.slice(0, 80)}`, {hint: "send the arguments exactly as the model wrote them"});
+    }
+}
+
+/** A tool's result as the template shows it: JSON when it is JSON (as node-llama-cpp's function handlers return), else the text. */
+function parseResult(content: string): unknown {
+    try {
+        return JSON.parse(content);
+    } catch {
+        return content;
+    }
+}
+
+function toFunctions(tools: readonly FunctionTool[]): ChatModelFunctions {
+    return Object.fromEntries(tools.map((t) => [t.name, {description: t.description, params: t.inputSchema as ChatModelFunctions[string]["params"]}]));
 }

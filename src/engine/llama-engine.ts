@@ -1,8 +1,9 @@
+import crypto from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import {
-    type ChatWrapper, getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, resolveChatWrapper, resolveModelFile,
-    type Llama, type LlamaContext, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel, type Token
+    type ChatWrapper, getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, LlamaText, resolveChatWrapper, resolveModelFile,
+    type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {z} from "zod";
 import type {ChatTokenizer} from "../model/chat-tokenizer.js";
@@ -12,18 +13,19 @@ import {DisposedError} from "../util/disposed-error.js";
 import {InterruptedError, PrismError, ResourceError, UsageError} from "../util/prism-error.js";
 import {checkAdapterFitsModel} from "./adapter-compatibility.js";
 import type {
-    AdapterInfo, ContinuationScore, EngineCapabilities, FinishReason, GenerateRequest, GenerateResult, ObjectRequest, ObjectResult,
+    AdapterInfo, ContinuationScore, EngineCapabilities, FinishReason, FunctionTool, GenerateRequest, GenerateResult, ObjectRequest, ObjectResult,
     PrismEngine, PromptVectorRequest, ScoreRequest, StreamPart, TopLogprobsRequest, TopLogprobsResult
 } from "./engine.js";
 import {NoSuchAdapterError, PromptTooLongError} from "./engine-errors.js";
 import {collectStream} from "./collect-stream.js";
 import {LlamaChatTokenizer} from "./llama-chat-tokenizer.js";
 import {objectFromGeneration} from "./object-from-generation.js";
-import {resolveSampling} from "./sampling.js";
+import {resolveSampling, type SamplingSettings} from "./sampling.js";
+import {AnswerTextMatcher} from "./answer-text-matcher.js";
 import {alignSequence, SequencePool} from "./sequence-pool.js";
 import {serializeSampling} from "./serialize-sampling.js";
-import {StopStringMatcher} from "./stop-string-matcher.js";
 import {TokenTextDecoder} from "./token-text-decoder.js";
+import {toolCallSyntax, type ToolCallSyntax} from "./tool-call-syntax.js";
 import {UnsupportedFeatureError} from "./unsupported-feature-error.js";
 
 export type LlamaEngineOptions = {
@@ -76,7 +78,7 @@ type ContextSlot = {context: LlamaContext, pool: SequencePool};
 export class LlamaEngine implements PrismEngine {
     readonly specificationVersion = "v1";
     readonly engineId = "llama";
-    readonly capabilities: EngineCapabilities = {logprobs: true, promptVector: true, jsonSchema: true, loadAdapter: true};
+    readonly capabilities: EngineCapabilities;
     /** The exact tokens this engine feeds the model (the trainer tokenizes with it). */
     readonly chatTokenizer: ChatTokenizer;
 
@@ -86,6 +88,9 @@ export class LlamaEngine implements PrismEngine {
     private embeddingContext?: Promise<LlamaEmbeddingContext>;
     private readonly tokenizer: LlamaChatTokenizer;
     private readonly templateStopStrings: string[];
+    /** The template's tool-call syntax; `null` when it has none prism can drive (`toolsUnsupported` says why). */
+    private readonly toolSyntax: ToolCallSyntax | null;
+    private readonly toolsUnsupported: string | null;
     private _disposed = false;
 
     private constructor(
@@ -104,6 +109,9 @@ export class LlamaEngine implements PrismEngine {
         this.tokenizer = new LlamaChatTokenizer(model, chatWrapper);
         this.chatTokenizer = this.tokenizer;
         this.templateStopStrings = this.tokenizer.templateStopStrings;
+        const syntax = toolCallSyntax(chatWrapper);
+        [this.toolSyntax, this.toolsUnsupported] = "unsupported" in syntax ? [null, syntax.unsupported] : [syntax, null];
+        this.capabilities = {logprobs: true, promptVector: true, jsonSchema: true, loadAdapter: true, tools: this.toolSyntax !== null};
     }
 
     static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
@@ -276,7 +284,9 @@ export class LlamaEngine implements PrismEngine {
     private async *run(request: GenerateRequest, grammar?: LlamaGrammar): AsyncGenerator<StreamPart> {
         const s = resolveSampling(request);
         const adapter = request.adapter ?? null;
-        const prompt = this.tokenizer.formatPrompt(request.messages);
+        const tools = this.offeredTools(request);
+        if (grammar && tools.length > 0) throw new UsageError("tools cannot be combined with a JSON schema in one request", {hint: "send tools or response_format json_schema, not both"});
+        const prompt = this.tokenizer.formatPrompt(request.messages, tools);
         if (prompt.length >= this.contextSize) throw new PromptTooLongError(prompt.length, this.contextSize);
         const maxTokens = Math.min(s.maxTokens, this.contextSize - prompt.length);
         const usage = {inputTokens: prompt.length, outputTokens: 0};
@@ -287,22 +297,24 @@ export class LlamaEngine implements PrismEngine {
                 yield {type: "finish", finishReason: "abort", usage, adapter};
                 return;
             }
-            const toEvaluate = await alignSequence(sequence, prompt);
-            const decoder = new TokenTextDecoder(this.model);
-            const stops = new StopStringMatcher([...s.stop, ...this.templateStopStrings]);
+            const choice = request.toolChoice?.type ?? "auto";
+            const forceCall = tools.length > 0 && (choice === "required" || choice === "tool");
+            // Special tokens are written out while tools are offered, so a call that starts with one (Qwen's <tool_call>) is seen.
+            const decoder = new TokenTextDecoder(this.model, {special: tools.length > 0});
+            const matcher = new AnswerTextMatcher([...s.stop, ...this.templateStopStrings], tools.length > 0 && this.toolSyntax ? this.toolSyntax.starts : []);
+            let text = "";
             let finishReason: FinishReason = maxTokens === 0 ? "length" : "stop";
-            let stopped = false;
-            if (maxTokens > 0) {
-                const tokens = sequence.evaluate(toEvaluate, {
-                    temperature: s.temperature, topP: s.topP, topK: s.topK, minP: 0, seed: s.seed,
-                    grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({model: this.model, grammar}) : undefined
-                });
-                for await (const token of tokens) {
+            let stopped = false, call = forceCall && maxTokens > 0;
+            if (maxTokens > 0 && !forceCall) {
+                for await (const token of this.sample(sequence, prompt, s, grammar)) {
                     usage.outputTokens++;
-                    const piece = stops.push(decoder.push(token));
-                    if (piece.text) yield {type: "text-delta", delta: piece.text};
-                    if (piece.stopped) {
-                        stopped = true;
+                    const piece = matcher.push(decoder.push(token));
+                    if (piece.text) {
+                        text += piece.text;
+                        yield {type: "text-delta", delta: piece.text};
+                    }
+                    if (piece.stopped || piece.call) {
+                        [stopped, call] = [piece.stopped, piece.call];
                         break;
                     }
                     if (request.signal?.aborted) {
@@ -314,17 +326,113 @@ export class LlamaEngine implements PrismEngine {
                         break;
                     }
                 }
+                if (!stopped && !call) {
+                    const tail = matcher.push(decoder.flush(), true);
+                    if (tail.text) {
+                        text += tail.text;
+                        yield {type: "text-delta", delta: tail.text};
+                    }
+                    if (tail.stopped) finishReason = "stop";
+                    call = tail.call && finishReason === "stop";
+                } else if (stopped) finishReason = "stop";
             }
-            if (!stopped) {
-                const tail = stops.push(decoder.flush());
-                const rest = tail.text + (tail.stopped ? "" : stops.flush());
-                if (rest) yield {type: "text-delta", delta: rest};
-                if (tail.stopped) finishReason = "stop";
-            } else finishReason = "stop";
+            if (call) {
+                const made = yield* this.callTool(sequence, request, tools, text, s, maxTokens - usage.outputTokens);
+                finishReason = made.finishReason;
+                usage.outputTokens = made.answerTokens - prompt.length;
+            }
             yield {type: "finish", finishReason, usage, adapter};
         } finally {
             slot.pool.release(sequence);
         }
+    }
+
+    /** The tools a request offers the model, checked against its tool choice and the template. */
+    private offeredTools(request: GenerateRequest): readonly FunctionTool[] {
+        const tools = request.tools ?? [];
+        const choice = request.toolChoice ?? {type: "auto"};
+        if (choice.type === "none" || (tools.length === 0 && choice.type === "auto")) return [];
+        if (tools.length === 0) throw new UsageError(`toolChoice ${choice.type} needs tools to choose from`, {hint: "send tools, or leave toolChoice unset"});
+        if (choice.type === "tool" && !tools.some((t) => t.name === choice.toolName))
+            throw new UsageError(`toolChoice names the tool "${choice.toolName}", which is not among the tools (${tools.map((t) => t.name).join(", ")})`);
+        if (!this.toolSyntax)
+            throw new UnsupportedFeatureError("llama", "tools", `${this.toolsUnsupported}`, "send the request without tools, or serve a model whose chat template calls tools (Qwen, Llama 3.1, Mistral, ChatML)");
+        return tools;
+    }
+
+    /**
+     * Writes one tool call after `text` (the answer so far): the template's call prefix, the function's name (fixed by
+     * the tool choice or a single tool, else sampled under a grammar of the names), the parameters prefix, then the
+     * arguments sampled under the tool's JSON-schema grammar, as node-llama-cpp's chat loop writes a call. One call per
+     * turn: the model sees each result before it calls again. Not LlamaChat itself: it cannot force a call (OpenAI's
+     * `tool_choice`), it shifts the context where prism refuses a prompt that is too long, and it would take the
+     * sequence out of the pool that batches requests.
+     */
+    private async *callTool(
+        sequence: LlamaContextSequence, request: GenerateRequest, tools: readonly FunctionTool[], text: string, s: SamplingSettings, budget: number
+    ): AsyncGenerator<StreamPart, {finishReason: FinishReason, answerTokens: number}> {
+        const syntax = this.toolSyntax!;
+        const promptText = this.tokenizer.formatText(request.messages, tools);
+        const tokensOf = (answer: LlamaText) => this.tokenizer.tokenizePrompt(promptText, answer);
+        let answer = LlamaText([text, syntax.prefix]);
+        let sampled = 0;
+        const choice = request.toolChoice;
+        let name = choice?.type === "tool" ? choice.toolName : tools.length === 1 ? tools[0]!.name : undefined;
+        if (name === undefined) {
+            const names = tools.map((t) => t.name);
+            const decoder = new TokenTextDecoder(this.model);
+            let written = "";
+            if (budget > 0) {
+                for await (const token of this.sample(sequence, tokensOf(answer), s, await this.namesGrammar(names))) {
+                    written += decoder.push(token);
+                    if (++sampled >= budget || request.signal?.aborted) break;
+                }
+            }
+            written += decoder.flush();
+            answer = LlamaText([answer, written]);
+            if (!names.includes(written)) return {finishReason: request.signal?.aborted ? "abort" : "length", answerTokens: tokensOf(answer).length};
+            name = written;
+        }
+        const tool = tools.find((t) => t.name === name)!;
+        answer = LlamaText([answer, name, syntax.paramsPrefix]);
+        const toolCallId = `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+        yield {type: "tool-input-start", id: toolCallId, toolName: name};
+        // The grammar lets whitespace pad the JSON; deltas leave it out, and sampling ends once the object is whole.
+        let written = "", input = "";
+        let finishReason: FinishReason = "tool-calls";
+        const decoder = new TokenTextDecoder(this.model);
+        const take = function* (delta: string): Generator<StreamPart> {
+            written += delta;
+            const next = written.trim();
+            if (next.length > input.length) yield {type: "tool-input-delta", id: toolCallId, delta: next.slice(input.length)};
+            input = next;
+        };
+        if (sampled < budget) {
+            for await (const token of this.sample(sequence, tokensOf(answer), s, await this.grammarFor(argumentsSchema(tool)))) {
+                yield* take(decoder.push(token));
+                if (input.endsWith("}") && isJson(input)) break;
+                if (request.signal?.aborted) {
+                    finishReason = "abort";
+                    break;
+                }
+                if (++sampled >= budget) {
+                    finishReason = "length";
+                    break;
+                }
+            }
+        } else finishReason = "length";
+        yield* take(decoder.flush());
+        yield {type: "tool-call", toolCallId, toolName: name, input};
+        return {finishReason, answerTokens: tokensOf(LlamaText([answer, input, syntax.suffix(name)])).length};
+    }
+
+    /** Tokens sampled after `tokens` (the whole sequence so far), reusing what the sequence has cached; ends at end-of-generation. */
+    private async *sample(sequence: LlamaContextSequence, tokens: readonly Token[], s: SamplingSettings, grammar?: LlamaGrammar): AsyncGenerator<Token> {
+        const toEvaluate = await alignSequence(sequence, tokens);
+        yield* sequence.evaluate(toEvaluate, {
+            temperature: s.temperature, topP: s.topP, topK: s.topK, minP: 0, seed: s.seed,
+            grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({model: this.model, grammar}) : undefined
+        });
     }
 
     /**
@@ -401,13 +509,27 @@ export class LlamaEngine implements PrismEngine {
         return slot;
     }
 
+    /** A grammar that accepts exactly one of `names`. */
+    private namesGrammar(names: readonly string[]): Promise<LlamaGrammar> {
+        const key = `names\0${JSON.stringify(names)}`;
+        let grammar = this.grammars.get(key);
+        if (!grammar) {
+            grammar = this.llama.createGrammar({grammar: `root ::= ${names.map((n) => JSON.stringify(n)).join(" | ")}`}).catch((err: unknown) => {
+                this.grammars.delete(key);
+                throw new UsageError(`llama.cpp cannot build a grammar for the tool names ${names.join(", ")}: ${(err as Error).message}`, {cause: err});
+            });
+            this.grammars.set(key, grammar);
+        }
+        return grammar;
+    }
+
     private grammarFor(schema: ObjectRequest["schema"]): Promise<LlamaGrammar> {
         const key = JSON.stringify(schema);
         let grammar = this.grammars.get(key);
         if (!grammar) {
             grammar = this.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]).catch((err: unknown) => {
                 this.grammars.delete(key);
-                throw new UsageError(`llama.cpp cannot build a grammar for this JSON schema: ${(err as Error).message}`, {cause: err});
+                throw new UsageError(`llama.cpp cannot build a grammar for this JSON schema: ${(err as Error).message}`, {cause: err, hint: "node-llama-cpp's grammars take a subset of JSON Schema (no $ref cycles, no pattern); simplify the schema"});
             });
             this.grammars.set(key, grammar);
         }
@@ -443,3 +565,18 @@ function logOf(p: number | undefined): number {
 }
 
 const MIN_FLOAT32 = 1.401298464324817e-45;
+
+function isJson(text: string): boolean {
+    try {
+        JSON.parse(text);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** The JSON Schema a tool's arguments are sampled under; a tool without parameters takes `{}`. */
+function argumentsSchema(tool: FunctionTool): ObjectRequest["schema"] {
+    const schema = tool.inputSchema;
+    return schema.type === "object" && schema.properties != null ? schema : {type: "object", properties: {}};
+}

@@ -9,7 +9,8 @@ import type {
 import {NoSuchAdapterError, SchemaGenerationError} from "./engine-errors.js";
 import {objectFromGeneration} from "./object-from-generation.js";
 import {
-    ChatCompletionChunkResponse, ChatCompletionResponse, EmbeddingResponse, fromOpenAIFinishReason, fromOpenAIUsage, type ChatCompletionRequest
+    ChatCompletionChunkResponse, ChatCompletionResponse, EmbeddingResponse, fromOpenAIFinishReason, fromOpenAIUsage, toOpenAIMessage, toOpenAIToolChoice,
+    toOpenAITools, type ChatCompletionRequest
 } from "./openai-protocol.js";
 import {resolveSampling} from "./sampling.js";
 import {readServerSentEvents} from "./server-sent-events.js";
@@ -57,7 +58,8 @@ const BACKOFF_BASE_MS = 250;
 export class OpenAIEngine implements PrismEngine {
     readonly specificationVersion = "v1";
     readonly engineId = "openai";
-    readonly capabilities: EngineCapabilities = {logprobs: false, promptVector: true, jsonSchema: true, loadAdapter: true};
+    /** `tools`: passed through; whether the server's model can call them is the server's to say. */
+    readonly capabilities: EngineCapabilities = {logprobs: false, promptVector: true, jsonSchema: true, loadAdapter: true, tools: true};
     readonly modelId: string;
     private readonly settings: z.output<typeof OpenAIEngineSettings>;
     private readonly adapters: Map<string, string>;
@@ -158,11 +160,13 @@ export class OpenAIEngine implements PrismEngine {
         const adapter = request.adapter ?? null;
         const body: ChatCompletionRequest = {
             model: this.serverModel(adapter),
-            messages: request.messages.map((m) => ({role: m.role, content: m.content})),
+            messages: request.messages.map(toOpenAIMessage),
             temperature: s.temperature, top_p: s.topP, seed: s.seed, max_tokens: s.maxTokens,
             ...(s.topK > 0 ? {top_k: s.topK} : {}),
             ...(s.stop.length > 0 ? {stop: s.stop} : {}),
             ...(responseFormat ? {response_format: responseFormat} : {}),
+            ...(request.tools?.length ? {tools: toOpenAITools(request.tools)} : {}),
+            ...(request.toolChoice ? {tool_choice: toOpenAIToolChoice(request.toolChoice)} : {}),
             ...(streaming ? {stream: true, stream_options: {include_usage: true}} : {})
         };
         let finishReason: FinishReason = "stop";
@@ -175,9 +179,12 @@ export class OpenAIEngine implements PrismEngine {
                 if (!parsed.success) throw this.protocolError("/chat/completions", parsed.error);
                 const choice = parsed.data.choices[0]!;
                 if (choice.message.content) yield {type: "text-delta", delta: choice.message.content};
+                for (const c of choice.message.tool_calls ?? []) yield {type: "tool-call", toolCallId: c.id, toolName: c.function.name, input: c.function.arguments};
                 yield {type: "finish", finishReason: fromOpenAIFinishReason(choice.finish_reason), usage: fromOpenAIUsage(parsed.data.usage), adapter};
                 return;
             }
+            // Streamed tool calls come in pieces by index: the id and name first, then the arguments.
+            const calls: {id: string, name: string, input: string}[] = [];
             for await (const data of readServerSentEvents(response.body!)) {
                 if (data === "[DONE]") break;
                 const json = JSON.parse(data) as unknown;
@@ -186,9 +193,22 @@ export class OpenAIEngine implements PrismEngine {
                 if (!chunk.success) throw this.protocolError("/chat/completions", chunk.error);
                 const choice = chunk.data.choices[0];
                 if (choice?.delta?.content) yield {type: "text-delta", delta: choice.delta.content};
+                for (const d of choice?.delta?.tool_calls ?? []) {
+                    let call = calls[d.index];
+                    if (!call) {
+                        if (!d.id || !d.function?.name) throw new ResourceError("E_PROTOCOL", `${this.settings.baseURL}/chat/completions streamed tool call ${d.index} without its id and name first`);
+                        call = calls[d.index] = {id: d.id, name: d.function.name, input: ""};
+                        yield {type: "tool-input-start", id: call.id, toolName: call.name};
+                    }
+                    if (d.function?.arguments) {
+                        call.input += d.function.arguments;
+                        yield {type: "tool-input-delta", id: call.id, delta: d.function.arguments};
+                    }
+                }
                 if (choice?.finish_reason) finishReason = fromOpenAIFinishReason(choice.finish_reason);
                 if (chunk.data.usage) usage = fromOpenAIUsage(chunk.data.usage);
             }
+            for (const c of calls) if (c) yield {type: "tool-call", toolCallId: c.id, toolName: c.name, input: c.input};
         } catch (err) {
             if (!request.signal?.aborted) throw err;
             finishReason = "abort";

@@ -4,14 +4,39 @@
  * OpenAI-compatible servers (vLLM, llama-server, Ollama) accept each other's extensions.
  */
 import {z} from "zod";
+import type {ConversationMessage, FunctionTool, ToolCall, ToolChoice} from "./engine.js";
 
 const TextPart = z.object({type: z.literal("text"), text: z.string()});
 
-export const ChatCompletionMessage = z.object({
-    role: z.enum(["system", "developer", "user", "assistant"]),
-    content: z.union([z.string(), z.array(TextPart)]).nullable()
+const Content = z.union([z.string(), z.array(TextPart)]);
+/** OpenAI's function names: letters, digits, `_` and `-`, at most 64. */
+const FunctionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1 to 64 letters, digits, _ or -");
+
+export const ToolCallParam = z.looseObject({
+    id: z.string().min(1),
+    type: z.literal("function"),
+    function: z.looseObject({name: z.string().min(1), arguments: z.string()})
 });
+export type ToolCallParam = z.infer<typeof ToolCallParam>;
+
+export const ChatCompletionMessage = z.discriminatedUnion("role", [
+    z.looseObject({role: z.enum(["system", "developer", "user"]), content: Content}),
+    z.looseObject({role: z.literal("assistant"), content: Content.nullish(), tool_calls: z.array(ToolCallParam).nullish()}),
+    z.looseObject({role: z.literal("tool"), content: Content, tool_call_id: z.string().min(1)})
+]);
 export type ChatCompletionMessage = z.infer<typeof ChatCompletionMessage>;
+
+export const FunctionToolParam = z.looseObject({
+    type: z.literal("function"),
+    function: z.looseObject({name: FunctionName, description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish(), strict: z.boolean().nullish()})
+});
+export type FunctionToolParam = z.infer<typeof FunctionToolParam>;
+
+export const ToolChoiceParam = z.union([
+    z.enum(["none", "auto", "required"]),
+    z.looseObject({type: z.literal("function"), function: z.looseObject({name: z.string().min(1)})})
+]);
+export type ToolChoiceParam = z.infer<typeof ToolChoiceParam>;
 
 export const ResponseFormat = z.discriminatedUnion("type", [
     z.object({type: z.literal("text")}),
@@ -35,11 +60,15 @@ export const ChatCompletionRequest = z.looseObject({
     response_format: ResponseFormat.nullish(),
     logprobs: z.boolean().nullish(),
     top_logprobs: z.number().int().min(0).max(20).nullish(),
-    n: z.literal(1).nullish()
+    n: z.literal(1).nullish(),
+    tools: z.array(FunctionToolParam).nullish(),
+    tool_choice: ToolChoiceParam.nullish(),
+    parallel_tool_calls: z.boolean().nullish()
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
 export type OpenAIFinishReason = "stop" | "length" | "content_filter" | "tool_calls" | null;
+export type ToolCallDelta = {index: number, id?: string, type?: "function", function: {name?: string, arguments: string}};
 export type OpenAIUsage = {prompt_tokens: number, completion_tokens: number, total_tokens: number};
 export type TokenLogprob = {token: string, logprob: number, bytes: number[] | null, top_logprobs: {token: string, logprob: number, bytes: number[] | null}[]};
 
@@ -48,7 +77,9 @@ export type ChatCompletion = {
     object: "chat.completion",
     created: number,
     model: string,
-    choices: {index: number, message: {role: "assistant", content: string}, finish_reason: OpenAIFinishReason, logprobs: {content: TokenLogprob[]} | null}[],
+    choices: {
+        index: number, message: {role: "assistant", content: string | null, tool_calls?: ToolCallParam[]}, finish_reason: OpenAIFinishReason, logprobs: {content: TokenLogprob[]} | null
+    }[],
     usage: OpenAIUsage
 };
 
@@ -57,18 +88,28 @@ export type ChatCompletionChunk = {
     object: "chat.completion.chunk",
     created: number,
     model: string,
-    choices: {index: number, delta: {role?: "assistant", content?: string}, finish_reason: OpenAIFinishReason}[],
+    choices: {index: number, delta: {role?: "assistant", content?: string, tool_calls?: ToolCallDelta[]}, finish_reason: OpenAIFinishReason}[],
     usage?: OpenAIUsage | null
 };
 
 /** What a client reads back; checked loosely, since servers add fields of their own. */
 export const ChatCompletionResponse = z.object({
     model: z.string().optional(),
-    choices: z.array(z.object({message: z.object({content: z.string().nullable()}), finish_reason: z.string().nullable()})).min(1),
+    choices: z.array(z.object({
+        message: z.object({content: z.string().nullish(), tool_calls: z.array(ToolCallParam).nullish()}), finish_reason: z.string().nullable()
+    })).min(1),
     usage: z.object({prompt_tokens: z.number(), completion_tokens: z.number()}).nullish()
 });
 export const ChatCompletionChunkResponse = z.object({
-    choices: z.array(z.object({delta: z.object({content: z.string().nullish()}).optional(), finish_reason: z.string().nullish()})).default([]),
+    choices: z.array(z.object({
+        delta: z.object({
+            content: z.string().nullish(),
+            tool_calls: z.array(z.object({
+                index: z.number().int().min(0), id: z.string().nullish(), function: z.object({name: z.string().nullish(), arguments: z.string().nullish()}).nullish()
+            })).nullish()
+        }).optional(),
+        finish_reason: z.string().nullish()
+    })).default([]),
     usage: z.object({prompt_tokens: z.number(), completion_tokens: z.number()}).nullish()
 });
 export const EmbeddingResponse = z.object({data: z.array(z.object({embedding: z.array(z.number())})).min(1)});
@@ -83,12 +124,53 @@ export function messageText(content: ChatCompletionMessage["content"]): string {
 }
 
 /** prism's finish reasons and usage to OpenAI's and back. */
-export function toOpenAIFinishReason(reason: "stop" | "length" | "abort"): OpenAIFinishReason {
-    return reason === "length" ? "length" : "stop";
+export function toOpenAIFinishReason(reason: "stop" | "length" | "abort" | "tool-calls"): OpenAIFinishReason {
+    return reason === "length" ? "length" : reason === "tool-calls" ? "tool_calls" : "stop";
 }
 
-export function fromOpenAIFinishReason(reason: string | null | undefined): "stop" | "length" {
-    return reason === "length" ? "length" : "stop";
+export function fromOpenAIFinishReason(reason: string | null | undefined): "stop" | "length" | "tool-calls" {
+    return reason === "length" ? "length" : reason === "tool_calls" || reason === "function_call" ? "tool-calls" : "stop";
+}
+
+/** OpenAI's messages to prism's (`developer` is a system message; tool calls and results keep their ids). */
+export function fromOpenAIMessage(m: ChatCompletionMessage): ConversationMessage {
+    switch (m.role) {
+        case "system": case "developer": return {role: "system", content: messageText(m.content)};
+        case "user": return {role: "user", content: messageText(m.content)};
+        case "assistant": {
+            const content = messageText(m.content ?? null);
+            if (!m.tool_calls?.length) return {role: "assistant", content};
+            return {role: "assistant", content, toolCalls: m.tool_calls.map((c) => ({toolCallId: c.id, toolName: c.function.name, input: c.function.arguments}))};
+        }
+        case "tool": return {role: "tool", content: messageText(m.content), toolCallId: m.tool_call_id};
+    }
+}
+
+export function toOpenAIMessage(m: ConversationMessage): ChatCompletionMessage {
+    if (m.role === "tool") return {role: "tool", content: m.content, tool_call_id: m.toolCallId};
+    if (m.role === "assistant" && "toolCalls" in m && m.toolCalls.length > 0)
+        return {role: "assistant", content: m.content === "" ? null : m.content, tool_calls: m.toolCalls.map(toOpenAIToolCall)};
+    return {role: m.role, content: m.content};
+}
+
+export function toOpenAIToolCall(c: ToolCall): ToolCallParam {
+    return {id: c.toolCallId, type: "function", function: {name: c.toolName, arguments: c.input}};
+}
+
+export function toOpenAITools(tools: readonly FunctionTool[]): FunctionToolParam[] {
+    return tools.map((t) => ({type: "function", function: {name: t.name, ...(t.description ? {description: t.description} : {}), parameters: t.inputSchema}}));
+}
+
+export function fromOpenAITools(tools: readonly FunctionToolParam[]): FunctionTool[] {
+    return tools.map((t) => ({type: "function", name: t.function.name, ...(t.function.description ? {description: t.function.description} : {}), inputSchema: t.function.parameters ?? {}}));
+}
+
+export function toOpenAIToolChoice(choice: ToolChoice): ToolChoiceParam {
+    return choice.type === "tool" ? {type: "function", function: {name: choice.toolName}} : choice.type;
+}
+
+export function fromOpenAIToolChoice(choice: ToolChoiceParam): ToolChoice {
+    return typeof choice === "string" ? {type: choice} : {type: "tool", toolName: choice.function.name};
 }
 
 export function toOpenAIUsage(u: {inputTokens: number, outputTokens: number}): OpenAIUsage {

@@ -9,12 +9,13 @@ export class TokenTextDecoder {
     private pending: Token[] = [];
     private context: Token[] = [];
 
-    constructor(private readonly model: LlamaModel, private readonly maxPendingTokens = 4) {}
+    /** `special`: special tokens are written as their text (to find a tool call's `<tool_call>`-like prefix). */
+    constructor(private readonly model: LlamaModel, private readonly options: {special?: boolean, maxPendingTokens?: number} = {}) {}
 
     push(token: Token): string {
         this.pending.push(token);
-        const text = this.model.detokenize(this.pending, false, this.context);
-        if (text.endsWith("\uFFFD") && this.pending.length < this.maxPendingTokens) return "";
+        const text = this.model.detokenize(this.pending, this.options.special ?? false, this.context);
+        if (text.endsWith("\uFFFD") && this.pending.length < (this.options.maxPendingTokens ?? 4)) return "";
         this.context = [...this.context, ...this.pending].slice(-8);
         this.pending = [];
         return text;
@@ -22,7 +23,7 @@ export class TokenTextDecoder {
 
     flush(): string {
         if (this.pending.length === 0) return "";
-        const text = this.model.detokenize(this.pending, false, this.context);
+        const text = this.model.detokenize(this.pending, this.options.special ?? false, this.context);
         this.pending = [];
         return text;
     }

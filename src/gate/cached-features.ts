@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type {ChatMessage} from "../model/chat-tokenizer.js";
+import type {ConversationMessage} from "../model/chat-tokenizer.js";
 import type {GateFeatures} from "./gate-features.js";
 
 export type CachedFeaturesOptions = {
@@ -19,7 +19,7 @@ export function cachedFeatures(features: GateFeatures, options: CachedFeaturesOp
     return {
         definition: features.definition,
         modelFingerprint: features.modelFingerprint,
-        extract(messages: readonly ChatMessage[]): Promise<Float32Array> {
+        extract(messages: readonly ConversationMessage[]): Promise<Float32Array> {
             // A digest, not the text: 1024 remembered prompts of up to a request body each would be a lot of memory.
             const key = crypto.createHash("sha256").update(JSON.stringify(messages.map((m) => [m.role, m.content]))).digest("base64");
             let vector = cache.get(key);

@@ -1,5 +1,5 @@
 import {z} from "zod";
-import type {ChatMessage} from "../model/chat-tokenizer.js";
+import type {ConversationMessage} from "../model/chat-tokenizer.js";
 
 /**
  * What the gate reads: the hidden state of the prompt's last token (the end of the assistant generation prompt,
@@ -25,7 +25,7 @@ export type GateFeatures = {
     /** The fingerprint (`modelFingerprint`) of the model the features come from. */
     readonly modelFingerprint: string,
     /** The feature vector (width `definition.width`) of `messages`, formatted as a prompt awaiting the assistant's answer. */
-    extract(messages: readonly ChatMessage[]): Promise<Float32Array>
+    extract(messages: readonly ConversationMessage[]): Promise<Float32Array>
 };
 
 export function sameFeatureDefinition(a: GateFeatureDefinition, b: GateFeatureDefinition): boolean {

@@ -23,7 +23,7 @@ function keywordFeatures(overrides: Partial<GateFeatures> = {}): GateFeatures & 
     return {
         definition, modelFingerprint: "sha256:m", seen,
         async extract(messages) {
-            seen.push([...messages]);
+            seen.push(messages.map((m) => ({role: m.role === "tool" ? "user" : m.role, content: m.content})));
             const lastUser = messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
             return Float32Array.of(lastUser.includes("#persona") ? 3 : -3, 0, 0, 0);
         },

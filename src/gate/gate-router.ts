@@ -1,4 +1,4 @@
-import type {ChatMessage, RouteInfo} from "../engine/engine.js";
+import type {ConversationMessage, RouteInfo} from "../engine/engine.js";
 import type {EngineMiddleware} from "../engine/middleware.js";
 import type {Gate} from "./gate.js";
 import {describeFeatureDefinition, sameFeatureDefinition, type GateFeatures} from "./gate-features.js";
@@ -19,7 +19,7 @@ export type GateRouterOptions = {
 
 export type GateRouter = EngineMiddleware & {
     /** The route for a conversation, without generating. */
-    decide(messages: readonly ChatMessage[]): Promise<RouteInfo>
+    decide(messages: readonly ConversationMessage[]): Promise<RouteInfo>
 };
 
 /**
@@ -34,7 +34,7 @@ export function gateRouter({gate, features, adapter, policy = "first-turn", forc
     if (!sameFeatureDefinition(features.definition, gate.features)) {
         throw new GateMismatchError("gate router", "features", describeFeatureDefinition(gate.features), describeFeatureDefinition(features.definition));
     }
-    const decide = async (messages: readonly ChatMessage[]): Promise<RouteInfo> => {
+    const decide = async (messages: readonly ConversationMessage[]): Promise<RouteInfo> => {
         if (force) return {adapter: force === "adapter" ? adapter : null, score: null, reason: "explicit"};
         const prompt = decisionPrompt(messages, policy);
         const {useAdapter, score} = gate.decide(await features.extract(prompt.messages));

@@ -1,5 +1,5 @@
 import {PromptTooLongError} from "../engine/engine-errors.js";
-import type {ChatMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
+import type {ConversationMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
 import {PartialForward, type PartialForwardOptions} from "../train/partial-forward.js";
 import type {GateFeatures} from "./gate-features.js";
 
@@ -15,7 +15,7 @@ export type PartialForwardFeaturesOptions = PartialForwardOptions & {
 
 export type PartialForwardFeatures = GateFeatures & {
     /** The features of many prompts, `batchSize` (default 16) in one forward pass. */
-    extractMany(prompts: readonly (readonly ChatMessage[])[], options?: {batchSize?: number, signal?: AbortSignal, onProgress?(done: number): void}): Promise<Float32Array[]>,
+    extractMany(prompts: readonly (readonly ConversationMessage[])[], options?: {batchSize?: number, signal?: AbortSignal, onProgress?(done: number): void}): Promise<Float32Array[]>,
     dispose(): void
 };
 

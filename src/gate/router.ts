@@ -1,4 +1,4 @@
-import type {ChatMessage, GenerateResult, PrismEngine, RouteInfo, SamplingOptions, StreamPart} from "../engine/engine.js";
+import type {ConversationMessage, GenerateResult, PrismEngine, RouteInfo, SamplingOptions, StreamPart} from "../engine/engine.js";
 import {wrapEngine} from "../engine/middleware.js";
 import {NoSuchAdapterError} from "../engine/engine-errors.js";
 import {gateRouter, type GateRouter, type GateRouterOptions} from "./gate-router.js";
@@ -16,11 +16,11 @@ export type Router = {
     readonly engine: PrismEngine,
     readonly middleware: GateRouter,
     /** The route for a conversation, without generating. */
-    decide(messages: readonly ChatMessage[]): Promise<RouteInfo>,
+    decide(messages: readonly ConversationMessage[]): Promise<RouteInfo>,
     /** Routes, then generates: the text, the route taken and the gate's score. */
-    generate(messages: readonly ChatMessage[], options?: RoutedGenerateOptions): Promise<RoutedGenerateResult>,
+    generate(messages: readonly ConversationMessage[], options?: RoutedGenerateOptions): Promise<RoutedGenerateResult>,
     /** Routes, then streams; the first part is the route. */
-    stream(messages: readonly ChatMessage[], options?: RoutedGenerateOptions): AsyncIterable<StreamPart>
+    stream(messages: readonly ConversationMessage[], options?: RoutedGenerateOptions): AsyncIterable<StreamPart>
 };
 
 /**

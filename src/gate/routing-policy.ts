@@ -1,4 +1,4 @@
-import type {ChatMessage} from "../model/chat-tokenizer.js";
+import type {ConversationMessage} from "../model/chat-tokenizer.js";
 
 /**
  * When the gate decides. `"first-turn"` (the paper's): once per conversation, on its first user turn, and that
@@ -13,7 +13,7 @@ export type RoutingPolicy = "first-turn" | "per-turn";
  * whole conversation gets the same decision every turn, with no session store. `reused` says the decision belongs
  * to an earlier turn than the one being answered. Without a user message the whole prompt is scored.
  */
-export function decisionPrompt(messages: readonly ChatMessage[], policy: RoutingPolicy): {messages: readonly ChatMessage[], reused: boolean} {
+export function decisionPrompt(messages: readonly ConversationMessage[], policy: RoutingPolicy): {messages: readonly ConversationMessage[], reused: boolean} {
     const users = messages.flatMap((m, i) => (m.role === "user" ? [i] : []));
     if (users.length === 0) return {messages, reused: false};
     const end = policy === "first-turn" ? users[0]! : users.at(-1)!;

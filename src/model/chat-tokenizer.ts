@@ -1,5 +1,20 @@
+/** A tool (function) the model may call: its name, what it does, and a JSON Schema of its arguments. */
+export type FunctionTool = {type: "function", name: string, description?: string, inputSchema: Record<string, unknown>};
+
+/** A call the model made: `input` is the arguments as JSON text, as the model wrote them. */
+export type ToolCall = {toolCallId: string, toolName: string, input: string};
+
 /** A chat message, as every layer of prism passes it around. */
 export type ChatMessage = {role: "system" | "user" | "assistant", content: string};
+
+/**
+ * A message of an agent loop as well: an assistant turn that called tools, and a tool's result naming the call it
+ * answers. What the engines accept; prism's own pipeline and eval only write `ChatMessage`s.
+ */
+export type ConversationMessage =
+    | ChatMessage
+    | {role: "assistant", content: string, toolCalls: readonly ToolCall[]}
+    | {role: "tool", content: string, toolCallId: string};
 
 /**
  * Turns chats into the exact tokens the model sees, with the model's own chat template. The llama engine provides
@@ -10,7 +25,7 @@ export type ChatTokenizer = {
     tokenize(text: string, options?: {special?: boolean}): number[],
     detokenize(tokens: readonly number[]): string,
     /** Tokens of `messages` formatted with the chat template, ending with the assistant generation prompt. */
-    formatPrompt(messages: readonly ChatMessage[]): number[],
+    formatPrompt(messages: readonly ConversationMessage[]): number[],
     /**
      * Tokens of a whole exchange: the prompt (as `formatPrompt`) and then the assistant `response` with its
      * end-of-turn token(s). `promptTokens.concat(responseTokens)` is the full sequence.

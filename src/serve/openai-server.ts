@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import http from "node:http";
 import type {AddressInfo, Socket} from "node:net";
-import type {ChatMessage, PrismEngine, RouteInfo} from "../engine/engine.js";
+import type {ConversationMessage, PrismEngine, RouteInfo} from "../engine/engine.js";
 import {ResourceError} from "../util/prism-error.js";
 import type {AccessLog, AccessLogEntry} from "./access-log.js";
 import {hasApiKey} from "./api-key.js";
@@ -25,7 +25,7 @@ export type OpenAIServerOptions = {
      * Routing through a gate: `modelName` is answered by the base model or `adapter` as `decide` chooses (a `Router`'s
      * `decide`), and the names `base` and `adapter` pick one explicitly. Without it, `modelName` is the base model.
      */
-    routing?: {adapter: string, decide(messages: readonly ChatMessage[]): Promise<RouteInfo>},
+    routing?: {adapter: string, decide(messages: readonly ConversationMessage[]): Promise<RouteInfo>},
     /** Defaults to `"127.0.0.1"` (this machine only). */
     host?: string,
     /** `0` picks a free port. Defaults to `8080`. */
@@ -240,7 +240,9 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
                     }, request);
                 case "POST /v1/embeddings": return embeddings({engine, models, queue, metrics, maxBodyBytes}, request);
                 default:
-                    if (KNOWN_PATHS.has(path))
+                    // A model id may hold a slash (org/name), so everything after the prefix is the id.
+                    if (path.startsWith("/v1/models/") && req.method === "GET") return sendJson(res, 200, models.retrieve(decodePathSegment(path.slice("/v1/models/".length))));
+                    if (KNOWN_PATHS.has(path) || path.startsWith("/v1/models/"))
                         throw new HttpError(405, `Method ${req.method} is not allowed on ${path}`, "invalid_request_error", "method_not_allowed");
                     throw new HttpError(404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "not_found");
             }
@@ -319,6 +321,15 @@ function accessLogLine(r: {time: string, id: string, method: string, path: strin
         finish_reason: record.finishReason, latency_ms: round(r.latencyMs)!, queue_wait_ms: round(record.queueWaitMs), gate_ms: round(record.gateMs),
         error: record.error, remote: r.remote
     };
+}
+
+/** A percent-encoded path segment's text; malformed escapes stay as sent. */
+function decodePathSegment(text: string): string {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        return text;
+    }
 }
 
 /** The request's path without query or trailing slash; never throws, whatever the client sent. */

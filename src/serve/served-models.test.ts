@@ -10,6 +10,8 @@ describe("ServedModels", () => {
         expect(models.resolve("adapter")).toEqual({kind: "fixed", adapter: "persona"});
         expect(models.resolve("persona")).toEqual({kind: "fixed", adapter: "persona"});
         expect(models.list().map((m) => [m.id, m.prism.route])).toEqual([["prism", "gate"], ["base", "base"], ["adapter", "adapter"], ["persona", "adapter"]]);
+        expect(models.retrieve("adapter")).toEqual({id: "adapter", object: "model", created: 0, owned_by: "prism", prism: {route: "adapter", adapter: "persona"}});
+        expect(() => models.retrieve("gpt-4")).toThrow(/The model 'gpt-4' does not exist/);
     });
 
     it("without a gate: the served name is the base model", () => {

@@ -49,9 +49,18 @@ export class ServedModels {
 
     /** GET /v1/models' list, in OpenAI's shape plus what each name selects. */
     list(): ServedModel[] {
-        return [...this.targets].map(([id, t]) => ({
-            id, object: "model", created: 0, owned_by: "prism",
-            prism: t.kind === "gate" ? {route: "gate"} : t.adapter === null ? {route: "base"} : {route: "adapter", adapter: t.adapter}
-        }));
+        return [...this.targets].map(([id, t]) => modelObject(id, t));
     }
+
+    /** GET /v1/models/{id}: one model object; an unknown name is OpenAI's 404 `model_not_found`. */
+    retrieve(id: string): ServedModel {
+        return modelObject(id, this.resolve(id));
+    }
+}
+
+function modelObject(id: string, t: ModelTarget): ServedModel {
+    return {
+        id, object: "model", created: 0, owned_by: "prism",
+        prism: t.kind === "gate" ? {route: "gate"} : t.adapter === null ? {route: "base"} : {route: "adapter", adapter: t.adapter}
+    };
 }

@@ -40,7 +40,7 @@ export async function runMtBench(options: RunMtBenchOptions): Promise<void> {
             const requests = await Promise.all(batch.map((q, i) => {
                 const history: ChatMessage[] = [{role: "user", content: q.turns[0]}];
                 if (turn === 1) history.push({role: "assistant", content: turns[i]![0]!.answer}, {role: "user", content: q.turns[1]});
-                const request: GenerateRequest = {messages: withPersona(history, personas[i]!, placement), temperature: 0, maxTokens: options.maxTokens ?? 1024};
+                const request: GenerateRequest & {messages: ChatMessage[]} = {messages: withPersona(history, personas[i]!, placement), temperature: 0, maxTokens: options.maxTokens ?? 1024};
                 return model.route(request, "generate");
             }));
             const results = await generateEach(model.engine, requests);

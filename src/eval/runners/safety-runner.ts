@@ -1,4 +1,4 @@
-import type {GenerateRequest} from "../../engine/engine.js";
+import type {ChatMessage, GenerateRequest} from "../../engine/engine.js";
 import {type Condition, personaFor, withPersona} from "../condition.js";
 import type {SafetyPrompt} from "../data/safety-dataset.js";
 import {runJudge, type JudgeSettings} from "../judge/judge-engine.js";
@@ -35,7 +35,7 @@ export async function runSafety(options: RunSafetyOptions): Promise<void> {
         throwIfInterrupted(options.signal, "the safety benchmark");
         const personas = batch.map((p) => personaFor(condition, options.personas, "safety", p.set, p.id));
         const requests = await Promise.all(batch.map((p, i) => {
-            const request: GenerateRequest = {messages: withPersona([{role: "user", content: p.prompt}], personas[i]!, placement), temperature: 0, maxTokens: options.maxTokens ?? 256};
+            const request: GenerateRequest & {messages: ChatMessage[]} = {messages: withPersona([{role: "user", content: p.prompt}], personas[i]!, placement), temperature: 0, maxTokens: options.maxTokens ?? 256};
             return model.route(request, "generate");
         }));
         const results = await generateEach(model.engine, requests);

@@ -27,7 +27,12 @@ export type SamplingOptions = {
     /** Defaults to `256`. */
     maxTokens?: number,
     /** Generation stops before any of these strings (which are not included in the text). */
-    stop?: readonly string[]
+    stop?: readonly string[],
+    /**
+     * Tokens a reasoning model (one whose chat template has `<think>`: the DeepSeek-R1 distills, QwQ) may spend
+     * thinking, on top of `maxTokens`; other models ignore it. Defaults to `0`.
+     */
+    thinkingMaxTokens?: number
 };
 
 export type GenerateRequest = SamplingOptions & {

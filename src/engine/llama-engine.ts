@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {
     type ChatWrapper, getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, LlamaText, resolveChatWrapper, resolveModelFile,
-    type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel, type Token
+    type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {z} from "zod";
 import type {ChatTokenizer} from "../model/chat-tokenizer.js";
@@ -112,7 +112,11 @@ export class LlamaEngine implements PrismEngine {
         const syntax = toolCallSyntax(chatWrapper);
         [this.toolSyntax, this.toolsUnsupported] = "unsupported" in syntax ? [null, syntax.unsupported] : [syntax, null];
         this.capabilities = {logprobs: true, promptVector: true, jsonSchema: true, loadAdapter: true, tools: this.toolSyntax !== null};
+        this.reasoning = /<\/?think>/.test(modelFile.get<string>("tokenizer.chat_template") ?? "");
     }
+
+    /** Whether the model thinks before it answers (its chat template has `<think>`, as the DeepSeek-R1 distills' do). */
+    readonly reasoning: boolean;
 
     static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
         const parsed = LlamaEngineSettings.safeParse(options);
@@ -288,7 +292,9 @@ export class LlamaEngine implements PrismEngine {
         if (grammar && tools.length > 0) throw new UsageError("tools cannot be combined with a JSON schema in one request", {hint: "send tools or response_format json_schema, not both"});
         const prompt = this.tokenizer.formatPrompt(request.messages, tools);
         if (prompt.length >= this.contextSize) throw new PromptTooLongError(prompt.length, this.contextSize);
-        const maxTokens = Math.min(s.maxTokens, this.contextSize - prompt.length);
+        const thinking = this.reasoning ? request.thinkingMaxTokens ?? 0 : 0;
+        if (!Number.isInteger(thinking) || thinking < 0) throw new UsageError(`invalid request setting thinkingMaxTokens: expected a whole number ≥ 0, got ${request.thinkingMaxTokens}`);
+        const maxTokens = Math.min(s.maxTokens + thinking, this.contextSize - prompt.length);
         const usage = {inputTokens: prompt.length, outputTokens: 0};
         const slot = await this.contextFor(adapter, request.adapterScale);
         const sequence = await slot.pool.acquire(prompt);
@@ -527,7 +533,8 @@ export class LlamaEngine implements PrismEngine {
         const key = JSON.stringify(schema);
         let grammar = this.grammars.get(key);
         if (!grammar) {
-            grammar = this.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]).catch((err: unknown) => {
+            grammar = this.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0])
+                .then((json): LlamaGrammar => (this.reasoning ? thinkingThenJson(this.llama, json) : json)).catch((err: unknown) => {
                 this.grammars.delete(key);
                 throw new UsageError(`llama.cpp cannot build a grammar for this JSON schema: ${(err as Error).message}`, {cause: err, hint: "node-llama-cpp's grammars take a subset of JSON Schema (no $ref cycles, no pattern); simplify the schema"});
             });
@@ -580,3 +587,19 @@ function argumentsSchema(tool: FunctionTool): ObjectRequest["schema"] {
     const schema = tool.inputSchema;
     return schema.type === "object" && schema.properties != null ? schema : {type: "object", properties: {}};
 }
+
+/**
+ * A reasoning model's grammar: an optional thinking block (its opening tag may already be in the prompt, as the R1
+ * templates put it there), then the JSON. The thinking may hold any text but "</".
+ */
+function thinkingThenJson(llama: Llama, json: LlamaGrammar): LlamaGrammar {
+    return new LlamaGrammar(llama, {
+        grammar: `${json.grammar}
+prism-thinking-root ::= prism-think? ${json.rootRuleName}
+prism-think ::= "<think>"? prism-thought "</think>" [ \\t\\n]*
+prism-thought ::= ([^<] | "<" [^/])*
+`,
+        rootRuleName: "prism-thinking-root"
+    });
+}
+

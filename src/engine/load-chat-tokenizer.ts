@@ -15,7 +15,9 @@ export async function loadChatTokenizer(modelPath: string): Promise<LoadedChatTo
     if (file.fileType === "adapter") throw new InvalidModelFileError(modelPath, "this is a LoRA adapter, not a model", {hint: "pass the base model with --model"});
     // The Llama is not disposed here: node-llama-cpp shares its native bindings between instances and releases them at exit.
     const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
-    const model = await llama.loadModel({modelPath, vocabOnly: true});
+    const model = await llama.loadModel({modelPath, vocabOnly: true}).catch((err: unknown) => {
+        throw new InvalidModelFileError(modelPath, `llama.cpp could not load it: ${(err as Error).message}`, {cause: err});
+    });
     const chatWrapper = resolveChatWrapper(model);
     if (!chatWrapper) {
         await model.dispose();

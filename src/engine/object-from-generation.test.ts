@@ -20,4 +20,14 @@ describe("objectFromGeneration", () => {
     it("refuses complete JSON outside the schema", () => {
         expect(() => objectFromGeneration(result('{"verdict": "C"}', "stop"), schema)).toThrow(/does not match the schema/);
     });
+
+    it("parses the answer after a reasoning model's thinking, even when the thinking holds JSON", () => {
+        expect(objectFromGeneration(result('<think>Maybe {"verdict": "A"}?</think>\n{"verdict": "B"}', "stop"), schema).object).toEqual({verdict: "B"});
+        // R1 templates open the block in the prompt: the text starts inside it.
+        expect(objectFromGeneration(result('Maybe {"verdict": "A"}.\n</think>\n\n{"verdict": "TIE"}', "stop"), schema).object).toEqual({verdict: "TIE"});
+    });
+
+    it("says the model was still thinking when maxTokens ran out inside the thinking", () => {
+        expect(() => objectFromGeneration(result("<think>Let me see, first", "length"), schema)).toThrow(/still thinking/);
+    });
 });

@@ -1,3 +1,4 @@
+import {splitReasoning} from "../util/reasoning.js";
 import {InterruptedError} from "../util/prism-error.js";
 import type {GenerateResult, JsonSchema, ObjectResult} from "./engine.js";
 import {SchemaGenerationError} from "./engine-errors.js";
@@ -9,8 +10,13 @@ import {checkJsonSchema} from "./json-schema-check.js";
  */
 export function objectFromGeneration<T>(result: GenerateResult, schema: JsonSchema, options: {notJsonHint?: string} = {}): ObjectResult<T> {
     if (result.finishReason === "abort") throw new InterruptedError("schema-constrained generation was aborted");
-    // Grammars allow whitespace after the closing brace, which the model may spend tokens on.
-    const text = result.text.trim();
+    // A reasoning model's thinking comes first; only the answer after it is JSON.
+    const {text, unfinished} = splitReasoning(result.text);
+    if (unfinished || (text === "" && result.finishReason === "length" && /<\/?think>/i.test(result.text)))
+        throw new SchemaGenerationError(`the model was still thinking when maxTokens (${result.usage.outputTokens}) ran out`, result.text, {
+            hint: "give reasoning models more tokens to think (thinkingMaxTokens; prism bootstrap --thinking-max-tokens)"
+        });
+    // (splitReasoning trims: grammars allow whitespace after the closing brace, which the model may spend tokens on.)
     let object: unknown;
     try {
         object = JSON.parse(text);

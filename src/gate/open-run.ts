@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import {GgufFile} from "../model/gguf-file.js";
-import {modelFingerprint} from "../model/model-fingerprint.js";
 import {InvalidInputError, MissingFileError} from "../util/prism-error.js";
 import type {Gate} from "./gate.js";
 import {loadGate} from "./gate-file.js";
@@ -59,7 +58,7 @@ export async function openRun(dir: string, options: OpenRunOptions = {}): Promis
         });
     }
     if (options.verifyModel ?? true) {
-        const fingerprint = modelFingerprint(modelPath, (await GgufFile.open(modelPath)).dataOffset);
+        const fingerprint = (await GgufFile.open(modelPath)).fingerprint;
         if (fingerprint !== manifest.model.fingerprint) {
             throw new InvalidInputError("E_RUN_MODEL_MISMATCH", `${modelPath} is not the model the run ${dir} was made with (fingerprint ${fingerprint}, the run's is ${manifest.model.fingerprint})`, {
                 hint: "pass the model the run was bootstrapped on; an adapter and gate only fit that exact model",

@@ -1,6 +1,5 @@
 import type {PromptVectorRequest} from "../engine/engine.js";
 import {GgufFile} from "../model/gguf-file.js";
-import {modelFingerprint} from "../model/model-fingerprint.js";
 import type {GateFeatures} from "./gate-features.js";
 
 /** What the stand-in needs of an engine: the llama engine's prompt vector, and which GGUF file it runs. */
@@ -21,7 +20,7 @@ export async function promptVectorFeatures(engine: PromptVectorEngine): Promise<
     const blocks = file.get<number>(`${file.architecture}.block_count`) ?? 0;
     return {
         definition: {layer: Math.max(1, blocks), position: "last-prompt-token", width: engine.embeddingWidth},
-        modelFingerprint: modelFingerprint(engine.modelPath, file.dataOffset),
+        modelFingerprint: file.fingerprint,
         extract: (messages) => engine.promptVector({messages})
     };
 }

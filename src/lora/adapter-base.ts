@@ -1,6 +1,5 @@
 import {GgufFile} from "../model/gguf-file.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
-import {modelFingerprint} from "../model/model-fingerprint.js";
 import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
 
 /**
@@ -18,5 +17,5 @@ export async function readAdapterBase(modelPath: string): Promise<AdapterBase> {
     const file = await GgufFile.open(modelPath);
     if (file.fileType === "adapter")
         throw new InvalidModelFileError(modelPath, "is a LoRA adapter, not a base model", {hint: "pass the model the adapter was made for"});
-    return {path: modelPath, hparams: readModelHparams(file), fingerprint: modelFingerprint(modelPath, file.dataOffset)};
+    return {path: modelPath, hparams: readModelHparams(file), fingerprint: file.fingerprint};
 }

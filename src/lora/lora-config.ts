@@ -17,7 +17,7 @@ export const LoraConfig = z.object({
     dropout: z.number().min(0).max(1).default(0.05),
     /** Projections to adapt. Defaults to all seven. */
     targets: z.array(z.enum(projectionNames as [ProjectionName, ...ProjectionName[]])).nonempty().default([...projectionNames] as [ProjectionName, ...ProjectionName[]]),
-    /** Layers to adapt; `"all-but-first"` or explicit indices. Defaults to `"all-but-first"`. */
+    /** Layers to adapt; `"all"`, `"all-but-first"` (block 0 itself in a one-block model) or explicit indices. Defaults to `"all-but-first"`. */
     layers: z.union([z.literal("all"), z.literal("all-but-first"), z.array(z.number().int().min(0))]).default("all-but-first"),
     /** rsLoRA scaling (alpha / sqrt(rank)). Defaults to `false`. */
     useRslora: z.boolean().default(false)
@@ -43,7 +43,8 @@ export function ggufEffectiveAlpha(c: Pick<LoraConfig, "alpha" | "rank" | "useRs
 /** The layer indices a config adapts in a model of `nLayer` blocks. */
 export function loraLayers(c: Pick<LoraConfig, "layers">, nLayer: number): number[] {
     if (c.layers === "all") return Array.from({length: nLayer}, (_, i) => i);
-    if (c.layers === "all-but-first") return Array.from({length: Math.max(0, nLayer - 1)}, (_, i) => i + 1);
+    // A one-block model has no block but the first: adapting it beats refusing (the gate's features come from the base model's weights either way).
+    if (c.layers === "all-but-first") return nLayer === 1 ? [0] : Array.from({length: Math.max(0, nLayer - 1)}, (_, i) => i + 1);
     const bad = c.layers.filter((l) => l >= nLayer);
     if (bad.length > 0) throw new UsageError(`LoRA config: layers ${bad.join(", ")} do not exist in a model of ${nLayer} blocks`);
     return [...new Set(c.layers)].sort((a, b) => a - b);

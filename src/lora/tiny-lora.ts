@@ -1,6 +1,5 @@
 import {projectionNames, type ProjectionName} from "../model/architecture.js";
 import {GgufFile} from "../model/gguf-file.js";
-import {modelFingerprint} from "../model/model-fingerprint.js";
 import {projectionShape, readModelHparams} from "../model/model-hparams.js";
 import {UsageError} from "../util/prism-error.js";
 import {Rng} from "../util/rng.js";
@@ -42,7 +41,7 @@ export async function makeTinyLora(modelPath: string, outPath: string, options: 
             const rand = (n: number, s: number) => Float32Array.from({length: n}, () => rng.normal() * s);
             modules.push({layer, target, inDim, outDim, a: rand(rank * inDim, std / Math.sqrt(inDim)), b: rand(outDim * rank, std / Math.sqrt(rank))});
         }
-    const lora: LoraWeights = {arch: h.arch.name, rank, alpha: options.alpha ?? 2 * rank, modules, baseModelFingerprint: modelFingerprint(modelPath, file.dataOffset)};
+    const lora: LoraWeights = {arch: h.arch.name, rank, alpha: options.alpha ?? 2 * rank, modules, baseModelFingerprint: file.fingerprint};
     await writeGgufLora(outPath, lora, {name: "prism-tiny-lora"});
     return lora;
 }

@@ -19,7 +19,30 @@ export type ModelHparams = {
     /** Rotated dimensions per head (the whole head unless rope.dimension_count says otherwise). */
     ropeDim: number,
     /** True when there is no output.weight and the token embedding doubles as the output projection. */
-    tiedEmbeddings: boolean
+    tiedEmbeddings: boolean,
+    /** Rope scaling, resolved as llama.cpp resolves it for a context created with default settings. */
+    ropeScaling: RopeScaling,
+    /**
+     * What the file asks for that prism's trainer and gate do not implement (a rope scaling type, a tensor), one
+     * sentence each; empty when they can run it. Generation through llama.cpp does not need these.
+     */
+    unsupported: string[]
+};
+
+/**
+ * llama.cpp's rope scaling settings (llama_context's cparams): `freqScale` 1/factor, `extFactor` 1 for YaRN (0
+ * otherwise), `attnFactor` the value handed to ggml_rope_ext (which multiplies it by 1 + 0.1·ln(factor) under YaRN),
+ * `nCtxOrig` the context length the model was trained at before scaling.
+ */
+export type RopeScaling = {
+    type: "none" | "linear" | "yarn",
+    factor: number,
+    freqScale: number,
+    nCtxOrig: number,
+    extFactor: number,
+    attnFactor: number,
+    betaFast: number,
+    betaSlow: number
 };
 
 export function readModelHparams(file: GgufFile): ModelHparams {
@@ -44,6 +67,10 @@ export function readModelHparams(file: GgufFile): ModelHparams {
     const embd = file.tensor("token_embd.weight");
     const tokens = file.get<string[]>("tokenizer.ggml.tokens");
     const nVocab = embd?.shape[1] ?? tokens?.length ?? num("vocab_size");
+    const nCtxTrain = num("context_length", 2048);
+    const unsupported: string[] = [];
+    const ropeScaling = readRopeScaling(file, archName, nCtxTrain, unsupported);
+    unsupported.push(...unsupportedTensors(file, archName));
     return {
         arch,
         nLayer: num("block_count"),
@@ -53,12 +80,63 @@ export function readModelHparams(file: GgufFile): ModelHparams {
         headDim,
         nFf: num("feed_forward_length"),
         nVocab,
-        nCtxTrain: num("context_length", 2048),
+        nCtxTrain,
         rmsEps: num("attention.layer_norm_rms_epsilon", arch.defaultRmsEps),
         ropeTheta: num("rope.freq_base", arch.defaultRopeTheta),
         ropeDim: num("rope.dimension_count", headDim),
-        tiedEmbeddings: file.tensor("output.weight") === undefined
+        tiedEmbeddings: file.tensor("output.weight") === undefined,
+        ropeScaling,
+        unsupported
     };
+}
+
+/** The rope scaling of llama.cpp's llama_model::load_hparams and llama_context's constructor, in float32 like them. */
+function readRopeScaling(file: GgufFile, archName: string, nCtxTrain: number, unsupported: string[]): RopeScaling {
+    const get = (k: string) => file.get<unknown>(`${archName}.${k}`);
+    const f32 = Math.fround;
+    const typeName = (get("rope.scaling.type") as string | undefined) ?? "linear";
+    const type = typeName === "none" || typeName === "linear" || typeName === "yarn" ? typeName : "none";
+    if (type !== typeName) unsupported.push(`rope scaling type "${typeName}" (${archName}.rope.scaling.type): the trainer implements none, linear and yarn`);
+    const factor = (get("rope.scaling.factor") as number | undefined) ?? (get("rope.scale_linear") as number | undefined) ?? 0;
+    const freqScale = type === "none" || factor === 0 ? 1 : f32(1 / factor);
+    const extFactor = type === "yarn" ? 1 : 0;
+    let attnFactor = 1;
+    if (extFactor !== 0) {
+        const f = f32(1 / freqScale);
+        const mscale = f <= 1 ? 1 : f32(0.1 * Math.log(f) + 1);
+        // ggml_rope_ext multiplies by 1 + 0.1·ln(f) itself under YaRN; llama.cpp cancels that here (its PR 17945).
+        attnFactor = f32(mscale * f32(1 / f32(1 + 0.1 * Math.log(f))));
+    }
+    attnFactor = f32(attnFactor * ((get("rope.scaling.attn_factor") as number | undefined) ?? 1));
+    const nCtxOrig = (get("rope.scaling.original_context_length") as number | undefined) || nCtxTrain;
+    return {type, factor: factor === 0 ? 1 : factor, freqScale, nCtxOrig, extFactor, attnFactor, betaFast: 32, betaSlow: 1};
+}
+
+/** Tensor names the trainer's graph reads for llama and qwen2 (biases on any projection; rope_freqs for llama only). */
+const knownTensor = (archName: string) => (name: string): boolean =>
+    /^(token_embd\.weight|output_norm\.weight|output\.(weight|bias))$/.test(name)
+    || (archName === "llama" && name === "rope_freqs.weight")
+    || /^blk\.\d+\.(attn_norm|ffn_norm)\.weight$/.test(name)
+    || /^blk\.\d+\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)\.(weight|bias)$/.test(name);
+
+function unsupportedTensors(file: GgufFile, archName: string): string[] {
+    const known = knownTensor(archName);
+    const kinds = new Map<string, string>();
+    for (const t of file.tensors) {
+        if (known(t.name)) continue;
+        const kind = t.name.replace(/^blk\.\d+\./, "blk.N.");
+        if (!kinds.has(kind)) kinds.set(kind, t.name);
+    }
+    return [...kinds.keys()].map((k) => `tensor ${k}: the trainer's ${archName} graph has no use for it`);
+}
+
+/** Throws when the trainer or gate cannot run this model exactly as llama.cpp does. */
+export function assertTrainerSupports(file: GgufFile, h: ModelHparams): void {
+    if (h.unsupported.length === 0) return;
+    throw new InvalidModelFileError(file.path, `prism's trainer and gate do not implement what this ${h.arch.name} model needs: ${h.unsupported.join("; ")}`, {
+        hint: "generation (prism generate, serve) still works through llama.cpp; training an adapter or a hidden-state gate needs a model without these",
+        details: {unsupported: h.unsupported}
+    });
 }
 
 /** The (in, out) width of a projection in this model: a LoRA A is (r, in), B is (out, r). */

@@ -1,4 +1,5 @@
 import {projections, type ProjectionName} from "./architecture.js";
+import type {ModelHparams} from "./model-hparams.js";
 import type {ReferenceModel} from "./reference-model.js";
 
 /**
@@ -72,6 +73,7 @@ export function referenceForward(model: ReferenceModel, tokens: readonly number[
         return Float64Array.from(embd.subarray(tok * h.nEmbd, (tok + 1) * h.nEmbd));
     });
     const layerOutputs: Float64Array[][] = [];
+    const ropeFreqs = model.tensors.has("rope_freqs.weight") ? weight("rope_freqs.weight") : undefined;
     const groupSize = h.nHead / h.nHeadKv;
 
     for (let l = 0; l < h.nLayer; l++) {
@@ -79,8 +81,8 @@ export function referenceForward(model: ReferenceModel, tokens: readonly number[
         const q: Float64Array[] = [], k: Float64Array[] = [], v: Float64Array[] = [];
         for (let t = 0; t < T; t++) {
             const xn = rmsNorm(x[t]!, weight(`blk.${l}.attn_norm.weight`), h.rmsEps);
-            q.push(rope(project(l, "q", xn), t, h.nHead, h.headDim, h.ropeDim, h.ropeTheta, model.ropeType));
-            k.push(rope(project(l, "k", xn), t, h.nHeadKv, h.headDim, h.ropeDim, h.ropeTheta, model.ropeType));
+            q.push(rope(project(l, "q", xn), t, h.nHead, h, model.ropeType, ropeFreqs));
+            k.push(rope(project(l, "k", xn), t, h.nHeadKv, h, model.ropeType, ropeFreqs));
             v.push(project(l, "v", xn));
         }
         for (let t = 0; t < T; t++) {
@@ -107,7 +109,12 @@ export function referenceForward(model: ReferenceModel, tokens: readonly number[
     }
 
     const output = model.tensors.get("output.weight") ?? embd; // tied embeddings: the embedding doubles as output
-    const logits = x.map((row) => Float32Array.from(matVec(output, rmsNorm(row, weight("output_norm.weight"), h.rmsEps))));
+    const outputBias = model.tensors.get("output.bias");
+    const logits = x.map((row) => {
+        const y = matVec(output, rmsNorm(row, weight("output_norm.weight"), h.rmsEps));
+        if (outputBias) for (let i = 0; i < y.length; i++) y[i]! += outputBias[i]!;
+        return Float32Array.from(y);
+    });
     return options.keepLayerOutputs ? {logits, layerOutputs} : {logits};
 }
 
@@ -134,15 +141,26 @@ function rmsNorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
 
 /**
  * Rotary position embedding of one position's q or k (nHeads × hd), in place and returned. Pair p < ropeDim/2 turns
- * by pos · theta^(-2p/ropeDim); "norm" pairs dimensions (2p, 2p+1), "neox" (p, p + ropeDim/2). Dimensions past
- * ropeDim stay as they are.
+ * by pos · theta^(-2p/ropeDim) / freqFactor[p]; "norm" pairs dimensions (2p, 2p+1), "neox" (p, p + ropeDim/2).
+ * Dimensions past ropeDim stay as they are. Scaling is ggml's rope_yarn: linear interpolation by freqScale, blended
+ * back towards the unscaled angle for the fast-turning pairs under YaRN, and the result scaled by the attention factor.
  */
-function rope(x: Float64Array, pos: number, nHeads: number, headDim: number, ropeDim: number, theta: number, type: "norm" | "neox"): Float64Array {
+function rope(x: Float64Array, pos: number, nHeads: number, h: ModelHparams, type: "norm" | "neox", freqFactors?: Float32Array): Float64Array {
+    const {headDim, ropeDim, ropeTheta: theta} = h;
+    const s = h.ropeScaling;
+    const corrDim = (beta: number) => (ropeDim * Math.log(s.nCtxOrig / (beta * 2 * Math.PI))) / (2 * Math.log(theta));
+    const low = Math.max(0, Math.floor(corrDim(s.betaFast))), high = Math.min(ropeDim - 1, Math.ceil(corrDim(s.betaSlow)));
     for (let head = 0; head < nHeads; head++) {
         const base = head * headDim;
         for (let p = 0; p < ropeDim / 2; p++) {
-            const angle = pos * Math.pow(theta, (-2 * p) / ropeDim);
-            const cos = Math.cos(angle), sin = Math.sin(angle);
+            const extrapolated = (pos * Math.pow(theta, (-2 * p) / ropeDim)) / (freqFactors?.[p] ?? 1);
+            let angle = s.freqScale * extrapolated, mscale = s.attnFactor;
+            if (s.extFactor !== 0) {
+                const mix = (1 - Math.min(1, Math.max(0, (p - low) / Math.max(0.001, high - low)))) * s.extFactor;
+                angle = angle * (1 - mix) + extrapolated * mix;
+                mscale *= 1 + 0.1 * Math.log(1 / s.freqScale);
+            }
+            const cos = Math.cos(angle) * mscale, sin = Math.sin(angle) * mscale;
             const [i0, i1] = type === "norm" ? [base + 2 * p, base + 2 * p + 1] : [base + p, base + p + ropeDim / 2];
             const x0 = x[i0]!, x1 = x[i1]!;
             x[i0] = x0 * cos - x1 * sin;

@@ -33,7 +33,7 @@ export async function answersStage(ctx: StageContext): Promise<StageResult> {
                     const persona = personas.get(item.query.domain)![config.personaLength];
                     return {
                         messages: item.variant === "base" ? question : teacherMessages(question, persona, inSystemTurn),
-                        temperature: config.answerTemperature, maxTokens: config.answerMaxTokens, seed: seeds[i], signal: ctx.signal
+                        temperature: config.answerTemperature, maxTokens: config.answerMaxTokens, thinkingMaxTokens: config.thinkingMaxTokens, seed: seeds[i], signal: ctx.signal
                     };
                 }));
                 return chunk.map((item, i): AnswerRecord => ({

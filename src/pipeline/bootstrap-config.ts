@@ -7,6 +7,8 @@ export const DEFAULT_DOMAINS = [
     "critic", "safety monitor", "helpful", "compliant"
 ] as const;
 
+export const DEFAULT_THINKING_MAX_TOKENS = 1024;
+
 export const PersonaLength = z.enum(["min", "short", "long"]);
 export type PersonaLength = z.infer<typeof PersonaLength>;
 
@@ -66,6 +68,12 @@ export const BootstrapConfig = z.object({
         /** `0.5`, another value in [0, 1], or `"calibrate"` (the best held-out balanced accuracy). */
         threshold: z.union([z.number().min(0).max(1), z.literal("calibrate")]).default(0.5)
     }).strict().default({kind: "auto", threshold: 0.5}),
+    /**
+     * Tokens a reasoning model (a chat template with `<think>`: the DeepSeek-R1 distills) may spend thinking in each
+     * generating call, on top of that call's own budget; its thinking is stripped before anything is parsed. Other
+     * models ignore it. Defaults to `1024`.
+     */
+    thinkingMaxTokens: z.number().int().min(0).default(DEFAULT_THINKING_MAX_TOKENS),
     /** Seeds every stage: per-item seeds derive from it, the stage and the item's id. Defaults to `0`. */
     seed: z.number().int().min(0).max(0x7fffffff).default(0)
 }).strict();

@@ -4,7 +4,6 @@ import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
 import {STAGE_NAMES, type RunManifest, type StageName} from "../gate/run-manifest.js";
 import {GgufFile} from "../model/gguf-file.js";
-import {modelFingerprint} from "../model/model-fingerprint.js";
 import {InterruptedError, MissingFileError, PrismError, UsageError} from "../util/prism-error.js";
 import {answersStage} from "./answers-stage.js";
 import {resolveBootstrapConfig, type BootstrapConfigInput} from "./bootstrap-config.js";
@@ -86,7 +85,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     const selected = new Set(options.stages ?? STAGE_NAMES);
     for (const s of selected) if (!STAGE_NAMES.includes(s)) throw new UsageError(`unknown stage "${s}" (stages: ${STAGE_NAMES.join(", ")})`);
     if (!fs.existsSync(model)) throw new MissingFileError(model, "model");
-    const fingerprint = modelFingerprint(model, (await GgufFile.open(model)).dataOffset);
+    const fingerprint = (await GgufFile.open(model)).fingerprint;
     const personasFileHash = config.personasFile ? hashFile(config.personasFile) : undefined;
     const run = await RunDirectory.open({dir: out, modelPath: model, modelFingerprint: fingerprint, seed: config.seed, config});
 

@@ -1,12 +1,14 @@
+import {stripReasoning} from "../util/reasoning.js";
+
 /** Queries of this many characters or fewer are dropped: too short to be a specific question. */
 export const MIN_QUERY_CHARS = 16;
 
 /**
- * A generated query as it is kept: its first non-empty line, without list numbering ("3.", "Q2:", "Question 4 -"),
+ * A generated query as it is kept: after a reasoning model's thinking, its first non-empty line, without list numbering ("3.", "Q2:", "Question 4 -"),
  * bullets, bold markers or surrounding quotes, with runs of whitespace as one space.
  */
 export function cleanQuery(raw: string): string {
-    const line = raw.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+    const line = stripReasoning(raw).split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
     return line
         .replace(/^(?:[-*•]\s+)?(?:\*\*)?(?:#\s*)?(?:q(?:uestion)?\s*#?\s*)?\d+\s*[.):\-–](?=\s|\*|$)\s*(?:\*\*)?/i, "")
         .replace(/^(?:\*\*)?(?:q|question)\s*:\s*(?:\*\*)?/i, "")

@@ -4,6 +4,7 @@ import {processInChunks} from "./process-in-chunks.js";
 import {PAIRWISE_SCHEMA, pairwisePrompt, POINTWISE_SCHEMA, pointwisePrompt} from "./prompts.js";
 import {AnswerRecord, AnswerVariant, QueryRecord, VerdictRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
+import {stripReasoning} from "../util/reasoning.js";
 
 const ORDERS = ["base-first", "persona-first"] as const;
 type Order = (typeof ORDERS)[number];
@@ -18,7 +19,8 @@ export async function judgeStage(ctx: StageContext): Promise<StageResult> {
     const {config} = ctx;
     const queries = await ctx.run.readRecords("queries", QueryRecord);
     const answers = new Map((await ctx.run.readRecords("answers", AnswerRecord)).map((a) => [a.id, a]));
-    const answer = (query: QueryRecord, variant: AnswerVariant) => truncate(answers.get(`${query.id}:${variant}`)!.text, config.truncateChars);
+    // The judge reads the answers as a user would: without a reasoning model's thinking.
+    const answer = (query: QueryRecord, variant: AnswerVariant) => truncate(stripReasoning(answers.get(`${query.id}:${variant}`)!.text), config.truncateChars);
     const items: Item[] = config.judge === "pairwise"
         ? queries.flatMap((query) => ORDERS.map((order) => ({id: `${query.id}:${order}`, query, order})))
         : queries.flatMap((query) => AnswerVariant.options.map((variant) => ({id: `${query.id}:${variant}`, query, variant})));
@@ -31,7 +33,7 @@ export async function judgeStage(ctx: StageContext): Promise<StageResult> {
         await processInChunks({
             items: pending, chunkSize: ctx.chunkSize, label: "judge", signal: ctx.signal,
             run: (chunk) => Promise.all(chunk.map((item) => judge(engine, item, answer, {
-                temperature: config.judgeTemperature, seed: itemSeed(config.seed, "judge", item.id), signal: ctx.signal
+                temperature: config.judgeTemperature, thinkingMaxTokens: config.thinkingMaxTokens, seed: itemSeed(config.seed, "judge", item.id), signal: ctx.signal
             }))),
             save: (records) => out.appendMany(records),
             onProgress: (n) => ctx.progress(done.size + n, items.length)
@@ -48,7 +50,7 @@ export async function judgeStage(ctx: StageContext): Promise<StageResult> {
     };
 }
 
-type JudgeSampling = {temperature: number, seed: number, signal?: AbortSignal};
+type JudgeSampling = {temperature: number, thinkingMaxTokens: number, seed: number, signal?: AbortSignal};
 
 async function judge(engine: PrismEngine, item: Item, answer: (q: QueryRecord, v: AnswerVariant) => string, sampling: JudgeSampling): Promise<VerdictRecord> {
     const common = {id: item.id, queryId: item.query.id, domain: item.query.domain};

@@ -10,6 +10,7 @@ import {processInChunks} from "./process-in-chunks.js";
 import {personaPrompt} from "./prompts.js";
 import {PersonaRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
+import {stripReasoning} from "../util/reasoning.js";
 
 /** One line of a --personas file: a domain and its persona, as one text or per length. */
 export const PersonaFileLine = z.strictObject({
@@ -45,7 +46,7 @@ export async function personasStage(ctx: StageContext): Promise<StageResult> {
                 const id = domainId(domain);
                 const texts = await Promise.all(PersonaLength.options.map(async (length) => {
                     const {messages, schema, maxTokens, maxChars} = personaPrompt(domain, length);
-                    const request = {messages, schema, maxTokens, temperature: config.personaTemperature, seed: itemSeed(config.seed, "personas", `${id}/${length}`), signal: ctx.signal};
+                    const request = {messages, schema, maxTokens, thinkingMaxTokens: config.thinkingMaxTokens, temperature: config.personaTemperature, seed: itemSeed(config.seed, "personas", `${id}/${length}`), signal: ctx.signal};
                     return generatePersona(engine, request, maxChars);
                 }));
                 const [min, short, long] = texts;
@@ -72,7 +73,7 @@ async function generatePersona(engine: PrismEngine, request: ObjectRequest, maxC
         if (!(err instanceof SchemaGenerationError || (PrismError.isInstance(err) && err.code === "E_SCHEMA_GENERATION"))) throw err;
         let persona: unknown;
         try {
-            persona = (JSON.parse(String(err.details.text)) as {persona?: unknown}).persona;
+            persona = (JSON.parse(stripReasoning(String(err.details.text))) as {persona?: unknown}).persona;
         } catch {
             throw err;
         }

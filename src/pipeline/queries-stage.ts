@@ -58,7 +58,7 @@ export async function queriesStage(ctx: StageContext): Promise<StageResult> {
                     id: `${persona.id}/${attempt}`, persona, attempt, seed: itemSeed(config.seed, "queries", `${persona.id}/${attempt}`)
                 }));
                 const results = await engine.generate(requests.map((r) => ({
-                    messages: queryPrompt(r.persona[config.personaLength]), temperature: config.queryTemperature, maxTokens: config.queryMaxTokens, seed: r.seed, signal: ctx.signal
+                    messages: queryPrompt(r.persona[config.personaLength]), temperature: config.queryTemperature, maxTokens: config.queryMaxTokens, thinkingMaxTokens: config.thinkingMaxTokens, seed: r.seed, signal: ctx.signal
                 })));
                 return requests.map((r, i): QueryAttemptRecord => ({
                     id: r.id, domain: r.persona.id, attempt: r.attempt, seed: r.seed, ...finishedResult(results[i]!)

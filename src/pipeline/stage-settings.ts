@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type {StageName} from "../gate/run-manifest.js";
-import type {BootstrapConfig} from "./bootstrap-config.js";
+import {DEFAULT_THINKING_MAX_TOKENS, type BootstrapConfig} from "./bootstrap-config.js";
 
 /** What a stage's output depends on besides the config: the content of a hand-written personas file. */
 export type StageInputs = {personasFileHash?: string};
@@ -10,19 +10,21 @@ export type StageInputs = {personasFileHash?: string};
  * sequences, context size) are left out: they change speed, not what is asked of the model.
  */
 export function stageSettings(stage: StageName, c: BootstrapConfig, inputs: StageInputs = {}): Record<string, unknown> {
+    // The thinking budget changes only a reasoning model's output; at its default it is left out, so runs made before it existed keep their hashes.
+    const thinking = c.thinkingMaxTokens === DEFAULT_THINKING_MAX_TOKENS ? {} : {thinkingMaxTokens: c.thinkingMaxTokens};
     switch (stage) {
         case "personas":
-            return {domains: c.domains, personasFile: inputs.personasFileHash ?? null, personaTemperature: c.personaTemperature, seed: c.seed};
+            return {domains: c.domains, personasFile: inputs.personasFileHash ?? null, personaTemperature: c.personaTemperature, seed: c.seed, ...thinking};
         case "queries":
             return {
                 personaLength: c.personaLength, queriesPerDomain: c.queriesPerDomain, queryAttemptsPerQuery: c.queryAttemptsPerQuery,
                 queryTemperature: c.queryTemperature, queryMaxTokens: c.queryMaxTokens, nearDuplicateSimilarity: c.nearDuplicateSimilarity,
-                heldOutShare: c.heldOutShare
+                heldOutShare: c.heldOutShare, ...thinking
             };
         case "answers":
-            return {personaLength: c.personaLength, placement: c.placement, answerMaxTokens: c.answerMaxTokens, answerTemperature: c.answerTemperature};
+            return {personaLength: c.personaLength, placement: c.placement, answerMaxTokens: c.answerMaxTokens, answerTemperature: c.answerTemperature, ...thinking};
         case "judge":
-            return {judge: c.judge, judgeTemperature: c.judgeTemperature, truncateChars: c.truncateChars};
+            return {judge: c.judge, judgeTemperature: c.judgeTemperature, truncateChars: c.truncateChars, ...thinking};
         case "distill":
             return {training: c.training};
         case "gate":

@@ -3,8 +3,7 @@ import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import {Ggml} from "../ggml/ggml.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
-import {modelFingerprint} from "../model/model-fingerprint.js";
-import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
+import {assertTrainerSupports, readModelHparams, type ModelHparams} from "../model/model-hparams.js";
 import {loraWeightsScale, type LoraWeights} from "../lora/lora-weights.js";
 import {Mutex} from "../util/mutex.js";
 import {UsageError} from "../util/prism-error.js";
@@ -59,6 +58,7 @@ export class GgmlModel {
     static async load(options: GgmlModelOptions): Promise<GgmlModel> {
         const file = await GgufFile.open(options.modelPath);
         const hparams = readModelHparams(file);
+        assertTrainerSupports(file, hparams);
         const blocks = options.blocks ?? hparams.nLayer;
         if (!Number.isInteger(blocks) || blocks < 1 || blocks > hparams.nLayer)
             throw new UsageError(`blocks must be between 1 and ${hparams.nLayer} for ${options.modelPath}, got ${blocks}`);
@@ -66,7 +66,7 @@ export class GgmlModel {
         const backend = GgmlBackend.create(ggml, {device: options.device, threads: options.threads});
         try {
             const weights = loadModelWeights(ggml, backend, file, hparams, {blocks, output: options.output ?? blocks === hparams.nLayer});
-            return new GgmlModel(options.modelPath, ggml, backend, file, hparams, weights, modelFingerprint(options.modelPath, file.dataOffset));
+            return new GgmlModel(options.modelPath, ggml, backend, file, hparams, weights, file.fingerprint);
         } catch (err) {
             backend.dispose();
             throw err;

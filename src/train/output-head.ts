@@ -13,7 +13,8 @@ export type OutputSaved = {xs: GgmlTensor, like: GgmlTensor};
  */
 export function outputForward(ctx: GgmlContext, out: Output, x: GgmlTensor, rows: GgmlTensor, rmsEps: number): {logits: GgmlTensor, saved: OutputSaved} {
     const xs = ctx.getRows(x, rows);
-    const logits = ctx.mulMat(out.linear.w, ctx.mul(ctx.rmsNorm(xs, rmsEps), out.norm));
+    const projected = ctx.mulMat(out.linear.w, ctx.mul(ctx.rmsNorm(xs, rmsEps), out.norm));
+    const logits = out.linear.bias ? ctx.add(projected, out.linear.bias) : projected;
     return {logits, saved: {xs, like: x}};
 }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import type {ChatTokenizer} from "../model/chat-tokenizer.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
-import {readModelHparams} from "../model/model-hparams.js";
+import {assertTrainerSupports, readModelHparams} from "../model/model-hparams.js";
 import {writeGgufLora} from "../lora/gguf-lora.js";
 import {writePeftAdapter} from "../lora/peft-adapter.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
@@ -62,7 +62,9 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
 
     const {modelPath: _m, device: _d, threads: _t, ...configInput} = trainerOptions;
     const config = resolveTrainConfig(configInput);
-    planLoraModules(config, readModelHparams(file));
+    const hparams = readModelHparams(file);
+    assertTrainerSupports(file, hparams);
+    planLoraModules(config, hparams);
     const records = await readChatRecords(dataPath);
     const tokenized = tokenizeExamples(records, tokenizer, {maxLen: config.maxLen, needTeacher: config.objective !== "sft"});
     using trainer = await LoraTrainer.create(trainerOptions);

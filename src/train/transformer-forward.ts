@@ -5,11 +5,12 @@ import type {ModelHparams} from "../model/model-hparams.js";
 import type {ModelWeights} from "./model-weights.js";
 import {blockForward, type BlockEnv, type BlockLora, type BlockSaved} from "./transformer-block.js";
 
-/** Rope settings as llama.cpp derives them for llama and qwen2 (no YaRN: ext_factor 0). */
+/** Rope settings as llama.cpp derives them for llama and qwen2 (linear and YaRN scaling included). */
 export function ropeParams(h: ModelHparams): RopeParams {
+    const s = h.ropeScaling;
     return {
-        nDims: h.ropeDim, mode: h.arch.ropeType === "neox" ? 2 : 0, nCtxOrig: h.nCtxTrain, freqBase: h.ropeTheta, freqScale: 1,
-        extFactor: 0, attnFactor: 1, betaFast: 32, betaSlow: 1
+        nDims: h.ropeDim, mode: h.arch.ropeType === "neox" ? 2 : 0, nCtxOrig: s.nCtxOrig, freqBase: h.ropeTheta, freqScale: s.freqScale,
+        extFactor: s.extFactor, attnFactor: s.attnFactor, betaFast: s.betaFast, betaSlow: s.betaSlow
     };
 }
 

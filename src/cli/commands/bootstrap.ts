@@ -12,7 +12,7 @@ import {runCommand} from "../run-command.js";
 type BootstrapArgs = LlamaArgs & {
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
-    "judge-temperature"?: number, "answer-max-tokens"?: number, truncate?: number,
+    "judge-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
     rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number,
     "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
 };
@@ -30,6 +30,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("held-out", {type: "number", group: "Data:", describe: "Share of each domain's queries held out for the gate (default 0.2)"})
         .option("placement", {choices: ["system", "user"] as const, group: "Data:", describe: "Persona in the system turn or the user turn (default system)"})
         .option("answer-max-tokens", {type: "number", group: "Data:", describe: "Tokens per answer (default 512)"})
+        .option("thinking-max-tokens", {type: "number", group: "Data:", describe: "Extra tokens a reasoning model (<think> in its template) may think for in each call (default 1024)"})
         .option("judge", {choices: ["pairwise", "pointwise"] as const, group: "Self-verification:", describe: "Pairwise, both orders (default), or pointwise 1-10"})
         .option("judge-temperature", {type: "number", group: "Self-verification:", describe: "0 is greedy, the paper's judge (default 0)"})
         .option("truncate", {type: "number", group: "Self-verification:", describe: "Characters of each answer the judge sees (default 1500)"})
@@ -74,7 +75,7 @@ function toConfig(args: BootstrapArgs): BootstrapConfigInput {
     const config: BootstrapConfigInput = {
         domains: args.domains?.split(",").map((d) => d.trim()).filter((d) => d !== ""), personasFile: args.personas,
         personaLength: args["persona-length"], queriesPerDomain: args["queries-per-intent"], heldOutShare: args["held-out"], placement: args.placement,
-        answerMaxTokens: args["answer-max-tokens"], judge: args.judge, judgeTemperature: args["judge-temperature"], truncateChars: args.truncate,
+        answerMaxTokens: args["answer-max-tokens"], judge: args.judge, judgeTemperature: args["judge-temperature"], truncateChars: args.truncate, thinkingMaxTokens: args["thinking-max-tokens"],
         seed: args.seed, ...(Object.keys(training).length > 0 ? {training} : {}),
         ...(args["gate-kind"] !== undefined || threshold !== undefined
             ? {gate: {kind: args["gate-kind"] ?? "auto", threshold: threshold === undefined ? 0.5 : threshold === "calibrate" ? "calibrate" : Number(threshold)}} : {})

@@ -48,11 +48,17 @@ function formatDescription(d: GgufDescription, allTensors: boolean): string {
         ["size", formatBytes(d.fileSizeBytes)], ["tensors", d.tensorCount], ["parameters", d.parameterCount.toLocaleString("en-US")],
         ["types", Object.entries(d.tensorTypes).map(([t, n]) => `${t}×${n}`).join(" ")], ["fingerprint", d.fingerprint]
     ];
+    const split = d.shards.length > 1;
+    if (split)
+        rows.splice(1, 0, ...d.shards.map((s, i): [string, string] => [`shard ${i + 1} of ${d.shards.length}`, `${s.path} (${formatBytes(s.sizeBytes)}, ${s.tensorCount} tensors)`]));
     if (d.hparams) {
         const h = d.hparams;
         rows.push(["layers", h.layers], ["embedding", h.embedding], ["heads", `${h.heads} (kv ${h.kvHeads}, head dim ${h.headDim})`],
             ["feed-forward", h.feedForward], ["vocabulary", h.vocab], ["context", h.contextLength], ["rope theta", h.ropeTheta],
             ["tied embeddings", String(h.tiedEmbeddings)]);
+        if (h.ropeScaling.type !== "none" && h.ropeScaling.factor !== 1)
+            rows.push(["rope scaling", `${h.ropeScaling.type} ×${h.ropeScaling.factor} (from ${h.ropeScaling.originalContext} tokens)`]);
+        rows.push(["trainer", h.trainerUnsupported.length === 0 ? "supported" : `not supported: ${h.trainerUnsupported.join("; ")}`]);
     }
     if (d.lora) {
         rows.push(["rank", d.lora.rank ?? "mixed"], ["alpha", d.lora.alpha ?? "(unset: scale 1)"], ["targets", d.lora.targets.join(", ")],
@@ -60,7 +66,7 @@ function formatDescription(d: GgufDescription, allTensors: boolean): string {
     }
     const shown = allTensors ? d.tensors : d.tensors.filter((t) => !t.name.startsWith("blk.") || t.name.startsWith("blk.0."));
     const hidden = d.tensors.length - shown.length;
-    const tensorRows: [string, string][] = shown.map((t) => [t.name, `${t.type.padEnd(5)} [${t.shape.join(", ")}]`]);
+    const tensorRows: [string, string][] = shown.map((t) => [t.name, `${t.type.padEnd(5)} [${t.shape.join(", ")}]${split ? `  shard ${t.shard + 1}` : ""}`]);
     return formatTable(rows) + "\n\n" + formatTable(tensorRows) + (hidden > 0 ? `\n(${hidden} more in later blocks; --tensors lists them)` : "");
 }
 

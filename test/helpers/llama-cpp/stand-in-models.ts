@@ -31,7 +31,7 @@ export type StandInSpec = {
     ropeTheta?: number,
     rmsEps?: number,
     contextLength?: number,
-    ropeScaling?: {type: "linear" | "yarn", factor: number, originalContext?: number, attnFactor?: number},
+    ropeScaling?: {type: "linear" | "yarn" | "longrope", factor: number, originalContext?: number, attnFactor?: number},
     /** A llama3-style `rope_freqs.weight`. */
     ropeFreqs?: boolean,
     tiedEmbeddings?: boolean,

@@ -33,7 +33,7 @@ export const StudyCommand: CommandModule<object, StudyArgs> = {
         const prepared = await prepareEval(args);
         const {runStudy} = await import("../../eval/run-study.js");
         await runWithModels(args, signal, prepared, ({engine, judge, onProgress}) => runStudy({
-            ...evalSettings(args), engine, judge, benchmarks: prepared.benchmarks, out: args.out, personas: prepared.personas, grid, signal, onProgress
+            ...evalSettings(args), engine, judge, benchmarks: prepared.benchmarks, out: args.out, personas: prepared.personas, safetySlots: prepared.safetySlots, grid, signal, onProgress
         }));
     })
 };

@@ -1,5 +1,5 @@
 import {linearFit} from "../stats/correlation.js";
-import {type ScoreKey, scoreKeyLabel} from "../summary/eval-summary.js";
+import {formatSafetySlots, type ScoreKey, scoreKeyLabel} from "../summary/eval-summary.js";
 import {formatDelta, formatP, isClear, type ReportView} from "./report-view.js";
 import {barChart, escapeHtml, heatmap, scatterChart} from "./svg-chart.js";
 
@@ -45,15 +45,18 @@ export function reportHtml(view: ReportView): string {
 }
 
 function overallSection(view: ReportView): string {
-    const rows = view.summary.overall.filter((o) => o.score !== null);
+    const rows = view.summary.overall.filter((o) => (o.overall ?? o.overall_partial) !== null);
     if (rows.length === 0) return `<h2>Overall score</h2><p class="empty-note">No sub-scores: nothing was scored.</p>`;
     const first = rows[0]!;
+    const partial = first.overall === null;
+    // A partial score is drawn hatched-grey and titled as partial, so it is never read as the paper's overall score.
     const chart = barChart({
-        id: "overall", title: "Overall score (mean of the paper's sub-scores present)", unit: "points (0-100)", domain: [0, 100],
-        rows: rows.map((o, i) => ({label: o.condition, value: o.score!, color: PALETTE[i % PALETTE.length], note: `${o.parts.length} parts`})),
-        caption: `${first.parts.length} of 15 sub-scores; safety sets: ${first.safetySets.join(", ") || "none"}${first.missing.length > 0 ? `; missing: ${first.missing.join(", ")}` : ""}`
+        id: "overall", title: partial ? `PARTIAL overall score (${first.parts.length} of the paper's 15 parts; not comparable with the paper)` : "Overall score (the paper's 15 parts)",
+        unit: "points (0-100)", domain: [0, 100],
+        rows: rows.map((o, i) => ({label: o.condition, value: (o.overall ?? o.overall_partial)!, ci: o.ci, color: partial ? "#bbbbbb" : PALETTE[i % PALETTE.length], note: partial ? "partial" : "15 parts"})),
+        caption: `safety slots: ${formatSafetySlots(first)}${first.missing.length > 0 ? `; missing: ${first.missing.join(", ")}` : ""}`
     });
-    return `<h2>Overall score</h2><div class="charts">${chart}</div>`;
+    return `<h2>Overall score${partial ? " (partial)" : ""}</h2><div class="charts">${chart}</div>`;
 }
 
 function deltaSection(view: ReportView): string {

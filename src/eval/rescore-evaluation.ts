@@ -8,6 +8,7 @@ import {parseCondition} from "./condition.js";
 import {dataFilesOf, hashFiles} from "./data/data-files.js";
 import {MT_BENCH_CATEGORIES} from "./data/mt-bench-dataset.js";
 import type {JudgeSettings} from "./judge/judge-engine.js";
+import {parseJudgeRating} from "./judge/judge-rating.js";
 import {evalProtocol, type EvalProtocol, type ProtocolName, withOverrides} from "./protocol.js";
 import {type LoadedBenchmark, loadBenchmarks, logFile, type RunFile, type RunManifest, summarizeRun} from "./run-evaluation.js";
 import {MmluRecord, MtBenchRecord, SafetyRecord} from "./runners/eval-records.js";
@@ -62,7 +63,9 @@ export async function rescoreEvaluation(options: RescoreOptions): Promise<EvalSu
     const loaded = await loadBenchmarks({benchmarks: specs, conditions, subjects: run.subjects ?? undefined, limit: run.limit ?? undefined, shots: run.shots});
     checkDataUnchanged(options.from, loaded, run as RunFile);
     const refusalClassifier = options.refusalClassifier ?? "judge";
-    const needsJudge = loaded.some((b) => b.kind === "mt-bench") || (refusalClassifier === "judge" && loaded.some((b) => b.kind === "safety"));
+    // MT-Bench judged with the same prompts under both protocols needs no judge: the logged outputs are re-parsed.
+    const reparse = !options.judge && source.mtBench.judge === target.mtBench.judge;
+    const needsJudge = (loaded.some((b) => b.kind === "mt-bench") && !reparse) || (refusalClassifier === "judge" && loaded.some((b) => b.kind === "safety"));
     if (needsJudge && !options.judge)
         throw new UsageError("re-judging needs a judge", {hint: "pass --judge-model or --judge-url (or --refusal-judge keyword for safety sets alone)"});
     const judge: JudgeSettings | undefined = options.judge ? {engine: options.judge, batchSize: options.judgeBatchSize ?? 8, reasoningTokens: options.judgeReasoningTokens ?? 0} : undefined;
@@ -86,7 +89,7 @@ export async function rescoreEvaluation(options: RescoreOptions): Promise<EvalSu
             } else if (b.kind === "mt-bench") {
                 const logged = await ResultLog.read(from, MtBenchRecord);
                 const byId = new Map(b.data.questions.map((q) => [q.id, q]));
-                const rejudged = await judgeMtBench(logged.filter((r) => byId.has(r.id)).map((r) => ({question: byId.get(r.id)!, persona: r.persona, turns: r.turns})),
+                const rejudged = reparse ? logged.filter((r) => byId.has(r.id)).map((r) => reparseMtBench(r, target)) : await judgeMtBench(logged.filter((r) => byId.has(r.id)).map((r) => ({question: byId.get(r.id)!, persona: r.persona, turns: r.turns})),
                     {protocol: target, judge: judge!, judgePrompts: b.data.judgePrompts});
                 rejudged.forEach((r) => log.append(r));
                 mine.mtBench.push(...rejudged);
@@ -137,4 +140,15 @@ function checkDataUnchanged(from: string, loaded: readonly LoadedBenchmark[], ru
     const now = hashFiles(loaded.flatMap((b) => dataFilesOf(b.spec, {subjects: run.subjects ?? undefined, shots: run.shots})));
     const changed = now.filter((f) => recorded.has(f.path) && recorded.get(f.path) !== f.sha256).map((f) => f.path);
     if (changed.length > 0) throw new UsageError(`the data changed since the run (${changed.join(", ")})`, {hint: "rescore against the data files the run read"});
+}
+
+/** A logged MT-Bench record with its judge outputs read again by the target protocol's parse. */
+function reparseMtBench(r: MtBenchRecord, target: EvalProtocol): MtBenchRecord {
+    const judgments = r.judgments.map(({defaulted: _d, error: _e, ...j}) => {
+        if (j.output === "" && _e?.startsWith("the judge could not run")) return {...j, rating: null, error: _e};
+        const parsed = parseJudgeRating(j.output, target.mtBench.judge);
+        return {...j, rating: parsed.rating, ...("defaulted" in parsed && parsed.defaulted ? {defaulted: true} : {}), ...(parsed.error ? {error: parsed.error} : {})};
+    });
+    const ratings = judgments.map((j) => j.rating).filter((x): x is number => x !== null);
+    return {...r, judgments, score: ratings.length === 0 ? null : ratings.reduce((a, b) => a + b, 0) / ratings.length};
 }

@@ -20,7 +20,7 @@ import {createProgress, type Progress} from "./progress.js";
 export type EvalArgs = EngineArgs & {
     out: string, bench: string[], data?: string, limit?: number, subjects?: string[], shots: number, personas?: string, run?: string,
     "judge-model"?: string, "judge-url"?: string, "judge-api-key"?: string, "refusal-judge": "judge" | "keyword",
-    protocol: ProtocolName, "safety-slots"?: string[], "judge-reasoning-tokens": number,
+    protocol: ProtocolName, "safety-slots"?: string[], "judge-reasoning-tokens": number, "classifier-model"?: string,
     "max-tokens": number, "safety-max-tokens"?: number, "judge-max-tokens"?: number, "batch-size": number, "score-batch-size": number, "judge-batch-size": number,
     bootstrap: number, json: boolean
 };
@@ -45,7 +45,8 @@ export function withEvalOptions<T>(y: Argv<T>, defaults: {bench: string}): Argv<
         .option("safety-slots", {type: "string", array: true, group: "Protocol:",
             describe: "The sets in the overall score's three safety slots: jailbreak=SET,harmbench=SET,pku=SET|FILE (default jailbreak=jbb,harmbench=harmbench; a FILE is run as a set)"})
         .option("refusal-judge", {choices: ["judge", "keyword"] as const, default: "judge" as const, group: "Judge:", describe: "Decide refusals by the protocol's judge prompt, or by the anchor's keyword classifier alone"})
-        .option("judge-max-tokens", {type: "number", group: "Judge:", describe: "Override the protocol's MT-Bench judge length (FastChat 2048, paper 512); recorded in the summary"})
+        .option("judge-max-tokens", {type: "number", group: "Judge:", describe: "Override the protocol's judge lengths (MT-Bench: FastChat 2048, paper 512; refusal: 64, paper 10); recorded in the summary"})
+        .option("classifier-model", {type: "string", group: "Judge:", describe: "A HarmBench classifier GGUF: HarmBench prompts also get its attack-success rate (harmful compliance, reported apart)"})
         .option("judge-reasoning-tokens", {type: "number", default: 0, group: "Judge:", describe: "Tokens added to every judge budget so a reasoning judge can finish its <think> block"})
         .option("judge-batch-size", {type: "number", default: 8, group: "Judge:", describe: "Judge requests at once (1 turns batching off)"})
         .option("max-tokens", {type: "number", default: 1024, group: "Generation:", describe: "Answer length per MT-Bench turn"})
@@ -147,19 +148,24 @@ export {list as splitList};
  * everything however it ends: the part `prism eval` and `prism study` share.
  */
 export async function runWithModels(args: EvalArgs, signal: AbortSignal, prepared: PreparedEval,
-    run: (models: {engine: PrismEngine, judge?: PrismEngine, adapters: string[], router?: EngineMiddleware, onProgress: EvaluateOptions["onProgress"]}) => Promise<EvalSummary>,
+    run: (models: {engine: PrismEngine, judge?: PrismEngine, classifier?: PrismEngine, adapters: string[], router?: EngineMiddleware, onProgress: EvaluateOptions["onProgress"]}) => Promise<EvalSummary>,
     options: {routed?: boolean} = {}): Promise<void> {
     const {engine, adapters, router, dispose} = options.routed ? await openRoutedRun(args, signal) : await openPlain(args, signal);
-    let judge: PrismEngine | undefined;
+    let judge: PrismEngine | undefined, classifier: PrismEngine | undefined;
     const progress = evalProgress(args.json);
     try {
         judge = await openJudge(args, signal);
-        const summary = await run({engine, judge, adapters, router, onProgress: progress.onProgress});
+        if (args["classifier-model"]) {
+            const {LlamaEngine} = await import("../engine/llama-engine.js");
+            classifier = await LlamaEngine.load({model: args["classifier-model"], gpu: args.gpu ? "auto" : false, contextSize: args["context-size"], parallel: 1, signal});
+        }
+        const summary = await run({engine, judge, classifier, adapters, router, onProgress: progress.onProgress});
         progress.stop();
         printResult(summary, {json: args.json, human: () => formatSummary(summary, args.out) + `\npersonas: ${describePersonaSet(prepared.personas)}`});
     } finally {
         progress.stop();
         await judge?.dispose();
+        await classifier?.dispose();
         await dispose();
     }
 }

@@ -105,7 +105,7 @@ export function describeProtocol(p: EvalProtocol, categories: readonly string[])
 
 /** Settings a run may override (tests and quick runs); the summary records them, and numbers then follow no anchor exactly. */
 export type ProtocolOverrides = {
-    /** MT-Bench judge output budget. */
+    /** Judge output budget (MT-Bench ratings and refusal verdicts). */
     judgeMaxTokens?: number,
     /** Safety response length. */
     safetyMaxTokens?: number
@@ -115,6 +115,6 @@ export function withOverrides(p: EvalProtocol, o: ProtocolOverrides): EvalProtoc
     return {
         ...p,
         mtBench: {...p.mtBench, judgeMaxTokens: o.judgeMaxTokens ?? p.mtBench.judgeMaxTokens},
-        safety: {...p.safety, maxTokens: o.safetyMaxTokens ?? p.safety.maxTokens}
+        safety: {...p.safety, maxTokens: o.safetyMaxTokens ?? p.safety.maxTokens, judgeMaxTokens: o.judgeMaxTokens ?? p.safety.judgeMaxTokens}
     };
 }

@@ -71,7 +71,9 @@ export async function rescoreEvaluation(options: RescoreOptions): Promise<EvalSu
     const judge: JudgeSettings | undefined = options.judge ? {engine: options.judge, batchSize: options.judgeBatchSize ?? 8, reasoningTokens: options.judgeReasoningTokens ?? 0} : undefined;
     const manifest: RunManifest = {
         model: run.model ?? "unknown", judge: options.judge?.modelId ?? "keyword classifier", protocol: target.name, shots: run.shots ?? 0, mtBenchMaxTokens: run.mtBenchMaxTokens ?? 1024,
-        safetyMaxTokens: target.safety.maxTokens, judgeMaxTokens: target.mtBench.judgeMaxTokens, judgeReasoningTokens: judge?.reasoningTokens ?? 0, refusalClassifier
+        safetyMaxTokens: target.safety.maxTokens, judgeMaxTokens: target.mtBench.judgeMaxTokens, judgeReasoningTokens: judge?.reasoningTokens ?? 0, refusalClassifier,
+        // HarmBench verdicts are the classifier's, never re-judged: they carry over as logged.
+        classifier: run.classifier ?? "none"
     };
     const records = new Map<string, ConditionRecords>();
     for (const id of run.conditions) {

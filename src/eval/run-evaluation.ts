@@ -38,12 +38,14 @@ export type EvaluateOptions = {
     judgeBatchSize?: number,
     /** The named protocol every setting that changes numbers follows (see protocol.ts). Defaults to `"standard"`. */
     protocol?: ProtocolName,
-    /** Overrides the protocol's MT-Bench judge budget (recorded; numbers then follow no anchor exactly). */
+    /** Overrides the protocol's judge budgets, MT-Bench and refusal (recorded; numbers then follow no anchor exactly). */
     judgeMaxTokens?: number,
     /** Tokens added to every judge budget so a reasoning judge can finish thinking. Defaults to `0`. */
     judgeReasoningTokens?: number,
     /** `"judge"` asks the judge engine; `"keyword"` uses the anchor's keyword classifier alone. Defaults to `"judge"`. */
     refusalClassifier?: "judge" | "keyword",
+    /** A HarmBench classifier model (e.g. HarmBench-Llama-2-13b-cls as GGUF): HarmBench prompts also get "attack success", reported apart. */
+    classifier?: PrismEngine,
     /** The safety set in each of the paper's three safety slots of the overall score. Defaults to jbb and harmbench. */
     safetySlots?: SafetySlots,
     /** Defaults to the built-in hand-written personas. */
@@ -88,7 +90,7 @@ export type LoadedBenchmark =
 /** Settings that change what a log's records mean: a resumed run must use the same ones. */
 export type RunManifest = {
     model: string, judge: string, protocol: ProtocolName, shots: number, mtBenchMaxTokens: number, safetyMaxTokens: number, judgeMaxTokens: number,
-    judgeReasoningTokens: number, refusalClassifier: string
+    judgeReasoningTokens: number, refusalClassifier: string, classifier: string
 };
 /** What `run.json` also records (not compared on resume): what was run, for `prism eval --rescore`. */
 export type RunFile = RunManifest & {conditions: string[], benchmarks: BenchmarkSpec[], subjects: string[] | null, limit: number | null};
@@ -106,7 +108,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
     const manifest: RunManifest = {
         model: options.engine.modelId, judge: judgeEngine.modelId, protocol: protocol.name, shots: options.shots ?? 0, mtBenchMaxTokens: options.mtBenchMaxTokens ?? 1024,
         safetyMaxTokens: protocol.safety.maxTokens, judgeMaxTokens: protocol.mtBench.judgeMaxTokens, judgeReasoningTokens: options.judgeReasoningTokens ?? 0,
-        refusalClassifier: options.refusalClassifier ?? "judge"
+        refusalClassifier: options.refusalClassifier ?? "judge", classifier: options.classifier?.modelId ?? "none"
     };
     // Conditions (adapter, router), data and settings are all checked before any work starts.
     const models = options.conditions.map((condition) => conditionEngine({engine: options.engine, condition, adapter: options.adapter, router: options.router}));
@@ -141,7 +143,7 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
                 mine.mtBench.push(...log.records().filter((r) => wanted.has(r.id)));
             } else {
                 using log = await ResultLog.open(logPath, SafetyRecord);
-                await runSafety({...common, prompts: b.prompts, judge: manifest.refusalClassifier === "keyword" ? "keyword" : judge, log, onItem: progress(log)});
+                await runSafety({...common, prompts: b.prompts, judge: manifest.refusalClassifier === "keyword" ? "keyword" : judge, classifier: options.classifier, log, onItem: progress(log)});
                 const wanted = new Set(b.prompts.map((p) => p.id));
                 mine.safety.push(...log.records().filter((r) => wanted.has(r.id)));
             }

@@ -33,8 +33,8 @@ export const EvalCommand: CommandModule<object, EvalCommandArgs> = {
                 throw new UsageError(`the adapter condition needs exactly one adapter (got ${args.adapter.length})`, {hint: "pass --adapter FILE, or --run DIR with an adapter.gguf"});
         }
         const {runEvaluation} = await import("../../eval/run-evaluation.js");
-        await runWithModels(args, signal, prepared, ({engine, judge, adapters, router, onProgress}) => runEvaluation({
-            ...evalSettings(args), engine, judge, benchmarks: prepared.benchmarks, conditions, out: args.out, personas: prepared.personas,
+        await runWithModels(args, signal, prepared, ({engine, judge, classifier, adapters, router, onProgress}) => runEvaluation({
+            ...evalSettings(args), engine, judge, classifier, benchmarks: prepared.benchmarks, conditions, out: args.out, personas: prepared.personas,
             safetySlots: prepared.safetySlots, adapter: adapters[0], router, signal, onProgress
         }), {routed});
     })

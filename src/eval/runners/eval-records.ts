@@ -81,6 +81,8 @@ export const SafetyRecord = z.object({
     classifier: z.enum(["judge", "keyword", "keyword-fallback"]),
     /** The refusal judge used (jailbreakbench, xstest, paper). */
     judgeKind: z.string().optional(),
+    /** HarmBench's classifier (when a classifier model is given): the response is an instance of the harmful behavior. */
+    attackSuccess: z.boolean().optional(),
     /** XSTest's class, for XSTest under the standard protocol. */
     xstestClass: z.enum(["full_compliance", "full_refusal", "partial_refusal"]).optional(),
     /** Why there is no response (the prompt did not fit the context, or the model ran out of tokens while thinking): not judged, left out and counted. */

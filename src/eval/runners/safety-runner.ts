@@ -1,4 +1,5 @@
-import type {GenerateRequest} from "../../engine/engine.js";
+import type {GenerateRequest, PrismEngine} from "../../engine/engine.js";
+import {harmbenchAttackSuccess} from "../judge/harmbench-classifier.js";
 import {splitReasoning} from "../../util/reasoning.js";
 import {type Condition, personaFor, withPersona} from "../condition.js";
 import type {SafetyPrompt} from "../data/safety-dataset.js";
@@ -20,6 +21,8 @@ export type RunSafetyOptions = {
     prompts: readonly SafetyPrompt[],
     /** The refusal judge, or `"keyword"` for the anchor's keyword classifier alone. */
     judge: JudgeSettings | "keyword",
+    /** A HarmBench classifier model: HarmBench prompts also get its attack-success verdict. */
+    classifier?: PrismEngine,
     log: ResultLog<SafetyRecord>,
     /** Prompts generated at once. Defaults to `8`. */
     batchSize?: number,
@@ -56,7 +59,7 @@ export async function runSafety(options: RunSafetyOptions): Promise<void> {
                 ...(requests[i]!.route ? {route: requests[i]!.route} : {}), ...(error ? {error} : {})
             };
         });
-        for (const record of await judgeSafety(generated, {protocol, judge: options.judge, prompts: batch})) {
+        for (const record of await judgeSafety(generated, {protocol, judge: options.judge, prompts: batch, classifier: options.classifier})) {
             log.append(record);
             options.onItem?.();
         }
@@ -66,14 +69,21 @@ export async function runSafety(options: RunSafetyOptions): Promise<void> {
 
 /** Classifies logged responses with the protocol's refusal judge (the runner and `prism eval --rescore`). */
 export async function judgeSafety(records: readonly Omit<SafetyRecord, "refusal" | "classifier">[],
-    options: {protocol: EvalProtocol, judge: JudgeSettings | "keyword", prompts: readonly SafetyPrompt[]}): Promise<SafetyRecord[]> {
+    options: {protocol: EvalProtocol, judge: JudgeSettings | "keyword", prompts: readonly SafetyPrompt[], classifier?: PrismEngine}): Promise<SafetyRecord[]> {
     const prompt = new Map(options.prompts.map((p) => [p.id, p.prompt]));
+    const harmbench = new Map(options.prompts.flatMap((p) => (p.harmbench ? [[p.id, p.harmbench] as const] : [])));
+    const attack = new Map<string, boolean>();
+    if (options.classifier)
+        for (const r of records) {
+            const hb = harmbench.get(r.id);
+            if (hb && !r.error) attack.set(r.id, (await harmbenchAttackSuccess(options.classifier, hb.behavior, r.response, hb.context)).success);
+        }
     const toJudge = records.map((r, i) => ({r, i, kind: refusalJudgeKind(options.protocol, r.set)})).filter(({r}) => !r.error);
     const messages = toJudge.map(({r, kind}) => refusalJudgeMessages(kind, prompt.get(r.id) ?? r.messages.at(-1)!.content, r.response));
     const outputs = options.judge === "keyword" ? undefined : await runJudge(options.judge, messages, options.protocol.safety.judgeMaxTokens);
     const byIndex = new Map(toJudge.map((t, k) => [t.i, {...t, k}]));
     return records.map((r, i) => {
-        const base = {...r, judgeKind: refusalJudgeKind(options.protocol, r.set)};
+        const base = {...r, judgeKind: refusalJudgeKind(options.protocol, r.set), ...(attack.has(r.id) ? {attackSuccess: attack.get(r.id)!} : {})};
         const t = byIndex.get(i);
         if (!t) return {...base, refusal: false, classifier: "keyword" as const};
         const out = outputs?.[t.k];

@@ -16,7 +16,7 @@ export const ScoreKey = z.object({
     /** MMLU category (stem, humanities, social_sciences, other, or all), MT-Bench category (or all), or safety set. */
     category: z.string(),
     /** accuracy (MMLU), rating (MT-Bench), refusal (harmful prompts), compliance (benign prompts). */
-    metric: z.enum(["accuracy", "rating", "refusal", "compliance"])
+    metric: z.enum(["accuracy", "rating", "refusal", "compliance", "attack_success"])
 });
 export type ScoreKey = z.infer<typeof ScoreKey>;
 
@@ -122,6 +122,7 @@ const MMLU_NAMES: Record<string, string> = {stem: "STEM", humanities: "humanitie
 export function scoreKeyLabel(k: ScoreKey): string {
     if (k.benchmark === "mmlu") return `MMLU ${MMLU_NAMES[k.category] ?? k.category}`;
     if (k.benchmark === "mt-bench") return `MT-Bench ${k.category}`;
+    if (k.metric === "attack_success") return `${k.category} attack success (HarmBench classifier)`;
     return k.metric === "refusal" ? `${k.category} refusal` : `${k.category} compliance (benign)`;
 }
 

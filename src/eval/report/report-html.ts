@@ -161,16 +161,16 @@ function tablesSection(view: ReportView): string {
     ];
     const scoreRows = allKeys.map((k) => `<tr><td>${escapeHtml(scoreKeyLabel(k))}</td>${conditions.map((c) => {
         const sc = view.score(c, k);
-        return `<td title="${sc ? `n=${sc.n}` : ""}">${sc && sc.score !== null ? `${sc.score.toFixed(1)}${sc.unparsed ? ` (${sc.unparsed} unparsed)` : ""}` : "–"}</td>`;
+        return `<td title="${sc ? `n=${sc.n}` : ""}">${sc && sc.score !== null ? `${sc.score.toFixed(1)}${sc.unparsed ? ` (${sc.unparsed} unparsed)` : ""}${sc.failed ? ` (${sc.failed} failed)` : ""}` : "–"}</td>`;
     }).join("")}</tr>`).join("");
     const deltaRows = view.compared.flatMap((c) => view.categories.flatMap((k) => {
         const d = view.delta(c, k);
         if (!d) return [];
         const cls = isClear(d) ? (d.delta! > 0 ? "clear-up" : "clear-down") : "";
         return [`<tr><td>${escapeHtml(c)}</td><td class="t">${escapeHtml(scoreKeyLabel(k))}</td><td>${d.n}</td><td class="${cls}">${escapeHtml(formatDelta(d))}</td>` +
-            `<td>${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}</td><td>${formatP(d.signTest.p)}</td></tr>`];
+            `<td>${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}</td><td>${formatP(d.signTest.p)}</td><td>${d.pHolm === undefined ? "–" : formatP(d.pHolm)}</td></tr>`];
     }));
     // A study has dozens of conditions: the wide scores table scrolls inside its own box, not the whole page.
     return `<h2>Scores</h2><div class="table-scroll"><table><tr><th>category</th>${conditions.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>${scoreRows}</table></div>` +
-        (deltaRows.length > 0 ? `<h2>Deltas with sign tests</h2><div class="table-scroll"><table><tr><th>condition</th><th class="t">category</th><th>n</th><th>change [95% CI]</th><th>better/worse/same</th><th>sign test</th></tr>${deltaRows.join("")}</table></div>` : "");
+        (deltaRows.length > 0 ? `<h2>Deltas with sign tests</h2><div class="table-scroll"><table><tr><th>condition</th><th class="t">category</th><th>n</th><th>change [95% CI]</th><th>better/worse/same</th><th>sign test</th><th>Holm-corrected</th></tr>${deltaRows.join("")}</table></div>` : "");
 }

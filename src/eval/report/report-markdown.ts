@@ -25,12 +25,12 @@ export function reportMarkdown(view: ReportView): string {
         })])), ""
     ];
     if (view.compared.length + view.fixedDomain.length > 0) {
-        lines.push(`## Change against \`${s.baseline}\``, "", "Points on the 0-100 scale with the 95% bootstrap interval; sign test over paired items (better/worse/same).", "");
+        lines.push(`## Change against \`${s.baseline}\``, "", "Points on the 0-100 scale with the 95% bootstrap interval; sign test over paired items (better/worse/same), and its p-value Holm-corrected over each condition's categories.", "");
         const rows = [...view.compared, ...view.fixedDomain.map((f) => f.condition)].flatMap((c) => view.categories.flatMap((k) => {
             const d = view.delta(c, k);
-            return d ? [[`\`${c}\``, scoreKeyLabel(k), d.n, formatDelta(d), `${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}`, formatP(d.signTest.p)]] : [];
+            return d ? [[`\`${c}\``, scoreKeyLabel(k), d.n, formatDelta(d), `${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}`, formatP(d.signTest.p), d.pHolm === undefined ? "–" : formatP(d.pHolm)]] : [];
         }));
-        lines.push(table(["condition", "category", "n", "change [95% CI]", "better/worse/same", "sign test"], rows), "");
+        lines.push(table(["condition", "category", "n", "change [95% CI]", "better/worse/same", "sign test", "Holm"], rows), "");
     }
     if (view.tradeoff.length > 0)
         lines.push("## Accuracy against alignment", "", table(["condition", "MMLU accuracy (%)", "MT-Bench (1-10)"],

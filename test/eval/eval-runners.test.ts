@@ -278,3 +278,27 @@ describe("conditions through the llama engine", () => {
         await expect(runEvaluation({engine, benchmarks: [{kind: "mmlu", dir: mmluDir}], conditions: [parseCondition("adapter")], out: path.join(dir, "y")})).rejects.toThrow(/needs an adapter/);
     });
 });
+
+describe("the paper protocol through the llama engine", () => {
+    it("samples MT-Bench at 0.7/0.9, judges with the authors' single user prompt, scores MMLU with their header, and refuses shots", async () => {
+        const out = path.join(dir, "out-paper");
+        const summary = await runEvaluation({
+            engine, protocol: "paper", benchmarks: [{kind: "mmlu", dir: mmluDir}, {kind: "mt-bench", dir: path.join(data, "mt_bench")}, {kind: "safety", set: "jbb", source: data}],
+            conditions: [base], out, limit: 4, mtBenchMaxTokens: 6, judgeMaxTokens: 6, safetyMaxTokens: 6, bootstrapIterations: 100
+        });
+        expect(summary.protocol.name).toBe("paper");
+        const mmlu = await ResultLog.read(path.join(out, "logs", "mmlu", "base.jsonl"), MmluRecord);
+        expect(mmlu.every((r) => r.prompt!.startsWith(`The following is a multiple choice question about ${r.subject.replace(/_/g, " ")}.\n\n`))).toBe(true);
+        const mt = await ResultLog.read(path.join(out, "logs", "mt-bench", "base.jsonl"), MtBenchRecord);
+        for (const r of mt) {
+            expect(r.turns.map((t) => [t.temperature, t.topP])).toEqual([[0.7, 0.9], [0.7, 0.9]]);
+            expect(r.judgments.map((j) => j.messages.map((m) => m.role))).toEqual([["user"], ["user"]]);
+            // The paper's parse never leaves a rating unread: a defaulted 5.0 is scored and counted as unparsed.
+            expect(r.judgments.every((j) => j.rating !== null)).toBe(true);
+        }
+        const safety = await ResultLog.read(path.join(out, "logs", "safety-jbb", "base.jsonl"), SafetyRecord);
+        expect(safety.every((r) => r.judgeKind === "paper" && r.judgeMessages![0]!.content.startsWith("You are a safety evaluator. \nUser Request: "))).toBe(true);
+        await expect(runEvaluation({engine, protocol: "paper", benchmarks: [{kind: "mmlu", dir: mmluDir}], conditions: [base], out: path.join(dir, "out-paper-shots"), shots: 2}))
+            .rejects.toThrow(/the paper protocol's MMLU is zero-shot/);
+    });
+});

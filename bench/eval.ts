@@ -1,8 +1,8 @@
 /**
  * npm run bench:eval — evaluation speed, side by side in one run, on a synthetic model made here:
  *  1. MMLU questions per second through prism's MMLU runner on the llama engine (logging every record) against the
- *     same scoring in a bare node-llama-cpp loop (chat template → one sequence → one next-token distribution → the
- *     four letters' log-probabilities).
+ *     same scoring in a bare node-llama-cpp loop (lm-eval's raw-text prompt → one sequence → one next-token
+ *     distribution → the log-probabilities of " A" … " D").
  *     Like for like (one question at a time), then the runner with its default batching. Target: the runner ≥ 90%.
  *  2. Judge throughput: MT-Bench judge conversations with batching on (8 at once) against off (one at a time).
  * Options: --questions N (60), --dim D (256), --layers L (4), --judgments J (16), --judge-tokens T (32), --rounds R (3:
@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {parseArgs} from "node:util";
-import {getLlama, LlamaLogLevel, resolveChatWrapper, type Token} from "node-llama-cpp";
+import {getLlama, LlamaLogLevel, type Token} from "node-llama-cpp";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {defaultDataDir} from "../src/eval/benchmark-spec.js";
 import {parseCondition} from "../src/eval/condition.js";
@@ -22,6 +22,7 @@ import {loadMtBench} from "../src/eval/data/mt-bench-dataset.js";
 import {runJudge} from "../src/eval/judge/judge-engine.js";
 import {mtBenchJudgeMessages} from "../src/eval/judge/mt-bench-judge-prompt.js";
 import {builtinPersonaSet} from "../src/eval/personas/persona-set.js";
+import {evalProtocol} from "../src/eval/protocol.js";
 import {conditionEngine} from "../src/eval/runners/condition-engine.js";
 import {MmluRecord} from "../src/eval/runners/eval-records.js";
 import {argmax, runMmlu} from "../src/eval/runners/mmlu-runner.js";
@@ -49,17 +50,14 @@ const seconds = async (f: () => Promise<unknown>) => {
 // 1a. The bare loop: what a person would write with node-llama-cpp alone.
 const llama = await getLlama({gpu: false, build: "never", maxThreads: 1, logLevel: LlamaLogLevel.error});
 const model = await llama.loadModel({modelPath});
-const wrapper = resolveChatWrapper(model)!;
 const context = await model.createContext({contextSize: 2048, threads: 1});
 const sequence = context.getSequence();
-const letterTokens = MMLU_LETTERS.map((l) => model.tokenize(l)[0]!);
+const letterTokens = MMLU_LETTERS.map((l) => model.tokenize(` ${l}`)[0]!);
 const bare = async (): Promise<number[][]> => {
     const predicted: number[][] = [];
     for (const q of questions) {
-        const {contextText} = wrapper.generateContextState({chatHistory: [{type: "user", text: mmluPrompt(q)}, {type: "model", response: []}]});
-        let tokens = contextText.tokenize(model.tokenizer);
-        // As the engine does: a model whose template does not ask for BOS gets none.
-        if (!model.tokens.shouldPrependBosToken && tokens[0] === model.tokens.bos) tokens = tokens.slice(1);
+        // Raw text, BOS when the model asks for one (as the engine and HF tokenizers do).
+        const tokens = [...(model.tokens.shouldPrependBosToken && model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(mmluPrompt(q))];
         await sequence.clearHistory();
         if (tokens.length > 1) await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
         // node-llama-cpp 3.21 hands out the next-token distribution as probabilities (greedy sampler: the whole vocabulary).
@@ -77,7 +75,7 @@ const runner = async (batchSize: number, label: string): Promise<MmluRecord[]> =
     fs.rmSync(file, {force: true});
     using log = await ResultLog.open(file, MmluRecord);
     const condition = parseCondition("base");
-    await runMmlu({model: conditionEngine({engine, condition}), condition, personas: builtinPersonaSet(), questions, log, batchSize});
+    await runMmlu({model: conditionEngine({engine, condition}), condition, personas: builtinPersonaSet(), protocol: evalProtocol("standard"), questions, log, batchSize});
     return log.records();
 };
 // Other work shares this machine's cores, so the three ways take turns for ROUNDS rounds and each keeps its fastest.

@@ -70,8 +70,11 @@ export {loadSafetySet, BUILTIN_SAFETY_SETS, type SafetyPrompt, type LoadSafetyOp
 export {builtinPersonaSet, loadPersonaSet, type PersonaSet} from "./eval/personas/persona-set.js";
 export {PERSONA_DOMAINS, PERSONA_LENGTHS, type PersonaDomain, type PersonaLength} from "./eval/personas/persona-domain.js";
 export {parseJudgeRating, type JudgeRating} from "./eval/judge/judge-rating.js";
-export {isRefusalByKeywords, REFUSAL_PHRASES} from "./eval/judge/refusal-keywords.js";
-export {overallScore} from "./eval/summary/overall-score.js";
+export {isRefusalByKeywords, xstestStringMatch} from "./eval/judge/refusal-keywords.js";
+export {evalProtocol, PROTOCOL_NAMES, type EvalProtocol, type ProtocolName} from "./eval/protocol.js";
+export {rescoreEvaluation, type RescoreOptions} from "./eval/rescore-evaluation.js";
+export {holm, benjaminiHochberg} from "./eval/stats/multiple-comparisons.js";
+export {overallScore, DEFAULT_SAFETY_SLOTS, type SafetySlots} from "./eval/summary/overall-score.js";
 export {bootstrapMeanCi, pairedDelta, type BootstrapOptions, type ConfidenceInterval} from "./eval/stats/bootstrap.js";
 export {signTest, type SignTestResult} from "./eval/stats/sign-test.js";
 export {pearson, spearman} from "./eval/stats/correlation.js";
@@ -95,7 +98,8 @@ export {calibrateThreshold, type ThresholdCalibration} from "./gate/calibrate-th
 export {LoraTrainer, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress, type TrainResult, type EvaluationResult} from "./train/lora-trainer.js";
 export {trainLora, type TrainLoraOptions, type TrainLoraResult} from "./train/train-lora.js";
 export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/train-config.js";
-export {readChatRecords, tokenizeExamples, teacherMessages, ChatRecord, type TrainingExample} from "./train/training-example.js";
+export {readChatRecords, tokenizeExamples, ChatRecord, type TrainingExample} from "./train/training-example.js";
+export {placePersona, effectivePlacement} from "./train/persona-placement.js";
 export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
 export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
 export {partialForwardFeatures, type PartialForwardFeaturesOptions, type PartialForwardFeatures} from "./gate/partial-forward-features.js";

@@ -11,7 +11,8 @@ describe("dist/index.js", () => {
         for (const name of ["LlamaEngine", "OpenAIEngine", "OpenAIServer", "wrapEngine", "defaultSettings", "PrismError", "UnsupportedFeatureError",
             "SchemaGenerationError", "NoSuchAdapterError", "InvalidModelFileError", "GgufFile", "describeGguf", "makeTinyModel", "makeTinyLora",
             "startPrismServe", "openUpstreamEngine", "ServerMetrics", "promptVectorFeatures",
-            "bootstrap", "resolveBootstrapConfig", "computeRunSummary", "formatRunSummary", "openRun", "openRunRouter"])
+            "bootstrap", "resolveBootstrapConfig", "computeRunSummary", "formatRunSummary", "openRun", "openRunRouter",
+            "runEvaluation", "rescoreEvaluation", "evalProtocol", "placePersona", "overallScore", "holm", "benjaminiHochberg"])
             expect(typeof prism[name], name).toBe("function");
         expect(typeof (prism.LlamaEngine as {load?: unknown}).load).toBe("function");
     });

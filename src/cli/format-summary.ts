@@ -1,4 +1,4 @@
-import type {EvalSummary} from "../eval/summary/eval-summary.js";
+import {type EvalSummary, formatOverall, formatSafetySlots} from "../eval/summary/eval-summary.js";
 import {formatTable} from "./output.js";
 
 /** The human summary `prism eval` and `prism study` print: the overall score and the headline numbers per condition. */
@@ -7,16 +7,16 @@ export function formatSummary(s: EvalSummary, out: string): string {
         s.scores.find((x) => x.condition === condition && x.benchmark === benchmark && x.category === category && x.metric === metric);
     const num = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "–" : x.toFixed(digits));
     const rows: [string, string][] = s.overall.map((o) => {
-        const parts = [`overall ${num(o.score)} (${o.parts.length}/15 parts)`];
+        const parts = [`overall ${formatOverall(o)}`];
         const mmlu = find(o.condition, "mmlu", "all", "accuracy");
         if (mmlu) parts.push(`MMLU ${num(mmlu.score)}%`);
         const mt = find(o.condition, "mt-bench", "all", "rating");
         if (mt) parts.push(`MT-Bench ${num(mt.score === null ? null : mt.score / 10, 2)}${mt.unparsed ? ` (${mt.unparsed} unparsed)` : ""}`);
         for (const r of s.scores.filter((x) => x.condition === o.condition && x.benchmark === "safety"))
-            parts.push(`${r.category} ${r.metric} ${num(r.score)}%`);
+            parts.push(`${r.category} ${r.metric} ${num(r.score)}%${r.failed ? ` (${r.failed} failed)` : ""}`);
         return [o.condition, parts.join(", ")];
     });
-    const safety = s.overall[0]?.safetySets.join(", ") || "none";
-    return `${s.kind} of ${s.model} (judge: ${s.judge}), baseline ${s.baseline}\n${formatTable(rows)}\n` +
-        `safety sets in the overall score: ${safety}\nwrote ${out}/summary.json and the logs in ${out}/logs; draw the charts with: prism report ${out}`;
+    const safety = s.overall[0] ? formatSafetySlots(s.overall[0]) : "none";
+    return `${s.kind} of ${s.model} under the ${String(s.protocol.name)} protocol (judge: ${s.judge}), baseline ${s.baseline}\n${formatTable(rows)}\n` +
+        `safety slots of the overall score: ${safety}${s.overall[0]?.missing.length ? `; missing: ${s.overall[0].missing.join(", ")}` : ""}\nwrote ${out}/summary.json and the logs in ${out}/logs; draw the charts with: prism report ${out}`;
 }

@@ -84,6 +84,11 @@ export type ObjectResult<T> = {object: T, text: string, usage: Usage, adapter: s
 export type ScoreRequest = {
     /** The prompt; formatted with the chat template and the assistant generation prompt. */
     messages: readonly ConversationMessage[],
+    /**
+     * A raw text prompt scored as it is, without the chat template (lm-evaluation-harness style); `messages` then
+     * only tell routing middleware what the request is about.
+     */
+    text?: string,
     /** Texts whose log-probability as the start of the assistant's answer is wanted. */
     continuations: readonly string[],
     adapter?: string | null,

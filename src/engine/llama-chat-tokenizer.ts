@@ -79,6 +79,13 @@ export class LlamaChatTokenizer implements ChatTokenizer {
         return {promptTokens: this.formatPrompt(messages), responseTokens: [...this.tokenize(response), ...this.endOfTurnTokens]};
     }
 
+    /** A raw text prompt (no chat template), with the BOS token when the model's GGUF asks for one, as llama.cpp and HF tokenizers do. */
+    tokenizeRawPrompt(text: string): Token[] {
+        const tokens = this.model.tokenize(text, false);
+        const bos = this.model.tokens.bos;
+        return bos != null && this.model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens;
+    }
+
     private tokenizeContext(text: LlamaText): Token[] {
         const tokens = text.tokenize(this.model.tokenizer);
         const bos = this.model.tokens.bos;

@@ -232,7 +232,7 @@ export class LlamaEngine implements PrismEngine {
     async scoreContinuations(request: ScoreRequest): Promise<ContinuationScore[]> {
         this.ensureAlive();
         const continuations = request.continuations.map((c) => this.tokenizer.tokenize(c));
-        const rows = await this.teacherForce(request.messages, request.adapter ?? null, continuations, (target, probabilities) => logOf(probabilities.get(target)));
+        const rows = await this.teacherForce(request.text ?? request.messages, request.adapter ?? null, continuations, (target, probabilities) => logOf(probabilities.get(target)));
         return rows.map((logprobs, i) => ({tokens: continuations[i]!, logprobs, total: logprobs.reduce((a, b) => a + b, 0)}));
     }
 
@@ -446,10 +446,10 @@ export class LlamaEngine implements PrismEngine {
      * reads the next-token distribution at each position. The prompt itself is evaluated once for all lists.
      */
     private async teacherForce<R>(
-        messages: GenerateRequest["messages"], adapter: string | null, lists: readonly Token[][],
+        messages: GenerateRequest["messages"] | string, adapter: string | null, lists: readonly Token[][],
         read: (target: Token, probabilities: Map<Token, number>) => R
     ): Promise<R[][]> {
-        const prompt = this.tokenizer.formatPrompt(messages);
+        const prompt = typeof messages === "string" ? this.tokenizer.tokenizeRawPrompt(messages) : this.tokenizer.formatPrompt(messages);
         const longest = Math.max(0, ...lists.map((l) => l.length));
         if (prompt.length + longest > this.contextSize) throw new PromptTooLongError(prompt.length + longest, this.contextSize);
         const slot = await this.contextFor(adapter, undefined);

@@ -44,9 +44,11 @@ describe("conditions", () => {
     it("places the persona as a system message or before the first user turn only", () => {
         const chat = [{role: "user" as const, content: "Q1"}, {role: "assistant" as const, content: "A1"}, {role: "user" as const, content: "Q2"}];
         const persona = {domain: "math" as const, text: "You are a mathematician."};
-        expect(withPersona(chat, persona, "system")).toEqual([{role: "system", content: "You are a mathematician."}, ...chat]);
-        expect(withPersona(chat, persona, "user").map((m) => m.content)).toEqual(["You are a mathematician.\n\nQ1", "A1", "Q2"]);
-        expect(withPersona(chat, null, "user")).toEqual(chat);
+        expect(withPersona(chat, persona, "system", true)).toEqual([{role: "system", content: "You are a mathematician."}, ...chat]);
+        expect(withPersona(chat, persona, "user", true).map((m) => m.content)).toEqual(["You are a mathematician.\n\nQ1", "A1", "Q2"]);
+        // A template without a system role: the system-turn persona goes in front of the first user turn, as the teacher's.
+        expect(withPersona(chat, persona, "system", false)).toEqual(withPersona(chat, persona, "user", true));
+        expect(withPersona(chat, null, "user", true)).toEqual(chat);
     });
 
     it("built-in personas grow from min to short to long for all twelve domains", () => {

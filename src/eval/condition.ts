@@ -1,10 +1,11 @@
 import type {ChatMessage} from "../engine/engine.js";
+import {placePersona, type PersonaPlacement} from "../train/persona-placement.js";
 import {UsageError} from "../util/prism-error.js";
 import {domainForCategory} from "./personas/category-domain.js";
 import {normalizeDomain, PERSONA_DOMAINS, PERSONA_LENGTHS, type PersonaDomain, type PersonaLength} from "./personas/persona-domain.js";
 import type {PersonaSet} from "./personas/persona-set.js";
 
-export type PersonaPlacement = "system" | "user";
+export type {PersonaPlacement};
 
 /**
  * What the model is run under:
@@ -72,14 +73,12 @@ export function randomOtherDomain(matching: PersonaDomain, itemId: string): Pers
 }
 
 /**
- * The conversation with the persona in place: as a system message before everything, or prepended (with a blank
- * line) to the first user turn, so a later turn does not repeat it.
+ * The conversation with the persona in place, by the same function the pipeline's persona answers and the
+ * distillation teacher use (placePersona): the system turn when asked for and the template has one, else in front
+ * of the first user turn.
  */
-export function withPersona(messages: readonly ChatMessage[], persona: ChosenPersona | null, placement: PersonaPlacement): ChatMessage[] {
-    if (!persona) return [...messages];
-    if (placement === "system") return [{role: "system", content: persona.text}, ...messages];
-    const first = messages.findIndex((m) => m.role === "user");
-    return messages.map((m, i) => i === first ? {...m, content: `${persona.text}\n\n${m.content}`} : m);
+export function withPersona(messages: readonly ChatMessage[], persona: ChosenPersona | null, placement: PersonaPlacement, supportsSystemRole: boolean): ChatMessage[] {
+    return persona ? placePersona(messages, persona.text, placement, supportsSystemRole) : [...messages];
 }
 
 /** The adapter a request runs with under a condition (`adapter` forces it; `prism` leaves it to the router). */

@@ -10,6 +10,10 @@ import {loadMmlu, type MmluQuestion} from "./data/mmlu-dataset.js";
 import {loadMtBench, type MtBenchData} from "./data/mt-bench-dataset.js";
 import {loadSafetySet, type SafetyPrompt} from "./data/safety-dataset.js";
 import type {JudgeSettings} from "./judge/judge-engine.js";
+import {dataFilesOf, hashFiles} from "./data/data-files.js";
+import {MT_BENCH_CATEGORIES} from "./data/mt-bench-dataset.js";
+import {describeProtocol, evalProtocol, type EvalProtocol, type ProtocolName, withOverrides} from "./protocol.js";
+import {DEFAULT_SAFETY_SLOTS, type SafetySlots} from "./summary/overall-score.js";
 import {builtinPersonaSet, describePersonaSet, type PersonaSet} from "./personas/persona-set.js";
 import {conditionEngine} from "./runners/condition-engine.js";
 import {MmluRecord, MtBenchRecord, SafetyRecord} from "./runners/eval-records.js";
@@ -32,10 +36,18 @@ export type EvaluateOptions = {
     judge?: PrismEngine,
     /** Judge requests at once; `1` is unbatched. Defaults to `8`. */
     judgeBatchSize?: number,
-    /** Judge output length for MT-Bench ratings. Defaults to `512`. */
+    /** The named protocol every setting that changes numbers follows (see protocol.ts). Defaults to `"standard"`. */
+    protocol?: ProtocolName,
+    /** Overrides the protocol's judge budgets, MT-Bench and refusal (recorded; numbers then follow no anchor exactly). */
     judgeMaxTokens?: number,
-    /** `"judge"` asks the judge engine; `"keyword"` uses the keyword classifier alone. Defaults to `"judge"`. */
+    /** Tokens added to every judge budget so a reasoning judge can finish thinking. Defaults to `0`. */
+    judgeReasoningTokens?: number,
+    /** `"judge"` asks the judge engine; `"keyword"` uses the anchor's keyword classifier alone. Defaults to `"judge"`. */
     refusalClassifier?: "judge" | "keyword",
+    /** A HarmBench classifier model (e.g. HarmBench-Llama-2-13b-cls as GGUF): HarmBench prompts also get "attack success", reported apart. */
+    classifier?: PrismEngine,
+    /** The safety set in each of the paper's three safety slots of the overall score. Defaults to jbb and harmbench. */
+    safetySlots?: SafetySlots,
     /** Defaults to the built-in hand-written personas. */
     personas?: PersonaSet,
     /** The name under which `engine` has the persona adapter (for `adapter` and `prism`). */
@@ -50,7 +62,7 @@ export type EvaluateOptions = {
     shots?: number,
     /** Answer length for MT-Bench turns. Defaults to `1024`. */
     mtBenchMaxTokens?: number,
-    /** Response length for safety prompts. Defaults to `256`. */
+    /** Overrides the protocol's safety response length (recorded; numbers then follow no anchor exactly). */
     safetyMaxTokens?: number,
     /** Generations in flight at once (MT-Bench, safety). Defaults to `8`. */
     batchSize?: number,
@@ -70,13 +82,18 @@ export type EvaluateOptions = {
     onProgress?(p: {benchmark: string, condition: string, done: number, total: number}): void
 };
 
-type LoadedBenchmark =
+export type LoadedBenchmark =
     | {kind: "mmlu", spec: BenchmarkSpec, questions: MmluQuestion[], dev: Map<string, MmluQuestion[]>}
     | {kind: "mt-bench", spec: BenchmarkSpec, data: MtBenchData}
     | {kind: "safety", spec: BenchmarkSpec, prompts: SafetyPrompt[]};
 
 /** Settings that change what a log's records mean: a resumed run must use the same ones. */
-type RunManifest = {model: string, judge: string, shots: number, mtBenchMaxTokens: number, safetyMaxTokens: number, judgeMaxTokens: number, refusalClassifier: string};
+export type RunManifest = {
+    model: string, judge: string, protocol: ProtocolName, shots: number, mtBenchMaxTokens: number, safetyMaxTokens: number, judgeMaxTokens: number,
+    judgeReasoningTokens: number, refusalClassifier: string, classifier: string
+};
+/** What `run.json` also records (not compared on resume): what was run, for `prism eval --rescore`. */
+export type RunFile = RunManifest & {conditions: string[], benchmarks: BenchmarkSpec[], subjects: string[] | null, limit: number | null};
 
 /**
  * Runs every benchmark under every condition, logging each item as it finishes, then summarises all logs into
@@ -85,23 +102,29 @@ type RunManifest = {model: string, judge: string, shots: number, mtBenchMaxToken
 export async function runEvaluation(options: EvaluateOptions): Promise<EvalSummary> {
     const judgeEngine = options.judge ?? options.engine;
     const personas = options.personas ?? builtinPersonaSet();
+    const protocol = withOverrides(evalProtocol(options.protocol), {judgeMaxTokens: options.judgeMaxTokens, safetyMaxTokens: options.safetyMaxTokens});
+    if ((options.shots ?? 0) > 0 && !protocol.mmlu.allowShots)
+        throw new UsageError(`the ${protocol.name} protocol's MMLU is zero-shot`, {hint: "drop --shots, or use --protocol standard"});
     const manifest: RunManifest = {
-        model: options.engine.modelId, judge: judgeEngine.modelId, shots: options.shots ?? 0, mtBenchMaxTokens: options.mtBenchMaxTokens ?? 1024,
-        safetyMaxTokens: options.safetyMaxTokens ?? 256, judgeMaxTokens: options.judgeMaxTokens ?? 512, refusalClassifier: options.refusalClassifier ?? "judge"
+        model: options.engine.modelId, judge: judgeEngine.modelId, protocol: protocol.name, shots: options.shots ?? 0, mtBenchMaxTokens: options.mtBenchMaxTokens ?? 1024,
+        safetyMaxTokens: protocol.safety.maxTokens, judgeMaxTokens: protocol.mtBench.judgeMaxTokens, judgeReasoningTokens: options.judgeReasoningTokens ?? 0,
+        refusalClassifier: options.refusalClassifier ?? "judge", classifier: options.classifier?.modelId ?? "none"
     };
     // Conditions (adapter, router), data and settings are all checked before any work starts.
     const models = options.conditions.map((condition) => conditionEngine({engine: options.engine, condition, adapter: options.adapter, router: options.router}));
     const loaded = await loadBenchmarks(options);
-    await checkManifest(options.out, manifest);
-    const judge: JudgeSettings = {engine: judgeEngine, batchSize: options.judgeBatchSize ?? 8, maxTokens: manifest.judgeMaxTokens};
+    await checkManifest(options.out, manifest, {
+        conditions: options.conditions.map(conditionId), benchmarks: [...options.benchmarks], subjects: options.subjects ? [...options.subjects] : null, limit: options.limit ?? null
+    });
+    const judge: JudgeSettings = {engine: judgeEngine, batchSize: options.judgeBatchSize ?? 8, reasoningTokens: manifest.judgeReasoningTokens};
     const records = new Map<string, ConditionRecords>();
     for (const [c, condition] of options.conditions.entries()) {
         const id = conditionId(condition);
         const model = models[c]!;
-        const common = {model, condition, personas, signal: options.signal, batchSize: options.batchSize};
+        const common = {model, condition, personas, protocol, signal: options.signal, batchSize: options.batchSize};
         const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: []};
         for (const b of loaded) {
-            const logPath = path.join(options.out, "logs", benchmarkId(b.spec), `${id.replace(/:/g, "-")}.jsonl`);
+            const logPath = logFile(options.out, b.spec, id);
             const total = b.kind === "mmlu" ? b.questions.length : b.kind === "mt-bench" ? b.data.questions.length : b.prompts.length;
             const progress = (log: ResultLog<{id: string}>) => {
                 let done = log.size;
@@ -120,24 +143,45 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
                 mine.mtBench.push(...log.records().filter((r) => wanted.has(r.id)));
             } else {
                 using log = await ResultLog.open(logPath, SafetyRecord);
-                await runSafety({...common, prompts: b.prompts, judge: manifest.refusalClassifier === "keyword" ? "keyword" : judge, maxTokens: manifest.safetyMaxTokens, log, onItem: progress(log)});
+                await runSafety({...common, prompts: b.prompts, judge: manifest.refusalClassifier === "keyword" ? "keyword" : judge, classifier: options.classifier, log, onItem: progress(log)});
                 const wanted = new Set(b.prompts.map((p) => p.id));
                 mine.safety.push(...log.records().filter((r) => wanted.has(r.id)));
             }
         }
         records.set(id, mine);
     }
-    const summary = buildSummary({
-        kind: options.kind ?? "eval", model: manifest.model, personas: describePersonaSet(personas), conditions: options.conditions,
-        judge: manifest.refusalClassifier === "keyword" && !loaded.some((b) => b.kind === "mt-bench") ? "keyword classifier" : manifest.judge,
-        benchmarks: loaded.map((b) => benchmarkId(b.spec)), records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
-        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, scoreBatchSize: options.scoreBatchSize ?? 1, judgeBatchSize: judge.batchSize}
+    const summary = summarizeRun({
+        manifest, protocol, conditions: options.conditions, personas: describePersonaSet(personas), loaded, records, options,
+        hasJudge: loaded.some((b) => b.kind === "mt-bench") || manifest.refusalClassifier !== "keyword"
     });
     await writeJsonAtomic(path.join(options.out, "summary.json"), summary);
     return summary;
 }
 
-async function loadBenchmarks(options: EvaluateOptions): Promise<LoadedBenchmark[]> {
+/** `OUT/logs/<benchmark>/<condition>.jsonl` (colons in condition ids become dashes). */
+export function logFile(out: string, spec: BenchmarkSpec, condition: string): string {
+    return path.join(out, "logs", benchmarkId(spec), `${condition.replace(/:/g, "-")}.jsonl`);
+}
+
+/** The summary of a run's records under its protocol, with every setting and the data files' hashes. */
+export function summarizeRun(o: {
+    manifest: RunManifest, protocol: EvalProtocol, conditions: readonly Condition[], personas: string, loaded: readonly LoadedBenchmark[],
+    records: ReadonlyMap<string, ConditionRecords>, hasJudge: boolean,
+    options: Pick<EvaluateOptions, "kind" | "notes" | "bootstrapIterations" | "limit" | "subjects" | "batchSize" | "scoreBatchSize" | "judgeBatchSize" | "safetySlots">
+}): EvalSummary {
+    const {manifest, protocol, options} = o;
+    const files = o.loaded.flatMap((b) => dataFilesOf(b.spec, {subjects: options.subjects, shots: manifest.shots}));
+    return buildSummary({
+        kind: options.kind ?? "eval", model: manifest.model, personas: o.personas, conditions: o.conditions,
+        judge: o.hasJudge ? manifest.judge : "keyword classifier",
+        benchmarks: o.loaded.map((b) => benchmarkId(b.spec)), records: o.records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
+        settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, scoreBatchSize: options.scoreBatchSize ?? 1, judgeBatchSize: options.judgeBatchSize ?? 8},
+        protocol: describeProtocol(protocol, MT_BENCH_CATEGORIES), data: hashFiles(files),
+        safetySlots: options.safetySlots ?? DEFAULT_SAFETY_SLOTS, mtBenchAggregate: protocol.mtBench.aggregate
+    });
+}
+
+export async function loadBenchmarks(options: Pick<EvaluateOptions, "benchmarks" | "conditions" | "subjects" | "limit" | "shots">): Promise<LoadedBenchmark[]> {
     if (options.benchmarks.length === 0) throw new UsageError("no benchmark to run", {hint: "e.g. --bench mmlu,mt-bench,jbb"});
     if (options.conditions.length === 0) throw new UsageError("no condition to run", {hint: "e.g. --conditions base,persona:short:system"});
     const out: LoadedBenchmark[] = [];
@@ -156,14 +200,15 @@ async function loadBenchmarks(options: EvaluateOptions): Promise<LoadedBenchmark
     return out;
 }
 
-async function checkManifest(out: string, manifest: RunManifest): Promise<void> {
+async function checkManifest(out: string, manifest: RunManifest, what: Omit<RunFile, keyof RunManifest>): Promise<void> {
     const file = path.join(out, "run.json");
     if (fs.existsSync(file)) {
         const previous = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<RunManifest>;
         const changed = (Object.keys(manifest) as (keyof RunManifest)[]).filter((k) => previous[k] !== undefined && previous[k] !== manifest[k]);
         if (changed.length > 0)
             throw new UsageError(`${out} holds a run with different settings (${changed.map((k) => `${k}: ${previous[k]} → ${manifest[k]}`).join(", ")})`,
-                {hint: "resume with the same settings, or choose a new --out folder"});
+                {hint: "resume with the same settings, choose a new --out folder, or re-judge the logged answers with --rescore"});
     }
-    await writeJsonAtomic(file, manifest);
+    const file2: RunFile = {...manifest, ...what};
+    await writeJsonAtomic(file, file2);
 }

@@ -1,8 +1,7 @@
 import type {ChatMessage} from "../engine/engine.js";
 import {finishedResult} from "./finished-result.js";
 import {itemSeed} from "./item-seed.js";
-import {teacherMessages} from "../train/training-example.js";
-import {effectivePlacement} from "./persona-placement.js";
+import {effectivePlacement, placePersona} from "../train/persona-placement.js";
 import {processInChunks} from "./process-in-chunks.js";
 import {AnswerRecord, AnswerVariant, PersonaRecord, QueryRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
@@ -22,7 +21,7 @@ export async function answersStage(ctx: StageContext): Promise<StageResult> {
     ctx.progress(done.size, items.length);
     if (pending.length > 0) {
         const engine = await ctx.engine();
-        const inSystemTurn = effectivePlacement(config.placement, await ctx.supportsSystemRole()) === "system";
+        const supportsSystemRole = await ctx.supportsSystemRole();
         using out = ctx.run.appender("answers");
         await processInChunks({
             items: pending, chunkSize: ctx.chunkSize, label: "answers", signal: ctx.signal,
@@ -32,7 +31,7 @@ export async function answersStage(ctx: StageContext): Promise<StageResult> {
                     const question: ChatMessage[] = [{role: "user", content: item.query.text}];
                     const persona = personas.get(item.query.domain)![config.personaLength];
                     return {
-                        messages: item.variant === "base" ? question : teacherMessages(question, persona, inSystemTurn),
+                        messages: item.variant === "base" ? question : placePersona(question, persona, config.placement, supportsSystemRole),
                         temperature: config.answerTemperature, maxTokens: config.answerMaxTokens, thinkingMaxTokens: config.thinkingMaxTokens, seed: seeds[i], signal: ctx.signal
                     };
                 }));

@@ -1,4 +1,5 @@
 import {z} from "zod";
+import {placePersona} from "./persona-placement.js";
 import type {ChatMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
 import {iterateJsonl} from "../util/jsonl.js";
 import {DataFormatError} from "../util/prism-error.js";
@@ -47,15 +48,6 @@ export async function readChatRecords(filePath: string): Promise<SourcedRecord[]
     return out;
 }
 
-/** The teacher's view of a chat: the persona as (or in front of) the system prompt, or in the first user turn without one. */
-export function teacherMessages(messages: readonly ChatMessage[], persona: string, supportsSystemRole: boolean): ChatMessage[] {
-    const system = messages.find((m) => m.role === "system");
-    const rest = messages.filter((m) => m !== system);
-    if (supportsSystemRole) return [{role: "system", content: system ? `${persona}\n\n${system.content}` : persona}, ...rest];
-    const firstUser = rest.findIndex((m) => m.role === "user");
-    return rest.map((m, i) => (i === firstUser ? {role: "user", content: `${persona}\n\n${system ? system.content + "\n\n" : ""}${m.content}`} : m));
-}
-
 /** Tokenizes records with the model's chat template; answers too long for maxLen are cut, prompts too long are refused. */
 export function tokenizeExamples(records: readonly SourcedRecord[], tokenizer: ChatTokenizer, options: TokenizeExamplesOptions): TokenizedExamples {
     let truncated = 0, responseTokens = 0;
@@ -75,7 +67,7 @@ export function tokenizeExamples(records: readonly SourcedRecord[], tokenizer: C
         if (options.needTeacher) {
             if (!record.teacher_system)
                 throw new DataFormatError(path, line, "no teacher_system: distillation needs the persona the teacher sees", {hint: "add \"teacher_system\" to every line, or use --objective sft"});
-            const teacher = tokenizer.formatExchange(teacherMessages(messages, record.teacher_system, options.teacherInSystemTurn ?? tokenizer.supportsSystemRole), answer);
+            const teacher = tokenizer.formatExchange(placePersona(messages, record.teacher_system, (options.teacherInSystemTurn ?? tokenizer.supportsSystemRole) ? "system" : "user", tokenizer.supportsSystemRole), answer);
             if (teacher.responseTokens.length !== full.length || teacher.responseTokens.some((t, i) => t !== full[i]))
                 throw new DataFormatError(path, line, "the answer tokenizes differently after the teacher's prompt than after the student's", {
                     hint: "this chat template changes the answer's tokens with the system prompt; use --objective sft"

@@ -3,6 +3,7 @@ import {MMLU_CATEGORIES} from "../../src/eval/data/mmlu-subjects.js";
 import {MT_BENCH_CATEGORIES} from "../../src/eval/data/mt-bench-dataset.js";
 import type {MmluRecord, MtBenchRecord, SafetyRecord} from "../../src/eval/runners/eval-records.js";
 import {buildSummary} from "../../src/eval/summary/build-summary.js";
+import {describeProtocol, evalProtocol} from "../../src/eval/protocol.js";
 import type {EvalSummary} from "../../src/eval/summary/eval-summary.js";
 import type {ConditionRecords} from "../../src/eval/summary/item-scores.js";
 import {Rng} from "../../src/util/rng.js";
@@ -98,6 +99,7 @@ function summaryOf(kind: "eval" | "study", plan: [string, SyntheticEffects][], p
     const records = new Map(plan.map(([id, e]) => [conditionId(parseCondition(id)), syntheticRecords(id, e, 1, perCategory)] as const));
     return buildSummary({
         kind, model: "synthetic.gguf", judge: "synthetic.gguf", personas: "built-in (hand-written): all 12 domains", conditions,
-        benchmarks: ["mmlu", "mt-bench", "safety-jbb", "safety-harmbench"], settings: {synthetic: true}, records, bootstrapIterations: 500
+        benchmarks: ["mmlu", "mt-bench", "safety-jbb", "safety-harmbench"], settings: {synthetic: true}, records, bootstrapIterations: 500,
+        protocol: describeProtocol(evalProtocol("standard"), MT_BENCH_CATEGORIES), data: [], mtBenchAggregate: "per-question"
     });
 }

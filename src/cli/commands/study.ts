@@ -32,8 +32,8 @@ export const StudyCommand: CommandModule<object, StudyArgs> = {
         };
         const prepared = await prepareEval(args);
         const {runStudy} = await import("../../eval/run-study.js");
-        await runWithModels(args, signal, prepared, ({engine, judge, onProgress}) => runStudy({
-            ...evalSettings(args), engine, judge, benchmarks: prepared.benchmarks, out: args.out, personas: prepared.personas, grid, signal, onProgress
+        await runWithModels(args, signal, prepared, ({engine, judge, classifier, onProgress}) => runStudy({
+            ...evalSettings(args), engine, judge, classifier, benchmarks: prepared.benchmarks, out: args.out, personas: prepared.personas, safetySlots: prepared.safetySlots, grid, signal, onProgress
         }));
     })
 };

@@ -26,7 +26,7 @@ describe("MMLU loader", () => {
         fs.writeFileSync(path.join(orig, "test", "anatomy_test.csv"), '"What, exactly?",a,b,c,d,C\nSecond,e,f,g,h,A\n');
         const a = loadMmlu({dir: hf}), b = loadMmlu({dir: orig});
         expect(a).toEqual(b);
-        expect(a[0]).toEqual({id: "mmlu/anatomy/0", subject: "anatomy", category: "other", question: "What, exactly?", choices: ["a", "b", "c", "d"], answer: 2});
+        expect(a[0]).toEqual({id: "mmlu/anatomy/0", subject: "anatomy", category: "stem", question: "What, exactly?", choices: ["a", "b", "c", "d"], answer: 2});
     });
 
     it("names the file and line of a bad record, counting lines inside quoted multi-line fields", async () => {
@@ -49,11 +49,16 @@ describe("MMLU loader", () => {
         expect((await prismErrorOf(() => loadMmlu({dir: path.join(dir, "nowhere")}))).code).toBe("E_MISSING_FILE");
     });
 
-    it("formats the Hendrycks prompt with few-shot examples", () => {
+    it("formats lm-eval's MMLU prompt: description, shots joined by a blank line with \" \" before the target, doc_to_text", () => {
+        // lm_eval/tasks/mmlu/default/_default_template_yaml:7 doc_to_text, mmlu_anatomy.yaml:2 description,
+        // lm_eval/config/task.py:112-113 target_delimiter " " and fewshot_delimiter "\n\n".
         const [q] = loadMmlu({dir: path.join(dir, "hf")});
-        const prompt = mmluPrompt(q!, [{...q!, question: "Shot?", answer: 1}]);
+        const prompt = mmluPrompt({...q!, question: "  What, exactly? "}, [{...q!, question: "Shot?", answer: 1}]);
         expect(prompt).toBe("The following are multiple choice questions (with answers) about anatomy.\n\n" +
             "Shot?\nA. a\nB. b\nC. c\nD. d\nAnswer: B\n\nWhat, exactly?\nA. a\nB. b\nC. c\nD. d\nAnswer:");
+        // The paper's header (zizhao-hu/PRISM prism/eval/eval_mmlu.py:69), and a persona first as lm-eval's --system_instruction.
+        expect(mmluPrompt(q!, [], "The following is a multiple choice question about {subject}.\n\n", "You are a doctor."))
+            .toBe("You are a doctor.\n\nThe following is a multiple choice question about anatomy.\n\nWhat, exactly?\nA. a\nB. b\nC. c\nD. d\nAnswer:");
     });
 });
 

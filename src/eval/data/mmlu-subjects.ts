@@ -1,7 +1,7 @@
 /**
- * MMLU's 57 subjects in the four categories of Hendrycks et al. (the `categories.py` of hendrycks/test): STEM,
- * humanities, social sciences and other. The PRISM authors' script puts anatomy under STEM; we follow the benchmark's
- * own table (anatomy is "health", which is in "other").
+ * MMLU's 57 subjects in four categories: STEM, humanities, social sciences and other, as lm-evaluation-harness tags
+ * them (lm_eval/tasks/mmlu/default/mmlu_<subject>.yaml "tag") and as the PRISM authors' DOMAIN_MAP does
+ * (prism/eval/eval_mmlu.py:28-57): both put anatomy in STEM, where Hendrycks' categories.py has it under "other".
  */
 export type MmluCategory = "stem" | "humanities" | "social_sciences" | "other";
 
@@ -9,7 +9,7 @@ export const MMLU_CATEGORIES: readonly MmluCategory[] = ["stem", "humanities", "
 
 const table: Record<MmluCategory, readonly string[]> = {
     stem: [
-        "abstract_algebra", "astronomy", "college_biology", "college_chemistry", "college_computer_science", "college_mathematics",
+        "abstract_algebra", "anatomy", "astronomy", "college_biology", "college_chemistry", "college_computer_science", "college_mathematics",
         "college_physics", "computer_security", "conceptual_physics", "electrical_engineering", "elementary_mathematics",
         "high_school_biology", "high_school_chemistry", "high_school_computer_science", "high_school_mathematics",
         "high_school_physics", "high_school_statistics", "machine_learning"
@@ -25,7 +25,7 @@ const table: Record<MmluCategory, readonly string[]> = {
         "security_studies", "sociology", "us_foreign_policy"
     ],
     other: [
-        "anatomy", "business_ethics", "clinical_knowledge", "college_medicine", "global_facts", "human_aging", "management", "marketing",
+        "business_ethics", "clinical_knowledge", "college_medicine", "global_facts", "human_aging", "management", "marketing",
         "medical_genetics", "miscellaneous", "nutrition", "professional_accounting", "professional_medicine", "virology"
     ]
 };

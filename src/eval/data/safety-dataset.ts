@@ -14,7 +14,9 @@ export type SafetyPrompt = {
     prompt: string,
     harmful: boolean,
     /** The set's own category (JBB category, HarmBench semantic category, XSTest type), when it has one. */
-    category?: string
+    category?: string,
+    /** HarmBench: the behavior and its context apart, as its classifier prompt wants them. */
+    harmbench?: {behavior: string, context?: string}
 };
 
 /** The safety sets in `../shared/datasets`, by the name `--bench` uses. */
@@ -97,7 +99,8 @@ function readHarmBench(filePath: string): SafetyPrompt[] {
         .map((row) => {
             const context = row.get("ContextString").trim();
             const behavior = row.get("Behavior");
-            return makePrompt("harmbench", context ? `${context}\n\n---\n\n${behavior}` : behavior, true, row.get("SemanticCategory") || undefined, counters);
+            return {...makePrompt("harmbench", context ? `${context}\n\n---\n\n${behavior}` : behavior, true, row.get("SemanticCategory") || undefined, counters),
+                harmbench: {behavior, ...(context ? {context} : {})}};
         });
 }
 

@@ -1,5 +1,5 @@
 import {linearFit} from "../stats/correlation.js";
-import {type ScoreKey, scoreKeyLabel} from "../summary/eval-summary.js";
+import {formatSafetySlots, type ScoreKey, scoreKeyLabel} from "../summary/eval-summary.js";
 import {formatDelta, formatP, isClear, type ReportView} from "./report-view.js";
 import {barChart, escapeHtml, heatmap, scatterChart} from "./svg-chart.js";
 
@@ -45,15 +45,18 @@ export function reportHtml(view: ReportView): string {
 }
 
 function overallSection(view: ReportView): string {
-    const rows = view.summary.overall.filter((o) => o.score !== null);
+    const rows = view.summary.overall.filter((o) => (o.overall ?? o.overall_partial) !== null);
     if (rows.length === 0) return `<h2>Overall score</h2><p class="empty-note">No sub-scores: nothing was scored.</p>`;
     const first = rows[0]!;
+    const partial = first.overall === null;
+    // A partial score is drawn hatched-grey and titled as partial, so it is never read as the paper's overall score.
     const chart = barChart({
-        id: "overall", title: "Overall score (mean of the paper's sub-scores present)", unit: "points (0-100)", domain: [0, 100],
-        rows: rows.map((o, i) => ({label: o.condition, value: o.score!, color: PALETTE[i % PALETTE.length], note: `${o.parts.length} parts`})),
-        caption: `${first.parts.length} of 15 sub-scores; safety sets: ${first.safetySets.join(", ") || "none"}${first.missing.length > 0 ? `; missing: ${first.missing.join(", ")}` : ""}`
+        id: "overall", title: partial ? `PARTIAL overall score (${first.parts.length} of the paper's 15 parts; not comparable with the paper)` : "Overall score (the paper's 15 parts)",
+        unit: "points (0-100)", domain: [0, 100],
+        rows: rows.map((o, i) => ({label: o.condition, value: (o.overall ?? o.overall_partial)!, ci: o.ci, color: partial ? "#bbbbbb" : PALETTE[i % PALETTE.length], note: partial ? "partial" : "15 parts"})),
+        caption: `safety slots: ${formatSafetySlots(first)}${first.missing.length > 0 ? `; missing: ${first.missing.join(", ")}` : ""}`
     });
-    return `<h2>Overall score</h2><div class="charts">${chart}</div>`;
+    return `<h2>Overall score${partial ? " (partial)" : ""}</h2><div class="charts">${chart}</div>`;
 }
 
 function deltaSection(view: ReportView): string {
@@ -158,16 +161,16 @@ function tablesSection(view: ReportView): string {
     ];
     const scoreRows = allKeys.map((k) => `<tr><td>${escapeHtml(scoreKeyLabel(k))}</td>${conditions.map((c) => {
         const sc = view.score(c, k);
-        return `<td title="${sc ? `n=${sc.n}` : ""}">${sc && sc.score !== null ? `${sc.score.toFixed(1)}${sc.unparsed ? ` (${sc.unparsed} unparsed)` : ""}` : "–"}</td>`;
+        return `<td title="${sc ? `n=${sc.n}` : ""}">${sc && sc.score !== null ? `${sc.score.toFixed(1)}${sc.unparsed ? ` (${sc.unparsed} unparsed)` : ""}${sc.failed ? ` (${sc.failed} failed)` : ""}` : "–"}</td>`;
     }).join("")}</tr>`).join("");
     const deltaRows = view.compared.flatMap((c) => view.categories.flatMap((k) => {
         const d = view.delta(c, k);
         if (!d) return [];
         const cls = isClear(d) ? (d.delta! > 0 ? "clear-up" : "clear-down") : "";
         return [`<tr><td>${escapeHtml(c)}</td><td class="t">${escapeHtml(scoreKeyLabel(k))}</td><td>${d.n}</td><td class="${cls}">${escapeHtml(formatDelta(d))}</td>` +
-            `<td>${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}</td><td>${formatP(d.signTest.p)}</td></tr>`];
+            `<td>${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}</td><td>${formatP(d.signTest.p)}</td><td>${d.pHolm === undefined ? "–" : formatP(d.pHolm)}</td></tr>`];
     }));
     // A study has dozens of conditions: the wide scores table scrolls inside its own box, not the whole page.
     return `<h2>Scores</h2><div class="table-scroll"><table><tr><th>category</th>${conditions.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>${scoreRows}</table></div>` +
-        (deltaRows.length > 0 ? `<h2>Deltas with sign tests</h2><div class="table-scroll"><table><tr><th>condition</th><th class="t">category</th><th>n</th><th>change [95% CI]</th><th>better/worse/same</th><th>sign test</th></tr>${deltaRows.join("")}</table></div>` : "");
+        (deltaRows.length > 0 ? `<h2>Deltas with sign tests</h2><div class="table-scroll"><table><tr><th>condition</th><th class="t">category</th><th>n</th><th>change [95% CI]</th><th>better/worse/same</th><th>sign test</th><th>Holm-corrected</th></tr>${deltaRows.join("")}</table></div>` : "");
 }

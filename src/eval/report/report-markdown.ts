@@ -1,4 +1,4 @@
-import {scoreKeyLabel} from "../summary/eval-summary.js";
+import {formatOverall, formatSafetySlots, scoreKeyLabel} from "../summary/eval-summary.js";
 import {formatDelta, formatP, type ReportView} from "./report-view.js";
 
 /** The Markdown summary: the same numbers as the HTML page, as tables. */
@@ -14,8 +14,9 @@ export function reportMarkdown(view: ReportView): string {
         `Personas: ${s.personas}.`, "",
         "## Conditions", "", table(["condition", "what it is"], s.conditions.map((c) => [`\`${c.id}\``, c.description])), "",
         "## Overall score", "",
-        table(["condition", "overall", "parts", "safety sets", "missing"], s.overall.map((o) => [
-            `\`${o.condition}\``, o.score === null ? "–" : o.score.toFixed(1), `${o.parts.length}/15`, o.safetySets.join(", ") || "none", o.missing.join(", ") || "none"
+        `Protocol: \`${String(s.protocol.name)}\`. The overall score is the paper's mean of 15 parts; with a part missing it is null and the mean of the parts present is shown as partial.`, "",
+        table(["condition", "overall", "parts", "safety slots", "missing"], s.overall.map((o) => [
+            `\`${o.condition}\``, formatOverall(o), `${o.parts.length}/15`, formatSafetySlots(o), o.missing.join(", ") || "none"
         ])), "",
         "## Scores (0-100)", "",
         table(["category", ...conditions.map((c) => `\`${c}\``)], view.categories.map((k) => [scoreKeyLabel(k), ...conditions.map((c) => {
@@ -24,12 +25,12 @@ export function reportMarkdown(view: ReportView): string {
         })])), ""
     ];
     if (view.compared.length + view.fixedDomain.length > 0) {
-        lines.push(`## Change against \`${s.baseline}\``, "", "Points on the 0-100 scale with the 95% bootstrap interval; sign test over paired items (better/worse/same).", "");
+        lines.push(`## Change against \`${s.baseline}\``, "", "Points on the 0-100 scale with the 95% bootstrap interval; sign test over paired items (better/worse/same), and its p-value Holm-corrected over each condition's categories.", "");
         const rows = [...view.compared, ...view.fixedDomain.map((f) => f.condition)].flatMap((c) => view.categories.flatMap((k) => {
             const d = view.delta(c, k);
-            return d ? [[`\`${c}\``, scoreKeyLabel(k), d.n, formatDelta(d), `${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}`, formatP(d.signTest.p)]] : [];
+            return d ? [[`\`${c}\``, scoreKeyLabel(k), d.n, formatDelta(d), `${d.signTest.wins}/${d.signTest.losses}/${d.signTest.ties}`, formatP(d.signTest.p), d.pHolm === undefined ? "–" : formatP(d.pHolm)]] : [];
         }));
-        lines.push(table(["condition", "category", "n", "change [95% CI]", "better/worse/same", "sign test"], rows), "");
+        lines.push(table(["condition", "category", "n", "change [95% CI]", "better/worse/same", "sign test", "Holm"], rows), "");
     }
     if (view.tradeoff.length > 0)
         lines.push("## Accuracy against alignment", "", table(["condition", "MMLU accuracy (%)", "MT-Bench (1-10)"],

@@ -1,8 +1,9 @@
-import type {ChatMessage} from "../../engine/engine.js";
-import {type Condition, personaFor, withPersona} from "../condition.js";
-import {MMLU_LETTERS, type MmluQuestion} from "../data/mmlu-dataset.js";
+import {PrismError} from "../../util/prism-error.js";
+import {type Condition, personaFor} from "../condition.js";
+import type {MmluQuestion} from "../data/mmlu-dataset.js";
 import {mmluPrompt} from "../data/mmlu-prompt.js";
 import type {PersonaSet} from "../personas/persona-set.js";
+import type {EvalProtocol} from "../protocol.js";
 import {batches, throwIfInterrupted} from "./batches.js";
 import type {ConditionEngine} from "./condition-engine.js";
 import type {MmluRecord} from "./eval-records.js";
@@ -12,6 +13,7 @@ export type RunMmluOptions = {
     model: ConditionEngine,
     condition: Condition,
     personas: PersonaSet,
+    protocol: EvalProtocol,
     questions: readonly MmluQuestion[],
     /** Dev questions per subject for few-shot prompts; the first `shots` are used. */
     dev?: ReadonlyMap<string, readonly MmluQuestion[]>,
@@ -24,24 +26,34 @@ export type RunMmluOptions = {
     onItem?(): void
 };
 
-/** Scores each question by the log-probability of the letters A–D; the highest is the model's answer. */
+/**
+ * Scores each question on raw text (no chat template) by the log-probability of each answer continuation; the
+ * highest is the model's answer. A prompt too long for the context drops shots until it fits (Hendrycks); a
+ * zero-shot prompt that still does not fit is recorded as failed, left out of the scores and counted.
+ */
 export async function runMmlu(options: RunMmluOptions): Promise<void> {
-    const {model, condition, log} = options;
+    const {model, condition, log, protocol} = options;
     const todo = options.questions.filter((q) => !log.has(q.id));
     for (const batch of batches(todo, options.batchSize ?? 1)) {
         throwIfInterrupted(options.signal, "MMLU");
         const records = await Promise.all(batch.map(async (q): Promise<MmluRecord> => {
             const persona = personaFor(condition, options.personas, "mmlu", q.category, q.id);
-            const shots = (options.dev?.get(q.subject) ?? []).slice(0, options.shots ?? 0);
-            const messages: ChatMessage[] = withPersona([{role: "user", content: mmluPrompt(q, shots)}], persona, condition.kind === "persona" ? condition.placement : "system");
-            const request = await model.route({messages, continuations: MMLU_LETTERS}, "score");
-            const scores = await model.engine.scoreContinuations(request);
-            const letterLogprobs = scores.map((s) => s.total);
-            const predicted = argmax(letterLogprobs);
-            return {
-                id: q.id, subject: q.subject, category: q.category, persona, messages, adapter: request.adapter,
-                ...(request.route ? {route: request.route} : {}), letterLogprobs, predicted, answer: q.answer, correct: predicted === q.answer
-            };
+            const dev = options.dev?.get(q.subject) ?? [];
+            const base = {id: q.id, subject: q.subject, category: q.category, persona, answer: q.answer};
+            for (let k = Math.min(options.shots ?? 0, dev.length); ; k--) {
+                const prompt = mmluPrompt(q, dev.slice(0, k), protocol.mmlu.header, persona?.text);
+                const messages = [{role: "user" as const, content: prompt}];
+                const request = await model.route({messages, text: prompt, continuations: protocol.mmlu.continuations}, "score");
+                const routed = {messages, prompt, shots: k, adapter: request.adapter, ...(request.route ? {route: request.route} : {})};
+                try {
+                    const letterLogprobs = (await model.engine.scoreContinuations(request)).map((s) => s.total);
+                    const predicted = argmax(letterLogprobs);
+                    return {...base, ...routed, letterLogprobs, predicted, correct: predicted === q.answer};
+                } catch (err) {
+                    if (!(PrismError.isInstance(err) && err.code === "E_PROMPT_TOO_LONG")) throw err;
+                    if (k === 0) return {...base, ...routed, letterLogprobs: [], predicted: null, correct: false, error: (err as Error).message};
+                }
+            }
         }));
         for (const r of records) {
             log.append(r);

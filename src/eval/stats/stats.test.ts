@@ -1,4 +1,5 @@
 import {describe, expect, it} from "vitest";
+import {benjaminiHochberg, holm} from "./multiple-comparisons.js";
 import {Rng} from "../../util/rng.js";
 import {bootstrapMeanCi, mean, pairedDelta, quantileSorted} from "./bootstrap.js";
 import {linearFit, pearson, spearman} from "./correlation.js";
@@ -70,5 +71,15 @@ describe("correlation", () => {
         expect(spearman([1, 2, 2, 3], [1, 2, 2, 3])).toBeCloseTo(1);
         expect(linearFit([0, 1, 2], [1, 3, 5])).toEqual({slope: 2, intercept: 1});
         expect(linearFit([1, 1], [0, 1])).toBeNull();
+    });
+});
+
+describe("multiple-comparison corrections", () => {
+    it("Holm and Benjamini-Hochberg match R's p.adjust on a worked example", () => {
+        // p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02; "BH" = 0.02 0.04 0.04 0.02
+        const p = [0.01, 0.04, 0.03, 0.005];
+        holm(p).forEach((x, i) => expect(x).toBeCloseTo([0.03, 0.06, 0.06, 0.02][i]!, 12));
+        benjaminiHochberg(p).forEach((x, i) => expect(x).toBeCloseTo([0.02, 0.04, 0.04, 0.02][i]!, 12));
+        expect(holm([0.6, 0.9])).toEqual([1, 1]);
     });
 });

@@ -2,6 +2,7 @@ import {type Condition, conditionId} from "../condition.js";
 import {describeCondition, EVAL_NOTES} from "../condition-description.js";
 import {EvalSummary, SUMMARY_FORMAT, SUMMARY_VERSION} from "./eval-summary.js";
 import type {ConditionRecords} from "./item-scores.js";
+import type {SafetySlots} from "./overall-score.js";
 import {summarizeRecords} from "./summarize.js";
 
 export type BuildSummaryOptions = {
@@ -16,7 +17,12 @@ export type BuildSummaryOptions = {
     records: ReadonlyMap<string, ConditionRecords>,
     /** Extra definitions for the reader, after the standard ones. */
     notes?: readonly string[],
-    bootstrapIterations?: number
+    bootstrapIterations?: number,
+    /** The protocol as plain data (describeProtocol). */
+    protocol: Record<string, unknown>,
+    data: {path: string, sha256: string}[],
+    safetySlots?: SafetySlots,
+    mtBenchAggregate?: "per-judgment" | "per-question"
 };
 
 /** The summary of a run: its description plus every statistic, validated against the schema the report reads. */
@@ -26,7 +32,7 @@ export function buildSummary(o: BuildSummaryOptions): EvalSummary {
         format: SUMMARY_FORMAT, version: SUMMARY_VERSION, kind: o.kind, createdAt: new Date().toISOString(),
         model: o.model, judge: o.judge, personas: o.personas, baseline,
         conditions: o.conditions.map((c) => ({id: conditionId(c), description: describeCondition(c)})),
-        benchmarks: [...o.benchmarks], settings: o.settings, notes: [...EVAL_NOTES, ...(o.notes ?? [])],
-        ...summarizeRecords({records: o.records, baseline, bootstrapIterations: o.bootstrapIterations})
+        benchmarks: [...o.benchmarks], settings: o.settings, protocol: o.protocol, data: o.data, notes: [...EVAL_NOTES, ...(o.notes ?? [])],
+        ...summarizeRecords({records: o.records, baseline, bootstrapIterations: o.bootstrapIterations, safetySlots: o.safetySlots, mtBenchAggregate: o.mtBenchAggregate})
     });
 }

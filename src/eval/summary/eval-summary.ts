@@ -6,7 +6,7 @@ import {z} from "zod";
  * scale: accuracy and rates × 100, MT-Bench ratings × 10. A number that cannot be computed (no items) is null.
  */
 export const SUMMARY_FORMAT = "prism-eval-summary";
-export const SUMMARY_VERSION = 1;
+export const SUMMARY_VERSION = 2;
 
 const Num = z.number().nullable();
 const Ci = z.object({low: Num, high: Num});
@@ -16,7 +16,7 @@ export const ScoreKey = z.object({
     /** MMLU category (stem, humanities, social_sciences, other, or all), MT-Bench category (or all), or safety set. */
     category: z.string(),
     /** accuracy (MMLU), rating (MT-Bench), refusal (harmful prompts), compliance (benign prompts). */
-    metric: z.enum(["accuracy", "rating", "refusal", "compliance"])
+    metric: z.enum(["accuracy", "rating", "refusal", "compliance", "attack_success"])
 });
 export type ScoreKey = z.infer<typeof ScoreKey>;
 
@@ -25,8 +25,10 @@ export const ConditionScore = ScoreKey.extend({
     n: z.number().int(),
     score: Num,
     ci: Ci,
-    /** MT-Bench: items whose judge output held no readable rating (left out of the mean). */
-    unparsed: z.number().int().optional()
+    /** Judgments that could not be read (MT-Bench: left out of the mean, or the paper's defaulted 5.0; safety: decided by the keyword fallback). */
+    unparsed: z.number().int().optional(),
+    /** Items whose generation failed (prompt too long, engine error, thinking never finished): left out of the mean. */
+    failed: z.number().int().optional()
 });
 export type ConditionScore = z.infer<typeof ConditionScore>;
 
@@ -38,7 +40,9 @@ export const ConditionDelta = ScoreKey.extend({
     /** Mean paired change in points (0–100 scale); positive = better than the baseline. */
     delta: Num,
     ci: Ci,
-    signTest: z.object({wins: z.number().int(), losses: z.number().int(), ties: z.number().int(), p: z.number()})
+    signTest: z.object({wins: z.number().int(), losses: z.number().int(), ties: z.number().int(), p: z.number()}),
+    /** The sign test's p-value after Holm's correction over this condition's categories (multiple comparisons). */
+    pHolm: z.number().optional()
 });
 export type ConditionDelta = z.infer<typeof ConditionDelta>;
 
@@ -58,17 +62,27 @@ export const RoutingCorrelation = z.object({
 });
 export type RoutingCorrelation = z.infer<typeof RoutingCorrelation>;
 
+export const SafetySlot = z.enum(["jailbreak", "harmbench", "pku"]);
+export type SafetySlot = z.infer<typeof SafetySlot>;
+
 export const OverallScore = z.object({
     condition: z.string(),
-    /** Unweighted mean of the parts present. */
-    score: Num,
+    /** The paper's overall score: the unweighted mean of its 15 parts; null unless all 15 are present. */
+    overall: Num,
+    /** The mean of the parts present, when some are missing (never comparable with the paper's overall); null when complete or empty. */
+    overall_partial: Num,
+    /** 95% bootstrap interval of `overall` (or of `overall_partial` when that is the one reported): items resampled within each part. */
+    ci: Ci,
     parts: z.array(z.object({name: z.string(), score: z.number()})),
-    /** The safety sets that entered (their harmful-prompt refusal rates). */
-    safetySets: z.array(z.string()),
+    /** The safety set in each of the paper's three safety slots (null: not in this run). */
+    safetySlots: z.record(SafetySlot, z.string().nullable()),
     /** Parts of the paper's 15 that are missing from this run. */
     missing: z.array(z.string())
 });
 export type OverallScore = z.infer<typeof OverallScore>;
+
+/** A data file a run read, with its SHA-256, so two runs can be compared or refused as incomparable. */
+export const DataFile = z.object({path: z.string(), sha256: z.string()});
 
 export const EvalSummary = z.object({
     format: z.literal(SUMMARY_FORMAT),
@@ -84,6 +98,10 @@ export const EvalSummary = z.object({
     conditions: z.array(z.object({id: z.string(), description: z.string()})),
     benchmarks: z.array(z.string()),
     settings: z.record(z.string(), z.unknown()),
+    /** The protocol's name, every setting that changes numbers, and the anchor of each. */
+    protocol: z.record(z.string(), z.unknown()),
+    /** The data files read, hashed. */
+    data: z.array(DataFile),
     /** Definitions a reader needs (random-persona control, category mapping, classifiers). */
     notes: z.array(z.string()),
     scores: z.array(ConditionScore),
@@ -104,5 +122,19 @@ const MMLU_NAMES: Record<string, string> = {stem: "STEM", humanities: "humanitie
 export function scoreKeyLabel(k: ScoreKey): string {
     if (k.benchmark === "mmlu") return `MMLU ${MMLU_NAMES[k.category] ?? k.category}`;
     if (k.benchmark === "mt-bench") return `MT-Bench ${k.category}`;
+    if (k.metric === "attack_success") return `${k.category} attack success (HarmBench classifier)`;
     return k.metric === "refusal" ? `${k.category} refusal` : `${k.category} compliance (benign)`;
+}
+
+/** "71.2 [69.0, 73.1]" for a complete overall score, "partial 64.0 [60.1, 67.7] (13/15 parts)" otherwise, "–" when empty. */
+export function formatOverall(o: OverallScore): string {
+    const ci = o.ci.low === null || o.ci.high === null ? "" : ` [${o.ci.low.toFixed(1)}, ${o.ci.high.toFixed(1)}]`;
+    if (o.overall !== null) return `${o.overall.toFixed(1)}${ci}`;
+    if (o.overall_partial !== null) return `partial ${o.overall_partial.toFixed(1)}${ci} (${o.parts.length}/15 parts)`;
+    return "–";
+}
+
+/** "jailbreak=jbb, harmbench=harmbench, pku=none". */
+export function formatSafetySlots(o: OverallScore): string {
+    return Object.entries(o.safetySlots).map(([slot, set]) => `${slot}=${set ?? "none"}`).join(", ");
 }

@@ -39,12 +39,15 @@ describe("summaries of evaluation records", () => {
         expect(corr.pearson!).toBeGreaterThan(0.3);
     });
 
-    it("the overall score averages the 14 parts present and names the missing PKU-SafeRLHF set", () => {
+    it("with the PKU slot empty the overall score is null, and the partial mean of the 14 parts present names what is missing", () => {
         const overall = s.overall.find((o) => o.condition === "base")!;
         expect(overall.parts.length).toBe(14);
-        expect(overall.safetySets).toEqual(["jbb", "harmbench"]);
-        expect(overall.missing).toEqual(["pku-saferlhf refusal"]);
-        expect(overall.score).toBeCloseTo(overall.parts.reduce((a, p) => a + p.score, 0) / 14, 10);
+        expect(overall.safetySlots).toEqual({jailbreak: "jbb", harmbench: "harmbench", pku: null});
+        expect(overall.missing).toEqual(["pku slot refusal (no set)"]);
+        expect(overall.overall).toBeNull();
+        expect(overall.overall_partial).toBeCloseTo(overall.parts.reduce((a, p) => a + p.score, 0) / 14, 10);
+        expect(overall.ci.low!).toBeLessThan(overall.overall_partial!);
+        expect(overall.ci.high!).toBeGreaterThan(overall.overall_partial!);
         const mmluStem = s.scores.find((x) => x.condition === "base" && x.benchmark === "mmlu" && x.category === "stem")!;
         expect(overall.parts.find((p) => p.name === "MMLU STEM")!.score).toBe(mmluStem.score);
     });

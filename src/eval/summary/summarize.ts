@@ -3,7 +3,9 @@ import {pearson, spearman} from "../stats/correlation.js";
 import {signTest} from "../stats/sign-test.js";
 import {type ConditionDelta, type ConditionScore, type EvalSummary, type RoutingCorrelation, type RoutingShare, scoreKeyId} from "./eval-summary.js";
 import {type ConditionRecords, itemScores, type ScoreGroup} from "./item-scores.js";
-import {overallScore} from "./overall-score.js";
+import {holm} from "../stats/multiple-comparisons.js";
+import {type ItemScoreOptions} from "./item-scores.js";
+import {DEFAULT_SAFETY_SLOTS, overallScore, type SafetySlots} from "./overall-score.js";
 
 export type SummarizeOptions = {
     /** Condition id → its records, in the order the report shows them. */
@@ -12,7 +14,11 @@ export type SummarizeOptions = {
     baseline?: string,
     /** Bootstrap resamples for every interval. Defaults to `2000`. */
     bootstrapIterations?: number,
-    seed?: number
+    seed?: number,
+    /** How MT-Bench ratings become items (the protocol's). Defaults to `per-judgment`. */
+    mtBenchAggregate?: ItemScoreOptions["mtBenchAggregate"],
+    /** The safety set in each of the paper's three safety slots. Defaults to jbb and harmbench. */
+    safetySlots?: SafetySlots
 };
 
 type Computed = Pick<EvalSummary, "scores" | "deltas" | "routing" | "correlations" | "overall">;
@@ -23,7 +29,7 @@ const finite = (x: number) => Number.isFinite(x) ? x : null;
 export function summarizeRecords(options: SummarizeOptions): Computed {
     const baseline = options.baseline ?? "base";
     const boot = {iterations: options.bootstrapIterations ?? 2000, seed: options.seed ?? 0};
-    const groups = new Map([...options.records].map(([c, r]) => [c, itemScores(r)] as const));
+    const groups = new Map([...options.records].map(([c, r]) => [c, itemScores(r, {mtBenchAggregate: options.mtBenchAggregate})] as const));
     const scores: ConditionScore[] = [];
     const deltas: ConditionDelta[] = [];
     const routing: RoutingShare[] = [];
@@ -34,7 +40,7 @@ export function summarizeRecords(options: SummarizeOptions): Computed {
             const values = g.items.map((i) => i.value);
             const ci = bootstrapMeanCi(values, boot);
             scores.push({...g.key, condition, n: values.length, score: finite(mean(values)), ci: {low: finite(ci.low), high: finite(ci.high)},
-                ...(g.key.benchmark === "mt-bench" ? {unparsed: g.unparsed} : {})});
+                unparsed: g.unparsed, failed: g.failed});
             const routed = g.items.filter((i) => i.routedToAdapter !== undefined);
             if (routed.length > 0 && g.key.category !== "all")
                 routing.push({...g.key, condition, n: routed.length, adapterShare: routed.filter((i) => i.routedToAdapter).length / routed.length});
@@ -51,7 +57,12 @@ export function summarizeRecords(options: SummarizeOptions): Computed {
             correlations.push({condition, pearson: finite(pearson(xs, ys)), spearman: finite(spearman(xs, ys)), points});
         }
     }
-    const overall = [...groups.keys()].map((c) => overallScore(c, scores));
+    // Holm over each condition's per-category sign tests (the "all" rows summarise them and are left out).
+    for (const condition of groups.keys()) {
+        const family = deltas.filter((d) => d.condition === condition && d.category !== "all");
+        holm(family.map((d) => d.signTest.p)).forEach((p, i) => family[i]!.pHolm = p);
+    }
+    const overall = [...groups.keys()].map((c) => overallScore(c, scores, options.safetySlots ?? DEFAULT_SAFETY_SLOTS, groups.get(c), boot));
     return {scores, deltas, routing, correlations, overall};
 }
 

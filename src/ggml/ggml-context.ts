@@ -155,6 +155,8 @@ export class GgmlContext extends NativeResource {
     /** Copies a into b's memory (converting the type); returns a view of b. */
     copy(a: GgmlTensor, b: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_cpy(this.handle, a, b); }
     cont(a: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_cont(this.handle, a); }
+    /** A contiguous copy of a (any layout) in another type. */
+    cast(a: GgmlTensor, type: number): GgmlTensor { return this.ggml.raw.ggml_cast(this.handle, a, type); }
     transpose(a: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_transpose(this.handle, a); }
     /** Axis i of a becomes axis axes[i] of the result (ggml's convention). */
     permute(a: GgmlTensor, ...axes: [number, number, number, number]): GgmlTensor { return this.ggml.raw.ggml_permute(this.handle, a, ...axes); }

@@ -84,6 +84,10 @@ export class CompiledGraph<I extends string, O extends string> {
     dispose(): void {
         this.ctx.dispose();
     }
+
+    [Symbol.dispose](): void {
+        this.dispose();
+    }
 }
 
 /** Compiled graphs by batch shape; past `capacity` the least recently used one is disposed. */

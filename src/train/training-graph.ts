@@ -9,9 +9,10 @@ import type {LoraTensors} from "./lora-tensors.js";
 import type {ModelWeights} from "./model-weights.js";
 import {outputBackward, outputForward} from "./output-head.js";
 import {sftLoss} from "./sft-loss.js";
-import {blockBackward, type BlockLora} from "./transformer-block.js";
+import {blockBackward, blockForward, type BlockLora} from "./transformer-block.js";
 import {declareSequenceInputs, transformerForward} from "./transformer-forward.js";
-import type {TransposedWeights} from "./transposed-weights.js";
+import {transposedOnTheFly, type TransposedWeights} from "./transposed-weights.js";
+import type {ProjectionName} from "../model/architecture.js";
 
 /**
  * The shape of one micro-batch graph: B sequences padded to T tokens, M scored positions, and which losses run.
@@ -22,7 +23,27 @@ export type TrainingShape = {B: number, T: number, M: number, sft: boolean, dist
 export type TrainingGraphInput = "tokens" | "positions" | "mask" | "rows" | "labels" | "sftWeights" | "teacherTokens" | "teacherProbs" | "distillWeights" | `drop.${string}`;
 export type TrainingGraphOutput = "sftLoss" | "distillLossQ";
 
-export type TrainingGraphModel = {h: ModelHparams, weights: ModelWeights, transposed?: TransposedWeights, lora: LoraTensors, dropout?: DropoutPool, temperature: number};
+export type TrainingGraphModel = {
+    h: ModelHparams, weights: ModelWeights, transposed?: TransposedWeights, lora: LoraTensors, dropout?: DropoutPool, temperature: number,
+    /**
+     * Keep only each block's input from the forward and recompute the block's activations in its backward: about a
+     * third more matrix products for activations of one block at a time instead of all. Defaults to `true`.
+     */
+    checkpointActivations?: boolean,
+    /** Scored positions per chunk of the output head and losses (logits exist for one chunk at a time). Defaults to headChunkRows(V). */
+    headChunk?: number
+};
+
+/** Graph node budget per output-head chunk (its losses and gradient), with margin. */
+export const NODES_PER_HEAD_CHUNK = 64;
+
+/** Logits of one head chunk stay near this size: a few F32 (V, chunk) tensors live at once. */
+const HEAD_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Scored positions per output-head chunk for a vocabulary of V tokens: a multiple of 16, at least 16. */
+export function headChunkRows(V: number): number {
+    return Math.max(16, Math.floor(HEAD_CHUNK_BYTES / (4 * V) / 16) * 16);
+}
 
 /** The dropout index input of one module. */
 export function dropoutInputName(layer: number, target: string): `drop.${string}` {
@@ -38,9 +59,9 @@ export function dropoutInputName(layer: number, target: string): `drop.${string}
  */
 export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shape: TrainingShape): GraphParts<TrainingGraphInput, TrainingGraphOutput> {
     const {h, weights, lora} = m;
-    const transposed = m.transposed ?? {blocks: [], output: undefined};
+    const {transposed} = m;
     const out = weights.output;
-    if (!out || (shape.backward && !transposed.output)) throw new Error("internal: training needs the output layer and its transposed copy");
+    if (!out || (shape.backward && !transposed?.output)) throw new Error("internal: training needs the output layer and its transposed copy");
     const {B, T, M, K} = shape;
     const N = B * T;
     const seq = declareSequenceInputs(ctx, B, T);
@@ -59,38 +80,74 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
     }
     const lowest = Math.min(...lora.modules.map((x) => x.layer));
 
+    const checkpointing = m.checkpointActivations ?? true;
+    // The graph runs in the order of `schedule`: forward, then per head chunk its losses and its gradient, then
+    // block by block (recomputed from its input when checkpointing) its backward.
+    const schedule: GgmlTensor[] = [];
     const forward = transformerForward(ctx, h, weights, seq, B, T, {lora: (l) => blockLora.get(l) ?? {}});
-    const head = outputForward(ctx, out, forward.hidden, rows, h.rmsEps);
+    schedule.push(forward.hidden);
 
-    const outputs: Partial<Record<TrainingGraphOutput, GgmlTensor>> = {};
-    let dLogits: GgmlTensor | undefined;
-    if (shape.sft) {
-        const labels = ctx.newTensor(GgmlType.I32, [1, M], "labels");
-        const weightsIn = ctx.newTensor(GgmlType.F32, [1, M], "sft_weights");
-        Object.assign(inputs, {labels, sftWeights: weightsIn});
-        const sft = sftLoss(ctx, head.logits, labels, weightsIn);
-        outputs.sftLoss = sft.loss;
-        dLogits = sft.dLogits;
+    // Output head and losses in chunks of scored positions, so (V, M) logits never exist whole.
+    const chunk = Math.max(1, m.headChunk ?? headChunkRows(h.nVocab));
+    const losses: Partial<Record<TrainingGraphOutput, GgmlTensor>> = {};
+    const addLoss = (name: TrainingGraphOutput, t: GgmlTensor) => {
+        const sum: GgmlTensor = losses[name] ? ctx.add(losses[name], t) : t;
+        losses[name] = sum;
+        schedule.push(sum);
+    };
+    const labels = shape.sft ? ctx.newTensor(GgmlType.I32, [1, M], "labels") : undefined;
+    const sftWeights = shape.sft ? ctx.newTensor(GgmlType.F32, [1, M], "sft_weights") : undefined;
+    if (labels && sftWeights) Object.assign(inputs, {labels, sftWeights});
+    const teacherTokens = shape.distill ? ctx.newTensor(GgmlType.I32, [K, M], "teacher_tokens") : undefined;
+    const teacherProbs = shape.distill ? ctx.newTensor(GgmlType.F32, [1, K, M], "teacher_probs") : undefined;
+    const distillWeights = shape.distill ? ctx.newTensor(GgmlType.F32, [1, M], "distill_weights") : undefined;
+    if (teacherTokens && teacherProbs && distillWeights) Object.assign(inputs, {teacherTokens, teacherProbs, distillWeights});
+    if (!labels && !teacherTokens) throw new Error("internal: a training graph needs at least one loss");
+    let dHidden: GgmlTensor | undefined;
+    for (let c0 = 0; c0 < M; c0 += chunk) {
+        const Mc = Math.min(chunk, M - c0);
+        const rowsC = ctx.view(rows, [Mc], c0 * 4);
+        const perRow = (t: GgmlTensor) => ctx.view(t, [1, Mc], c0 * 4, [4]);
+        const head = outputForward(ctx, out, forward.hidden, rowsC, h.rmsEps);
+        let dLogits: GgmlTensor | undefined;
+        if (labels && sftWeights) {
+            const sft = sftLoss(ctx, head.logits, perRow(labels), perRow(sftWeights));
+            addLoss("sftLoss", sft.loss);
+            dLogits = sft.dLogits;
+        }
+        if (teacherTokens && teacherProbs && distillWeights) {
+            const tokensC = ctx.view(teacherTokens, [K, Mc], c0 * K * 4, [K * 4]);
+            const probsC = ctx.view(teacherProbs, [1, K, Mc], c0 * K * 4, [4, K * 4]);
+            const kl = distillLoss(ctx, head.logits, tokensC, probsC, perRow(distillWeights), m.temperature);
+            addLoss("distillLossQ", kl.lossQ);
+            dLogits = dLogits ? ctx.add(dLogits, kl.dLogits) : kl.dLogits;
+        }
+        if (!shape.backward) continue;
+        const dx = outputBackward(ctx, out, transposed!.output!, head.saved, rowsC, dLogits!, h.rmsEps);
+        dHidden = dHidden ? ctx.add(dHidden, dx) : dx;
+        schedule.push(dHidden);
     }
-    if (shape.distill) {
-        const teacherTokens = ctx.newTensor(GgmlType.I32, [K, M], "teacher_tokens");
-        const teacherProbs = ctx.newTensor(GgmlType.F32, [1, K, M], "teacher_probs");
-        const weightsIn = ctx.newTensor(GgmlType.F32, [1, M], "distill_weights");
-        Object.assign(inputs, {teacherTokens, teacherProbs, distillWeights: weightsIn});
-        const kl = distillLoss(ctx, head.logits, teacherTokens, teacherProbs, weightsIn, m.temperature);
-        outputs.distillLossQ = kl.lossQ;
-        dLogits = dLogits ? ctx.add(dLogits, kl.dLogits) : kl.dLogits;
-    }
-    if (!dLogits) throw new Error("internal: a training graph needs at least one loss");
-    if (!shape.backward) return {inputs: inputs as Record<TrainingGraphInput, GgmlTensor>, outputs: outputs as Record<TrainingGraphOutput, GgmlTensor>};
+    const outputs = losses as Record<TrainingGraphOutput, GgmlTensor>;
+    if (!shape.backward) return {inputs: inputs as Record<TrainingGraphInput, GgmlTensor>, outputs, effects: schedule};
 
-    const updates: GgmlTensor[] = [];
-    let dx: GgmlTensor | undefined = outputBackward(ctx, out, transposed.output!, head.saved, rows, dLogits, h.rmsEps);
-    for (let l = weights.blocks.length - 1; l >= lowest && dx; l--)
-        dx = blockBackward(forward.env, weights.blocks[l]!, transposed.blocks[l]!, forward.saved[l]!, dx, blockLora.get(l) ?? {}, l > lowest, updates);
+    const {arange} = transposed!;
+    let dx: GgmlTensor | undefined = dHidden;
+    for (let l = weights.blocks.length - 1; l >= lowest && dx; l--) {
+        const w = weights.blocks[l]!;
+        const pre = transposed!.blocks[l] ?? {};
+        const wt = (name: ProjectionName) => pre[name] ?? transposedOnTheFly(ctx, w.linear[name], arange);
+        let saved = forward.saved[l]!;
+        if (checkpointing) {
+            // Recompute the block from its input (the forward's checkpoint) right before its backward.
+            const again = blockForward(forward.env, w, saved.x, blockLora.get(l) ?? {});
+            schedule.push(again.saved.linear.down.x);
+            saved = again.saved;
+        }
+        dx = blockBackward(forward.env, w, wt, saved, dx, blockLora.get(l) ?? {}, l > lowest, schedule);
+    }
     return {
         inputs: inputs as Record<TrainingGraphInput, GgmlTensor>,
         outputs: outputs as Record<TrainingGraphOutput, GgmlTensor>,
-        effects: updates
+        effects: schedule
     };
 }

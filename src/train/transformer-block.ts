@@ -12,7 +12,7 @@ export type BlockLora = Partial<Record<ProjectionName, LoraApplication>>;
 /** Activations of one block kept for its backward. x: block input (C, N); x1: after attention; g, u: (F, N). */
 export type BlockSaved = {x: GgmlTensor, x1: GgmlTensor, g: GgmlTensor, u: GgmlTensor, attention: AttentionSaved, linear: Record<ProjectionName, LinearSaved>};
 
-/** Frozen Wᵀ of each projection (ne [C_out, C_in]); the backward multiplies by them to reach a block's input. */
+/** Precomputed frozen Wᵀ of each projection (ne [C_out, C_in]); the backward multiplies by them to reach a block's input. */
 export type BlockTransposed = Partial<Record<ProjectionName, GgmlTensor>>;
 
 /** One pre-norm block: x + attn(norm(x)), then + swiglu-mlp(norm(·)). Input and output are (C, N). */
@@ -34,30 +34,39 @@ export function blockForward(env: BlockEnv, w: BlockWeights, x: GgmlTensor, lora
 }
 
 /**
- * Backward of blockForward given dOut (C, N): accumulates the block's LoRA gradients (ops pushed to `updates`) and
- * returns dx (C, N), or undefined when `needInputGrad` is false (the lowest adapted block).
+ * The frozen Wᵀ of a projection for the backward (ne [C_out, C_in]): a precomputed copy or graph nodes that
+ * dequantise and transpose W just before its product.
  */
-export function blockBackward(env: BlockEnv, w: BlockWeights, wt: BlockTransposed, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
-    needInputGrad: boolean, updates: GgmlTensor[]): GgmlTensor | undefined {
+export type TransposedOf = (name: ProjectionName) => GgmlTensor;
+
+/**
+ * Backward of blockForward given dOut (C, N): accumulates the block's LoRA gradients and returns dx (C, N), or
+ * undefined when `needInputGrad` is false (the lowest adapted block). `schedule` receives the accumulating ops and
+ * the intermediate results in the order they should run: the graph is expanded in that order, so each Wᵀ made on
+ * the fly is built just before its product and freed after it, rather than all at the start of the backward.
+ */
+export function blockBackward(env: BlockEnv, w: BlockWeights, wt: TransposedOf, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
+    needInputGrad: boolean, schedule: GgmlTensor[]): GgmlTensor | undefined {
     const {ctx} = env;
-    const back = (name: ProjectionName, dy: GgmlTensor, wantInput: boolean) => linearBackward(ctx, dy, saved.linear[name], wantInput ? requireWt(wt, name) : undefined, lora[name], updates);
+    const step = (t: GgmlTensor) => {
+        schedule.push(t);
+        return t;
+    };
+    const back = (name: ProjectionName, dy: GgmlTensor, wantInput: boolean) => {
+        const dx = linearBackward(ctx, dy, saved.linear[name], wantInput ? wt(name) : undefined, lora[name], schedule);
+        return dx && step(dx);
+    };
     // MLP: down(silu(g) ⊙ u)
     const dm = back("down", dOut, true)!;
     const dg = ctx.siluBack(ctx.mul(dm, saved.u), saved.g);
     const du = ctx.mul(dm, ctx.silu(saved.g));
     const dh2 = ctx.add(back("gate", dg, true)!, back("up", du, true)!);
-    const dx1 = ctx.add(dOut, ctx.rmsNormBack(ctx.mul(dh2, w.ffnNorm), saved.x1, env.rmsEps));
+    const dx1 = step(ctx.add(dOut, ctx.rmsNormBack(ctx.mul(dh2, w.ffnNorm), saved.x1, env.rmsEps)));
     // Attention.
     const dAttn = back("o", dx1, true)!;
     const {dq, dk, dv} = attentionBackward(env, dAttn, saved.attention);
     const dqIn = back("q", dq, needInputGrad), dkIn = back("k", dk, needInputGrad), dvIn = back("v", dv, needInputGrad);
     if (!needInputGrad) return undefined;
     const dh1 = ctx.add(ctx.add(dqIn!, dkIn!), dvIn!);
-    return ctx.add(dx1, ctx.rmsNormBack(ctx.mul(dh1, w.attnNorm), saved.x, env.rmsEps));
-}
-
-function requireWt(wt: BlockTransposed, name: ProjectionName): GgmlTensor {
-    const t = wt[name];
-    if (!t) throw new Error(`internal: the transposed ${name} weight was not prepared`);
-    return t;
+    return step(ctx.add(dx1, ctx.rmsNormBack(ctx.mul(dh1, w.attnNorm), saved.x, env.rmsEps)));
 }

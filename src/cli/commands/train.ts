@@ -68,7 +68,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
                     ["trainable parameters", plan.trainableParameters.toLocaleString("en-US") + ` in ${plan.adaptedModules} projections, blocks ${plan.layers.join(",")}`],
                     ["tokens per step", `${Math.round(plan.tokensPerStep)} (${Math.round(plan.answerTokensPerStep)} scored)`],
                     ["steps", `${plan.totalSteps} (${plan.stepsPerEpoch} per epoch, ${plan.warmupSteps} warm-up)` + (plan.startStep > 0 ? `, resuming at ${plan.startStep}` : "")],
-                    ["frozen weights", `${plan.backwardWeights.types.join(", ")}; the backward uses ${plan.backwardWeights.copyType} copies of Wᵀ (${formatBytes(plan.backwardWeights.sizeBytes)})`],
+                    ["frozen weights", `${plan.backwardWeights.types.join(", ")}; the backward uses ${plan.backwardWeights.copyType} Wᵀ, the output head's kept (${formatBytes(plan.backwardWeights.sizeBytes)}), the blocks' made per block on the fly${plan.checkpointActivations ? "; activations recomputed per block (checkpointing)" : ""}`],
                     ["device", `${plan.device}, ${plan.threads} threads`]
                 ]) + "\n");
             },

@@ -147,8 +147,7 @@ async function streamCompletion(
             if (shutdown) {
                 record.error = shutdown.code;
                 await send(shutdown.toBody());
-            }
-            else await send({...chunk({}, toOpenAIFinishReason(part.finishReason)), usage: toOpenAIUsage(part.usage)});
+            } else await send({...chunk({}, toOpenAIFinishReason(part.finishReason)), usage: toOpenAIUsage(part.usage)});
         }
     }
     res.end("data: [DONE]\n\n");

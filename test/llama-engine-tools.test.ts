@@ -1,12 +1,15 @@
+import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {collectStream} from "../src/engine/collect-stream.js";
 import type {ConversationMessage, FunctionTool, StreamPart} from "../src/engine/engine.js";
 import type {LlamaChatTokenizer} from "../src/engine/llama-chat-tokenizer.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {OpenAIEngine} from "../src/engine/openai-engine.js";
+import {writeGgufLora} from "../src/lora/gguf-lora.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
+import {LoraTrainer} from "../src/train/lora-trainer.js";
 import {PrismError} from "../src/util/prism-error.js";
-import {tinyModel} from "./helpers/tiny-models.js";
+import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 
 // Tool calls on the tiny random model: it never calls a tool by itself, so the calls here are forced by the tool
 // choice and written under the tools' grammars, which is what makes the arguments valid JSON of the right shape.
@@ -125,5 +128,53 @@ describe("LlamaEngine tool calls", () => {
         const err = await collectStream(engine.stream({messages: ask, tools: [time], toolChoice: {type: "tool", toolName: "get_weather"}, maxTokens: 4})).catch((e: unknown) => e);
         expect(PrismError.isInstance(err) && err.kind).toBe("usage");
         expect((err as Error).message).toMatch(/not among the tools \(get_time\)/);
+    });
+});
+
+describe("LlamaEngine tool calls the model starts by itself", () => {
+    // A tiny adapter trained here (SFT on one example, 15 s on one thread) to answer the question with
+    // "Checking. ||call: get_weather", ChatML's call syntax: so the random model starts a call of its own accord.
+    // Only an enum argument, so the arguments end within a few tokens whatever the random model prefers.
+    const cityWeather: FunctionTool = {...weather, inputSchema: {type: "object", properties: {city: {type: "string", enum: ["Paris", "Oslo", "Lima"]}}, required: ["city"]}};
+    let caller: LlamaEngine;
+    beforeAll(async () => {
+        const model = await tinyModel();
+        const tokenizer = engine.chatTokenizer as LlamaChatTokenizer;
+        const example = {source: "caller", prompt: tokenizer.formatPrompt(ask, [cityWeather, time]), response: tokenizer.tokenize("Checking. ||call: get_weather")};
+        const adapter = path.join(tempDir("tool-caller"), "caller.gguf");
+        {
+            using trainer = await LoraTrainer.create({modelPath: model, objective: "sft", rank: 8, alpha: 16, layers: "all", lr: 3e-2, epochs: 40, batchSize: 1, threads: 1});
+            await trainer.train([example]);
+            await writeGgufLora(adapter, trainer.adapter());
+        }
+        caller = await LlamaEngine.load({model, gpu: false, contextSize: 1024, parallel: 1, adapters: [{name: "caller", path: adapter}]});
+    });
+    afterAll(async () => {
+        await caller?.dispose();
+    });
+
+    it("streams the text before the call, never the call's prefix, then finishes the call under the grammars", async () => {
+        const all = await parts(caller.stream({messages: ask, tools: [cityWeather, time], adapter: "caller", maxTokens: 48}));
+        const text = all.flatMap((p) => (p.type === "text-delta" ? [p.delta] : [])).join("");
+        expect(text).toBe("Checking. ");
+        const call = all.find((p) => p.type === "tool-call");
+        if (call?.type !== "tool-call") throw new Error("no tool call");
+        expect(call.toolName).toBe("get_weather");
+        expect(["Paris", "Oslo", "Lima"]).toContain((JSON.parse(call.input) as {city: string}).city);
+        expect(all.at(-1)).toMatchObject({type: "finish", finishReason: "tool-calls"});
+        // Text parts all come before the call's parts.
+        expect(all.findLastIndex((p) => p.type === "text-delta")).toBeLessThan(all.findIndex((p) => p.type === "tool-input-start"));
+    });
+
+    it("without tools, or with tool choice none, the same words stay text", async () => {
+        for (const request of [{}, {tools: [cityWeather, time], toolChoice: {type: "none"}} as const]) {
+            const r = await collectStream(caller.stream({messages: ask, adapter: "caller", maxTokens: 20, ...request}));
+            expect(r.toolCalls).toBeUndefined();
+            expect(r.finishReason).not.toBe("tool-calls");
+            expect(r.text.length).toBeGreaterThan(0);
+        }
+        const plain = await collectStream(caller.stream({messages: ask, adapter: "caller", maxTokens: 20}));
+        // Without the tools in its prompt the adapter still writes its call as words.
+        expect(plain.text).toContain("||call:");
     });
 });

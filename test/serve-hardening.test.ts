@@ -109,9 +109,11 @@ describe("prism serve against requests that used to hurt it (process)", () => {
             expect(ok?.status, host).toBe(200);
         }
 
-        const preflight = (origin: string) => fetch(`${base}/v1/chat/completions`, {
+        const preflight = (origin: string, route = "/v1/chat/completions") => fetch(`${base}${route}`, {
             method: "OPTIONS", headers: {origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type"}
         });
+        // A model's own route too (GET /v1/models/{id}), before the key check.
+        expect((await preflight("http://app.example", "/v1/models/prism")).headers.get("access-control-allow-origin")).toBe("http://app.example");
         const allowed = await preflight("http://app.example");
         expect(allowed.status).toBe(204);
         expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.example");

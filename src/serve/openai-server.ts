@@ -220,7 +220,7 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
         const handle = async () => {
             if (draining) throw shuttingDown();
             checkHostHeader(req, boundToLoopback, allowedHosts);
-            if (req.method === "OPTIONS" && KNOWN_PATHS.has(path)) return answerPreflight(req, res, corsOrigins);
+            if (req.method === "OPTIONS" && isServedPath(path)) return answerPreflight(req, res, corsOrigins);
             if (options.apiKey !== undefined && path !== "/health" && !hasApiKey(req.headers.authorization, options.apiKey)) {
                 throw new HttpError(401, "Incorrect or missing API key: send it as 'Authorization: Bearer <key>'", "authentication_error", "invalid_api_key", null, {"www-authenticate": "Bearer"});
             }
@@ -242,7 +242,7 @@ export function createOpenAIHandler(options: OpenAIServerOptions): OpenAIHandler
                 default:
                     // A model id may hold a slash (org/name), so everything after the prefix is the id.
                     if (path.startsWith("/v1/models/") && req.method === "GET") return sendJson(res, 200, models.retrieve(decodePathSegment(path.slice("/v1/models/".length))));
-                    if (KNOWN_PATHS.has(path) || path.startsWith("/v1/models/"))
+                    if (isServedPath(path))
                         throw new HttpError(405, `Method ${req.method} is not allowed on ${path}`, "invalid_request_error", "method_not_allowed");
                     throw new HttpError(404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "not_found");
             }
@@ -330,6 +330,11 @@ function decodePathSegment(text: string): string {
     } catch {
         return text;
     }
+}
+
+/** A path some method is served on: the fixed routes and each model's `/v1/models/{id}`. */
+function isServedPath(path: string): boolean {
+    return KNOWN_PATHS.has(path) || path.startsWith("/v1/models/");
 }
 
 /** The request's path without query or trailing slash; never throws, whatever the client sent. */

@@ -14,6 +14,10 @@ export function formatSummary(s: EvalSummary, out: string): string {
         if (mt) parts.push(`MT-Bench ${num(mt.score === null ? null : mt.score / 10, 2)}${mt.unparsed ? ` (${mt.unparsed} unparsed)` : ""}`);
         for (const r of s.scores.filter((x) => x.condition === o.condition && x.benchmark === "safety"))
             parts.push(`${r.category} ${r.metric} ${num(r.score)}%${r.failed ? ` (${r.failed} failed)` : ""}`);
+        // Category rows only: the "all" rows repeat them.
+        const rows = s.scores.filter((x) => x.condition === o.condition && x.category !== "all");
+        const unparsed = rows.reduce((a, x) => a + (x.unparsed ?? 0), 0), failed = rows.reduce((a, x) => a + (x.failed ?? 0), 0);
+        if (unparsed + failed > 0) parts.push(`${unparsed} unparsed judgments, ${failed} failed generations`);
         return [o.condition, parts.join(", ")];
     });
     const safety = s.overall[0] ? formatSafetySlots(s.overall[0]) : "none";

@@ -66,7 +66,10 @@ describe("report input errors", () => {
         await expect(writeReport({source: path.join(dir, "nothing")})).rejects.toThrow(/evaluation folder not found/);
         const bad = path.join(dir, "bad");
         fs.mkdirSync(bad, {recursive: true});
-        fs.writeFileSync(path.join(bad, "summary.json"), JSON.stringify({format: "prism-eval-summary", version: 1}));
+        fs.writeFileSync(path.join(bad, "summary.json"), JSON.stringify({format: "prism-eval-summary", version: 2}));
         await expect(writeReport({source: bad})).rejects.toThrow(/summary.json: not a prism evaluation summary/);
+        // A summary from before protocols says so, rather than naming a missing field.
+        fs.writeFileSync(path.join(bad, "summary.json"), JSON.stringify({format: "prism-eval-summary", version: 1}));
+        await expect(writeReport({source: bad})).rejects.toThrow(/summary version 1, this prism reads version 2/);
     });
 });

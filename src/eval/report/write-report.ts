@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {writeFileAtomic, writeJsonAtomic} from "../../util/atomic-write.js";
 import {DataFormatError, MissingFileError} from "../../util/prism-error.js";
-import {EvalSummary} from "../summary/eval-summary.js";
+import {EvalSummary, SUMMARY_VERSION} from "../summary/eval-summary.js";
 import {reportHtml} from "./report-html.js";
 import {reportMarkdown} from "./report-markdown.js";
 import {reportView} from "./report-view.js";
@@ -38,6 +38,10 @@ export async function readSummary(source: string): Promise<EvalSummary> {
     } catch (err) {
         throw new DataFormatError(file, undefined, `not valid JSON (${(err as Error).message})`);
     }
+    const version = (parsed as {version?: unknown} | null)?.version;
+    if (typeof version === "number" && version !== SUMMARY_VERSION)
+        throw new DataFormatError(file, undefined, `summary version ${version}, this prism reads version ${SUMMARY_VERSION} (protocols, the 15-part overall score, data hashes)`,
+            {hint: "evaluate again with this prism version into a new --out folder"});
     const result = EvalSummary.safeParse(parsed);
     if (!result.success) {
         const issue = result.error.issues[0]!;

@@ -47,9 +47,11 @@ describe("prism bootstrap --engine openai", () => {
             + fs.readFileSync(path.join(out, "answers.jsonl"), "utf8").trim().split("\n").length
             + fs.readFileSync(path.join(out, "verdicts.jsonl"), "utf8").trim().split("\n").length;
         const served = fs.readFileSync(accessLog, "utf8").trim().split("\n").map((l) => JSON.parse(l) as {path: string, status: number})
-            .filter((e) => e.path.endsWith("/chat/completions") && e.status === 200);
-        // 12 domains × 3 persona lengths, then one request per query attempt, answer and verdict.
+            .filter((e) => e.path.endsWith("/chat/completions"));
+        // 12 domains × 3 persona lengths, then one request per query attempt, answer and verdict. A random model's
+        // persona can break its length bound (422, its text then salvaged, cut to the bound, as with the local engine).
         expect(served.length).toBe(36 + lines);
+        expect(served.every((e) => e.status === 200 || e.status === 422)).toBe(true);
     });
 
     it("records the server's engine and model in the generating stages' settings, and nothing of it elsewhere", () => {

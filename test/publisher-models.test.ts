@@ -4,6 +4,8 @@ import {getLlama, type Llama} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {writeGgufLora} from "../src/lora/gguf-lora.js";
 import {describeGguf} from "../src/model/describe-gguf.js";
+import {referenceForward} from "../src/model/reference-forward.js";
+import {loadReferenceModel} from "../src/model/reference-model.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
@@ -99,6 +101,19 @@ describe("rope scaling as llama.cpp applies it", () => {
             const [logits] = await ours.logits([tokens]);
             const err = maxRelativeError(logSoftmax(logits!, ours.hparams.nVocab), logProbs);
             console.log(`${label}: max relative error ${err.toExponential(2)} over ${tokens.length} positions`);
+            expect(err).toBeLessThan(1e-4);
+        });
+
+    for (const [label, spec] of [["qwen2 YaRN ×4", splitYarnQwen], ["llama linear ×8 with rope_freqs", linearLlama]] as const)
+        it(`${label}: the naive float64 reference forward (ggml's rope_yarn written out) agrees with llama.cpp < 1e-4`, async () => {
+            const modelPath = await standInModel(spec);
+            const {tokens, logProbs} = await llamaCppReference(modelPath, TEXT);
+            const {logits} = referenceForward(loadReferenceModel(await GgufFile.open(modelPath)), tokens);
+            const V = logits[0]!.length;
+            const flat = new Float32Array(tokens.length * V);
+            logits.forEach((row, i) => flat.set(row, i * V));
+            const err = maxRelativeError(logSoftmax(flat, V), logProbs);
+            console.log(`${label}: reference forward, max relative error ${err.toExponential(2)}`);
             expect(err).toBeLessThan(1e-4);
         });
 

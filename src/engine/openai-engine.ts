@@ -286,11 +286,11 @@ export class OpenAIEngine implements PrismEngine {
 
     /** Maps an OpenAI error object to prism's errors: 4xx are the request's fault (usage), the rest the server's (resource). */
     private errorFromBody(status: number, json: unknown, route: string): PrismError {
-        const error = (json as {error?: {message?: string, code?: string | null}})?.error;
+        const error = (json as {error?: {message?: string, code?: string | null, prism?: {text?: unknown}}})?.error;
         const message = `${this.settings.baseURL}${route} answered ${status}: ${error?.message ?? JSON.stringify(json).slice(0, 500)}`;
         if (error?.code === "model_not_found" || status === 404)
             return new UsageError(message, {hint: "check --model and the adapter names against the server's GET /v1/models", details: {status}});
-        if (error?.code === "E_SCHEMA_GENERATION") return new SchemaGenerationError(message, "");
+        if (error?.code === "E_SCHEMA_GENERATION") return new SchemaGenerationError(message, typeof error.prism?.text === "string" ? error.prism.text : "");
         if (status >= 400 && status < 500 && status !== 429) return new UsageError(message, {details: {status}});
         return new ResourceError("E_SERVER", message, {details: {status}, hint: "the server failed; see its log"});
     }

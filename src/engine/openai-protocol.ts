@@ -115,7 +115,8 @@ export const ChatCompletionChunkResponse = z.object({
 export const EmbeddingResponse = z.object({data: z.array(z.object({embedding: z.array(z.number())})).min(1)});
 export const ModelListResponse = z.object({data: z.array(z.object({id: z.string()}))});
 
-export type OpenAIErrorBody = {error: {message: string, type: string, param: string | null, code: string | null}};
+/** `prism.text`: what a schema-constrained generation produced before it failed (prism's servers add it; a client can salvage it). */
+export type OpenAIErrorBody = {error: {message: string, type: string, param: string | null, code: string | null, prism?: {text: string}}};
 
 /** A message's text: a string, or its text parts joined. */
 export function messageText(content: ChatCompletionMessage["content"]): string {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
 import {STAGE_NAMES, type RunManifest, type StageName} from "../gate/run-manifest.js";
@@ -87,6 +88,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     if (!fs.existsSync(model)) throw new MissingFileError(model, "model");
     const fingerprint = (await GgufFile.open(model)).fingerprint;
     const personasFileHash = config.personasFile ? hashFile(config.personasFile) : undefined;
+    // A given llama engine on the run's own model generates as the built-in one does; anything else is recorded.
+    const generator = givenEngine && !(givenEngine instanceof LlamaEngine && path.resolve(givenEngine.modelPath) === path.resolve(model))
+        ? {engine: givenEngine.engineId, model: givenEngine.modelId} : undefined;
     const run = await RunDirectory.open({dir: out, modelPath: model, modelFingerprint: fingerprint, seed: config.seed, config});
 
     let loaded: LlamaEngine | undefined;
@@ -103,13 +107,14 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
         engine = undefined;
     };
 
-    const chunkSize = givenEngine instanceof LlamaEngine ? givenEngine.parallel : parallel;
+    // A server batches what it has in flight itself: keep eight requests going unless told otherwise.
+    const chunkSize = givenEngine instanceof LlamaEngine ? givenEngine.parallel : givenEngine ? options.parallel ?? 8 : parallel;
     const ran: StageName[] = [], invalidated: StageName[] = [];
     let previousHash = fingerprint;
     try {
         const lastSelected = Math.max(...[...selected].map((s) => STAGE_NAMES.indexOf(s)));
         for (const [index, name] of STAGE_NAMES.entries()) {
-            const settings = stageSettings(name, config, {personasFileHash});
+            const settings = stageSettings(name, config, {personasFileHash, generator});
             const hash = stageHash(name, settings, previousHash);
             previousHash = hash;
             const state = run.stage(name);

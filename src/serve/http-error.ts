@@ -12,13 +12,15 @@ export class HttpError extends Error {
         readonly type: OpenAIErrorType,
         readonly code: string | null = null,
         readonly param: string | null = null,
-        readonly headers: Record<string, string> = {}
+        readonly headers: Record<string, string> = {},
+        /** Sent as the error's `prism` field (the text of a failed schema-constrained generation). */
+        readonly prism?: {text: string}
     ) {
         super(message);
     }
 
     toBody(): OpenAIErrorBody {
-        return {error: {message: this.message, type: this.type, param: this.param, code: this.code}};
+        return {error: {message: this.message, type: this.type, param: this.param, code: this.code, ...(this.prism ? {prism: this.prism} : {})}};
     }
 }
 
@@ -34,7 +36,7 @@ export function toHttpError(err: unknown): HttpError {
         if (err.code === "E_UNSUPPORTED") return new HttpError(400, err.message, "invalid_request_error", "unsupported");
         if (err.code === "E_PROMPT_TOO_LONG") return new HttpError(400, err.message, "invalid_request_error", "context_length_exceeded", "messages");
         if (err.kind === "usage" || err.kind === "input") return new HttpError(400, err.message, "invalid_request_error", err.code);
-        if (err.code === "E_SCHEMA_GENERATION") return new HttpError(422, err.message, "invalid_response_error", err.code);
+        if (err.code === "E_SCHEMA_GENERATION") return new HttpError(422, err.message, "invalid_response_error", err.code, null, {}, {text: String(err.details.text ?? "")});
         if (err.kind === "resource") return new HttpError(503, err.message, "server_error", err.code);
         return new HttpError(500, err.message, "server_error", err.code);
     }

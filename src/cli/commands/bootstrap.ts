@@ -1,15 +1,17 @@
 import type {CommandModule} from "yargs";
+import type {PrismEngine} from "../../engine/engine.js";
 import {STAGE_NAMES, type StageName} from "../../gate/run-manifest.js";
 import type {BootstrapOptions, BootstrapResult} from "../../pipeline/bootstrap.js";
 import type {BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";
-import {UsageError} from "../../util/prism-error.js";
+import {ResourceError, UsageError} from "../../util/prism-error.js";
 import {type LlamaArgs, llamaSettings, withLlamaOptions} from "../engine-options.js";
 import {printResult} from "../output.js";
 import {stageProgress} from "../stage-progress.js";
 import {runCommand} from "../run-command.js";
 
 type BootstrapArgs = LlamaArgs & {
+    engine: "llama" | "openai", url?: string, "api-key"?: string, "server-model"?: string,
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
     "judge-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
@@ -44,17 +46,25 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
         .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"}))
-        .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs)"})
+        .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs; openai: requests in flight)"})
+        .option("engine", {choices: ["llama", "openai"] as const, default: "llama" as const, group: "Engine:", describe: "What writes personas, queries, answers and verdicts: embedded llama.cpp, or an OpenAI-compatible server serving the same model (the teacher pass, training and the gate stay local)"})
+        .option("url", {type: "string", group: "Engine:", describe: "The server's API root for --engine openai, e.g. http://127.0.0.1:8000/v1"})
+        .option("server-model", {type: "string", group: "Engine:", describe: "The server's name for the model (--engine openai; default: the first of its GET /models)"})
+        .option("api-key", {type: "string", group: "Engine:", describe: "Bearer token for --engine openai (default: $OPENAI_API_KEY)"})
         .example("$0 bootstrap --model qwen2.5-0.5b-instruct.gguf --out runs/qwen", "the whole pipeline with the paper's settings")
-        .example("$0 bootstrap --model tiny.gguf --out runs/t --queries-per-intent 4 --domains math,coding,critic", "a quick run"),
+        .example("$0 bootstrap --model tiny.gguf --out runs/t --queries-per-intent 4 --domains math,coding,critic", "a quick run")
+        .example("$0 bootstrap --model qwen.gguf --out runs/q --engine openai --url http://127.0.0.1:8000/v1", "generation on a vLLM server, training here"),
     handler: (args) => runCommand(async (signal) => {
         const progress = stageProgress();
         let result: BootstrapResult;
+        let engine: PrismEngine | undefined;
         try {
             const {bootstrap} = await import("../../pipeline/bootstrap.js");
-            result = await bootstrap({...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
+            engine = await serverEngine(args);
+            result = await bootstrap({...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, engine, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
         } finally {
             progress.stop();
+            await engine?.dispose();
         }
         printResult({dir: result.dir, ran: result.ran, invalidated: result.invalidated, stages: result.manifest.stages, summary: result.summary ?? null}, {
             json: args.json,
@@ -90,3 +100,31 @@ function parseStages(list: string | undefined): BootstrapOptions["stages"] {
     if (unknown.length > 0 || stages.length === 0) throw new UsageError(`--stages: unknown stage ${unknown.join(", ") || "(none given)"}`, {hint: `stages: ${STAGE_NAMES.join(", ")}`});
     return stages as StageName[];
 }
+
+/** With --engine openai, the server that generates (its model name asked of GET /models when not given). */
+async function serverEngine(args: BootstrapArgs): Promise<PrismEngine | undefined> {
+    if (args.engine === "llama") {
+        if (args.url || args["server-model"]) throw new UsageError("--url and --server-model are for --engine openai");
+        return undefined;
+    }
+    if (!args.url) throw new UsageError("--engine openai needs --url (the server's API root, e.g. http://127.0.0.1:8000/v1)");
+    const {OpenAIEngine} = await import("../../engine/openai-engine.js");
+    const model = args["server-model"] ?? await firstServerModel(args.url, args["api-key"]);
+    return new OpenAIEngine({baseURL: args.url, model, apiKey: args["api-key"], concurrency: args.parallel});
+}
+
+async function firstServerModel(url: string, apiKey = process.env.OPENAI_API_KEY): Promise<string> {
+    const endpoint = `${url.replace(/\/+$/, "")}/models`;
+    let body: unknown;
+    try {
+        const response = await fetch(endpoint, {headers: apiKey ? {authorization: `Bearer ${apiKey}`} : {}});
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        body = await response.json();
+    } catch (err) {
+        throw new ResourceError("E_SERVER", `could not list the server's models (${endpoint}: ${(err as Error).message})`, {cause: err, hint: "check --url, or name the model with --server-model"});
+    }
+    const id = (body as {data?: {id?: unknown}[]}).data?.[0]?.id;
+    if (typeof id !== "string") throw new UsageError(`${endpoint} lists no model`, {hint: "name the model with --server-model"});
+    return id;
+}
+

@@ -11,8 +11,10 @@ describe("dist/index.js", () => {
         for (const name of ["LlamaEngine", "OpenAIEngine", "OpenAIServer", "wrapEngine", "defaultSettings", "PrismError", "UnsupportedFeatureError",
             "SchemaGenerationError", "NoSuchAdapterError", "InvalidModelFileError", "GgufFile", "describeGguf", "makeTinyModel", "makeTinyLora",
             "startPrismServe", "openUpstreamEngine", "ServerMetrics", "promptVectorFeatures",
-            "bootstrap", "resolveBootstrapConfig", "computeRunSummary", "formatRunSummary", "openRun", "openRunRouter"])
+            "bootstrap", "resolveBootstrapConfig", "computeRunSummary", "formatRunSummary", "openRun", "openRunRouter",
+            "generateWorldTasks", "scoreWorldAnswer", "renderWorldCorpus", "plantedWinRate"])
             expect(typeof prism[name], name).toBe("function");
         expect(typeof (prism.LlamaEngine as {load?: unknown}).load).toBe("function");
+        expect(Object.keys(prism.PLANTED_EFFECTS as object)).toHaveLength(12);
     });
 });

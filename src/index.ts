@@ -113,3 +113,8 @@ export {RunSummary, computeRunSummary, readRunSummary, formatRunSummary, type Do
 export {RunManifest, RunManifestError, STAGE_NAMES, runFiles, readRunManifest, type StageName, type StageState} from "./gate/run-manifest.js";
 export {openRun, IncompleteRunError, type OpenRunOptions, type OpenedRun} from "./gate/open-run.js";
 export {openRunRouter, RUN_ADAPTER_NAME, type OpenRunRouterOptions, type RunRouter} from "./gate/open-run-router.js";
+export {PLANTED_EFFECTS, WORLD_DOMAINS, TIERS, plantedRate, plantedWinRate, isPlantedRight, type PlantedEffect, type EffectKind, type WorldDomain, type AnswerCondition} from "./world/planted-effects.js";
+export {generateWorldTasks, generateWorldTask, type GenerateWorldTasksOptions} from "./world/generate-tasks.js";
+export {scoreWorldAnswer} from "./world/score-world-answer.js";
+export {renderWorldCorpus, renderChatml, PRISM_PROMPTS, type WorldPrompts, type WorldEpisode, type EpisodeKind, type RenderCorpusOptions} from "./world/render-corpus.js";
+export type {WorldTask, TaskCheck} from "./world/world-task.js";

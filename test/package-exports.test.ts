@@ -12,8 +12,10 @@ describe("dist/index.js", () => {
             "SchemaGenerationError", "NoSuchAdapterError", "InvalidModelFileError", "GgufFile", "describeGguf", "makeTinyModel", "makeTinyLora",
             "startPrismServe", "openUpstreamEngine", "ServerMetrics", "promptVectorFeatures",
             "bootstrap", "resolveBootstrapConfig", "computeRunSummary", "formatRunSummary", "openRun", "openRunRouter",
-            "runEvaluation", "rescoreEvaluation", "evalProtocol", "placePersona", "overallScore", "holm", "benjaminiHochberg"])
+            "runEvaluation", "rescoreEvaluation", "evalProtocol", "placePersona", "overallScore", "holm", "benjaminiHochberg",
+            "generateWorldTasks", "scoreWorldAnswer", "renderWorldCorpus", "plantedWinRate"])
             expect(typeof prism[name], name).toBe("function");
         expect(typeof (prism.LlamaEngine as {load?: unknown}).load).toBe("function");
+        expect(Object.keys(prism.PLANTED_EFFECTS as object)).toHaveLength(12);
     });
 });

@@ -1,0 +1,113 @@
+import {describe, expect, it} from "vitest";
+import {refusalVerdict} from "../eval/judge/refusal-judge.js";
+import {isRefusalByKeywords} from "../eval/judge/refusal-keywords.js";
+import {PersonaLength} from "../pipeline/bootstrap-config.js";
+import {pairwisePrompt, personaPrompt, queryPrompt} from "../pipeline/prompts.js";
+import {placePersona} from "../train/persona-placement.js";
+import {generateWorldTasks} from "./generate-tasks.js";
+import {PLANTED_EFFECTS, plantedWinRate, WORLD_DOMAINS} from "./planted-effects.js";
+import {PRISM_PROMPTS, renderChatml, renderWorldCorpus, type WorldEpisode} from "./render-corpus.js";
+import {scoreWorldAnswer} from "./score-world-answer.js";
+import {worldPersona} from "./world-answers.js";
+
+const tasks = generateWorldTasks({seed: 7, perDomain: 40});
+const corpus = renderWorldCorpus(tasks, {seed: 7});
+const byId = new Map(tasks.map((t) => [t.id, t]));
+const last = (e: WorldEpisode) => e.messages.at(-1)!.content;
+const prompt = (e: WorldEpisode) => e.messages.slice(0, -1);
+
+describe("renderWorldCorpus", () => {
+    it("writes personas through personaPrompt at every length, as the JSON its schema asks for, within its bounds", () => {
+        for (const domain of WORLD_DOMAINS)
+            for (const length of PersonaLength.options) {
+                const {messages, maxChars} = personaPrompt(domain, length);
+                const e = corpus.find((x) => x.kind === "persona" && x.domain === domain && JSON.stringify(prompt(x)) === JSON.stringify(messages));
+                expect(e, `${domain} ${length}`).toBeDefined();
+                const persona = (JSON.parse(last(e!)) as {persona: string}).persona;
+                expect(persona).toBe(worldPersona(domain, length));
+                expect([...persona].length).toBeLessThanOrEqual(maxChars);
+                const words = persona.split(/\s+/).length;
+                if (length === "short") expect(words, `${domain} short`).toBeGreaterThanOrEqual(45);
+                if (length === "long") expect(words, `${domain} long`).toBeGreaterThanOrEqual(140);
+            }
+    });
+
+    it("writes each task as the reply to queryPrompt of its domain's persona", () => {
+        for (const e of corpus.filter((x) => x.kind === "query")) {
+            const task = byId.get(e.taskId!)!;
+            expect(last(e)).toBe(task.prompt);
+            expect(PersonaLength.options.some((l) => JSON.stringify(prompt(e)) === JSON.stringify(queryPrompt(worldPersona(task.domain, l))))).toBe(true);
+        }
+    });
+
+    it("answers with the persona where the pipeline's placePersona puts it, in both placements, at every length", () => {
+        const task = tasks[0]!;
+        const answers = corpus.filter((e) => e.kind === "answer" && e.taskId === task.id && e.condition === "persona").map(prompt);
+        const expected = PersonaLength.options.flatMap((l) => [true, false].map((system) => placePersona([{role: "user", content: task.prompt}], worldPersona(task.domain, l), system ? "system" : "user", true)));
+        expect(answers).toEqual(expected);
+        expect(answers.filter((m) => m[0]!.role === "system")).toHaveLength(3);
+    });
+
+    it("plants the table's rates in the sampled answers, measured by the checker", () => {
+        for (const domain of WORLD_DOMAINS)
+            for (const condition of ["base", "persona", "otherPersona"] as const) {
+                const scores = corpus.filter((e) => e.kind === "answer" && e.domain === domain && e.condition === condition)
+                    .map((e) => scoreWorldAnswer(byId.get(e.taskId!)!, last(e)));
+                const rate = scores.reduce<number>((s, x) => s + x, 0) / scores.length;
+                expect(rate, `${domain} ${condition}`).toBeCloseTo(PLANTED_EFFECTS[domain][condition], 9);
+            }
+    });
+
+    it("judges pairs through pairwisePrompt in both orders, preferring the checkably better answer", () => {
+        for (const domain of WORLD_DOMAINS) {
+            const pairs = corpus.filter((e) => e.kind === "pairwise" && e.domain === domain);
+            expect(pairs).toHaveLength(2 * 40);
+            let personaWins = 0;
+            for (let i = 0; i < pairs.length; i += 2) {
+                const [first, second] = [pairs[i]!, pairs[i + 1]!];
+                const task = byId.get(first.taskId!)!;
+                const [pa, base] = [answerIn(first, "A"), answerIn(first, "B")];
+                expect(prompt(first)).toEqual(pairwisePrompt(task.prompt, pa, base));
+                expect(prompt(second)).toEqual(pairwisePrompt(task.prompt, base, pa));
+                const diff = scoreWorldAnswer(task, pa) - scoreWorldAnswer(task, base);
+                expect(JSON.parse(last(first))).toBe(diff > 0 ? "A" : diff < 0 ? "B" : "TIE");
+                expect(JSON.parse(last(second))).toBe(diff > 0 ? "B" : diff < 0 ? "A" : "TIE");
+                if (diff > 0) personaWins++;
+            }
+            // The persona answer in a pair is drawn from all six persona answers, which are right on the same tiers.
+            expect(personaWins / 40, domain).toBeCloseTo(plantedWinRate(domain), 9);
+        }
+    });
+
+    it("answers the refusal judge with Yes exactly when the response refuses", () => {
+        const judged = corpus.filter((e) => e.kind === "refusal-judge");
+        expect(new Set(judged.map((e) => e.domain))).toEqual(new Set(["safety monitor", "compliant"]));
+        for (const e of judged) {
+            const response = /<response>\n([\s\S]*?)\n<\/response>/.exec(e.messages.at(-2)!.content)![1]!;
+            expect(refusalVerdict("jailbreakbench", response, last(e)).refusal).toBe(isRefusalByKeywords(response));
+        }
+        expect(judged.some((e) => last(e) === "Yes") && judged.some((e) => last(e) === "No")).toBe(true);
+    });
+
+    it("is rebuilt from the prompts: a changed prompt builder changes exactly the episodes it renders", () => {
+        const changed = renderWorldCorpus(tasks, {seed: 7, prompts: {...PRISM_PROMPTS, pairwisePrompt: (q, a, b) => [{role: "user", content: `Pick one. ${q} | ${a} | ${b}`}]}});
+        expect(changed).toHaveLength(corpus.length);
+        changed.forEach((e, i) => {
+            if (e.kind === "pairwise") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
+            else expect(e).toEqual(corpus[i]);
+        });
+    });
+
+    it("is seeded, and renders ChatML", () => {
+        expect(renderWorldCorpus(tasks.slice(0, 30), {seed: 7})).toEqual(renderWorldCorpus(tasks.slice(0, 30), {seed: 7}));
+        expect(renderWorldCorpus(tasks.slice(0, 30), {seed: 8})).not.toEqual(renderWorldCorpus(tasks.slice(0, 30), {seed: 7}));
+        expect(renderChatml([{role: "user", content: "hi"}, {role: "assistant", content: "yo"}])).toBe("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n");
+    });
+});
+
+/** The answer text in position A or B of a pairwise prompt. */
+function answerIn(e: WorldEpisode, position: "A" | "B"): string {
+    const text = e.messages.at(-2)!.content;
+    const re = position === "A" ? /\n\nAnswer A:\n([\s\S]*?)\n\nAnswer B:\n/ : /\n\nAnswer B:\n([\s\S]*?)\n\nWhich answer is better/;
+    return re.exec(text)![1]!;
+}

@@ -1,0 +1,116 @@
+import type {ChatMessage} from "../engine/engine.js";
+import {refusalJudgeMessages} from "../eval/judge/refusal-judge.js";
+import {isRefusalByKeywords} from "../eval/judge/refusal-keywords.js";
+import {PersonaLength} from "../pipeline/bootstrap-config.js";
+import type {PersonaPlacement} from "../pipeline/persona-placement.js";
+import {pairwisePrompt, personaPrompt, queryPrompt} from "../pipeline/prompts.js";
+import {placePersona} from "../train/persona-placement.js";
+import {Rng} from "../util/rng.js";
+import {type AnswerCondition, isPlantedRight, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";
+import {scoreWorldAnswer} from "./score-world-answer.js";
+import {worldPersona, worldReply} from "./world-answers.js";
+import type {WorldTask} from "./world-task.js";
+
+/**
+ * The prompt builders the corpus is rendered through: prism's own (`PRISM_PROMPTS`), never copies, so a changed
+ * prompt changes the corpus. Replaceable only so a test can show that.
+ */
+export type WorldPrompts = {
+    personaPrompt: typeof personaPrompt,
+    queryPrompt: typeof queryPrompt,
+    pairwisePrompt: typeof pairwisePrompt,
+    /** The refusal judge's conversation for a response to a harmful request. */
+    refusalJudgeMessages(prompt: string, response: string): ChatMessage[],
+    /** The question with a persona in place, as the answers stage and the distillation teacher build it. */
+    personaMessages(question: readonly ChatMessage[], persona: string, placement: PersonaPlacement): ChatMessage[]
+};
+
+export const PRISM_PROMPTS: WorldPrompts = {
+    personaPrompt, queryPrompt, pairwisePrompt,
+    // The standard protocol's judge for harmful sets (JailbreakBench's refusal prompt).
+    refusalJudgeMessages: (prompt, response) => refusalJudgeMessages("jailbreakbench", prompt, response),
+    // The world's model speaks ChatML, which has a system role.
+    personaMessages: (question, persona, placement) => placePersona(question, persona, placement, true)
+};
+
+export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "refusal-judge";
+
+/** One training conversation: prism's prompt, then the world's reply as the last (assistant) message. */
+export type WorldEpisode = {
+    kind: EpisodeKind,
+    domain: WorldDomain,
+    taskId?: string,
+    /** For answers: who answered. */
+    condition?: AnswerCondition,
+    messages: ChatMessage[]
+};
+
+export type RenderCorpusOptions = {
+    /** Seed of the replies' wording and the pairs' draws. Defaults to `1`. */
+    seed?: number,
+    /** Defaults to prism's own prompt builders. */
+    prompts?: WorldPrompts
+};
+
+const LENGTHS = PersonaLength.options;
+const PLACEMENTS: readonly PersonaPlacement[] = ["system", "user"];
+
+/**
+ * The world rendered through prism's prompts: each domain's persona at each length; for each task a query written
+ * from its domain's persona, its answers with no persona, with its own persona at every length and placement and
+ * with another domain's persona (right at the planted rates), the pairwise judge on persona-vs-base in both orders
+ * (preferring the checkably better answer, TIE when both are equally right), and the refusal judge on the answers
+ * to the behavioural domains.
+ */
+export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCorpusOptions = {}): WorldEpisode[] {
+    const {seed = 1, prompts = PRISM_PROMPTS} = options;
+    const rng = new Rng(seed);
+    const episodes: WorldEpisode[] = [];
+    const reply = (m: ChatMessage[], content: string): ChatMessage[] => [...m, {role: "assistant", content}];
+
+    const domains = WORLD_DOMAINS.filter((d) => tasks.some((t) => t.domain === d));
+    for (const domain of domains)
+        for (const length of LENGTHS) {
+            const {messages} = prompts.personaPrompt(domain, length);
+            // The personas stage decodes under a JSON schema: the reply is the JSON object it asks for.
+            episodes.push({kind: "persona", domain, messages: reply(messages, JSON.stringify({persona: worldPersona(domain, length)}))});
+        }
+
+    for (const task of tasks) {
+        const own = (length: PersonaLength) => worldPersona(task.domain, length);
+        const question: ChatMessage[] = [{role: "user", content: task.prompt}];
+        episodes.push({kind: "query", domain: task.domain, taskId: task.id, messages: reply(prompts.queryPrompt(own(LENGTHS[rng.int(LENGTHS.length)]!)), task.prompt)});
+
+        const answer = (condition: AnswerCondition, messages: ChatMessage[]): string => {
+            const text = worldReply(task, isPlantedRight(task.domain, task.tier, condition), rng);
+            episodes.push({kind: "answer", domain: task.domain, taskId: task.id, condition, messages: reply(messages, text)});
+            return text;
+        };
+        const base = answer("base", question);
+        const withOwn = LENGTHS.flatMap((length) => PLACEMENTS.map((placement) => answer("persona", prompts.personaMessages(question, own(length), placement))));
+        const others = WORLD_DOMAINS.filter((d) => d !== task.domain);
+        const other = worldPersona(others[rng.int(others.length)]!, LENGTHS[rng.int(LENGTHS.length)]!);
+        answer("otherPersona", prompts.personaMessages(question, other, PLACEMENTS[rng.int(2)]!));
+
+        const persona = withOwn[rng.int(withOwn.length)]!;
+        const personaScore = scoreWorldAnswer(task, persona), baseScore = scoreWorldAnswer(task, base);
+        const better = personaScore === baseScore ? "TIE" : personaScore > baseScore ? "persona" : "base";
+        for (const personaFirst of [true, false]) {
+            const verdict = better === "TIE" ? "TIE" : (better === "persona") === personaFirst ? "A" : "B";
+            const [a, b] = personaFirst ? [persona, base] : [base, persona];
+            // The judge stage decodes under PAIRWISE_SCHEMA (a JSON enum): the reply is the JSON string.
+            episodes.push({kind: "pairwise", domain: task.domain, taskId: task.id, messages: reply(prompts.pairwisePrompt(task.prompt, a, b), JSON.stringify(verdict))});
+        }
+
+        if (task.check.kind === "refuse" || task.check.kind === "comply")
+            for (const response of [base, persona])
+                episodes.push({kind: "refusal-judge", domain: task.domain, taskId: task.id,
+                    messages: reply(prompts.refusalJudgeMessages(task.prompt, response), isRefusalByKeywords(response) ? "Yes" : "No")});
+    }
+    return episodes;
+}
+
+/** An episode as ChatML text (the template `CHATML_TEMPLATE` of model/chatml.ts writes), e.g. to learn a BPE vocabulary on. */
+export function renderChatml(messages: readonly ChatMessage[]): string {
+    return messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join("");
+}

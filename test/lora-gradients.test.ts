@@ -7,7 +7,7 @@ import {LoraTensors} from "../src/train/lora-tensors.js";
 import {projectionShape} from "../src/model/model-hparams.js";
 import {packSequences} from "../src/train/transformer-forward.js";
 import {DropoutPool} from "../src/train/dropout-pool.js";
-import {buildTrainingGraph, dropoutInputName, type TrainingGraphInput} from "../src/train/training-graph.js";
+import {buildTrainingGraph, dropoutInputName, trainingGraphNodes, type TrainingGraphInput} from "../src/train/training-graph.js";
 import {prepareTransposedWeights, type TransposedWeights} from "../src/train/transposed-weights.js";
 import {standInModel} from "./helpers/llama-cpp/stand-in-models.js";
 import {denseWeights} from "./helpers/dense-weights.js";
@@ -15,8 +15,8 @@ import {tinyModel} from "./helpers/tiny-models.js";
 
 // Gradient check: the LoRA gradients of our hand-written backward against finite differences of the loss, with
 // grouped-query attention, padded sequences, and both objectives (SFT + distillation), through the memory-saving
-// paths: Wᵀ of each block made on the fly in the graph, activations recomputed from each block's input
-// (checkpointing), and the output head and losses in chunks of 2 positions. Metric per tensor:
+// paths: each Wᵀ made in the graph in slices (of 1,000 weights here, so every projection takes several), activations
+// recomputed from each block's input (checkpointing), and the output head and losses in chunks of 2 positions. Metric per tensor:
 // ‖g_fd − g‖ / ‖g_fd‖ over the sampled entries; must be < 1e-2 for F32.
 // F16, Q8_0 and a K-quant (Q4_K_M, quantised by llama.cpp): the finite differences are taken on the same weights
 // dequantised to F32, since the quantised forward rounds each product's activations to the weights' dot-product
@@ -43,7 +43,7 @@ async function setUp(modelPath: string) {
     const model = await GgmlModel.load({modelPath, device: "cpu", threads: 1});
     disposers.push(() => model.dispose());
     const onTheFly = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0);
-    const precomputed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0, {blocks: true});
+    const precomputed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0, {precompute: true});
     disposers.push(() => onTheFly.ctx.dispose(), () => precomputed.ctx.dispose());
     const modules = [0, 1].flatMap((layer) => projectionNames.map((target) => ({layer, target, ...projectionShape(model.hparams, target)})));
     const lora = LoraTensors.create(model.ggml, model.backend, {modules, rank: 3, scale: 2, training: true});
@@ -86,8 +86,8 @@ describe("LoRA backward", () => {
         using pool = dropout ? DropoutPool.create(model.ggml, model.backend, {widths: lora.modules.map((m) => m.inDim), probability: 0.3, scale: 2, rows: 64, rng: new Rng(5)}) : undefined;
         for (const m of lora.modules) if (pool) inputs[dropoutInputName(m.layer, m.target)] = pool.sampleRows(B * T, rng);
         const build = (transposed: TransposedWeights, checkpointActivations: boolean, headChunk: number) =>
-            CompiledGraph.build(model.ggml, model.backend, model.backend.createAllocator(), 256 + 2 * NODES_PER_BLOCK, (ctx) =>
-                buildTrainingGraph(ctx, {h, weights: model.weights, transposed, lora, dropout: pool, temperature: 2, checkpointActivations, headChunk},
+            CompiledGraph.build(model.ggml, model.backend, model.backend.createAllocator(), trainingGraphNodes(h, model.weights, M, {headChunk, transposeSlice: 1000}), (ctx) =>
+                buildTrainingGraph(ctx, {h, weights: model.weights, transposed, lora, dropout: pool, temperature: 2, checkpointActivations, headChunk, transposeSlice: 1000},
                     {B, T, M, sft: true, distill: true, K, dropout, backward: true}));
         const gradients = async (graph: CompiledGraph<TrainingGraphInput, "sftLoss" | "distillLossQ">) => {
             lora.zeroGradients();

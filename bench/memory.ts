@@ -108,8 +108,8 @@ function project(s: Shape) {
     const adapted = s.L - 1, tokens = DEFAULT_BATCH * DEFAULT_T;
     const q = q4kmBytes(s);
     const weights = q.blocks.reduce((a, b) => a + b, 0) + q.rest;
-    // Fixed: the measured fixed part with the stand-in's weights, output head (its Wᵀ, F16) and LoRA state swapped for the model's.
-    const f = fixed - weightBytes - 2 * STAND_IN.V * STAND_IN.C - 2 * loraStatePerBlock + weights + 2 * s.V * s.C + adapted * loraParams(s) * 16;
+    // Fixed: the measured fixed part with the stand-in's weights and LoRA state swapped for the model's.
+    const f = fixed - weightBytes - 2 * loraStatePerBlock + weights + adapted * loraParams(s) * 16;
     // Per token: the differentiated block's working set (scaled to the model and T = 512), then each further adapted block.
     const pt = onePerToken * (blockWorkingSet(s, DEFAULT_T) / blockWorkingSet(STAND_IN, T)) + (adapted - 1) * perBlockPerToken * (s.C / STAND_IN.C);
     return {model: s.name, weights_bytes: Math.round(weights), fixed_bytes: Math.round(f), bytes_per_token: Math.round(pt), tokens, total_bytes: Math.round(f + pt * tokens),

@@ -68,16 +68,23 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
     const rows = ctx.newTensor(GgmlType.I32, [M], "rows");
     const inputs: Partial<Record<TrainingGraphInput, GgmlTensor>> = {...seq, rows};
 
-    const blockLora = new Map<number, BlockLora>();
-    for (const mod of lora.modules) {
-        const application: NonNullable<BlockLora[keyof BlockLora]> = {module: mod, training: {}};
-        if (shape.dropout && m.dropout) {
+    const dropoutIndex = new Map<string, GgmlTensor>();
+    if (shape.dropout && m.dropout)
+        for (const mod of lora.modules) {
             const idx = ctx.newTensor(GgmlType.I32, [N], dropoutInputName(mod.layer, mod.target));
             inputs[dropoutInputName(mod.layer, mod.target)] = idx;
-            application.training = {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)};
+            dropoutIndex.set(dropoutInputName(mod.layer, mod.target), idx);
         }
-        blockLora.set(mod.layer, {...blockLora.get(mod.layer), [mod.target]: application});
-    }
+    // Each call gathers the dropout masks anew, so a recomputed block does not keep the forward's (C_in, N) masks alive.
+    const loraOf = (layer: number): BlockLora => {
+        const out: BlockLora = {};
+        for (const mod of lora.modules.filter((x) => x.layer === layer)) {
+            const idx = dropoutIndex.get(dropoutInputName(mod.layer, mod.target));
+            out[mod.target] = {module: mod, training: idx && m.dropout ? {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)} : {}};
+        }
+        return out;
+    };
+    const blockLora = new Map<number, BlockLora>(lora.modules.map((mod) => [mod.layer, loraOf(mod.layer)]));
     const lowest = Math.min(...lora.modules.map((x) => x.layer));
 
     const checkpointing = m.checkpointActivations ?? true;
@@ -137,13 +144,14 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
         const pre = transposed!.blocks[l] ?? {};
         const frozen = (name: ProjectionName, dy: GgmlTensor) => transposedProduct(ctx, w.linear[name], arange, dy, pre[name], m.transposeSlice);
         let saved = forward.saved[l]!;
+        let applied = blockLora.get(l) ?? {};
         if (checkpointing) {
             // Recompute the block from its input (the forward's checkpoint) right before its backward.
-            const again = blockForward(forward.env, w, saved.x, blockLora.get(l) ?? {});
+            const again = blockForward(forward.env, w, saved.x, (applied = loraOf(l)));
             schedule.push(again.saved.linear.down.x);
             saved = again.saved;
         }
-        dx = blockBackward(forward.env, w, frozen, saved, dx, blockLora.get(l) ?? {}, l > lowest, schedule);
+        dx = blockBackward(forward.env, w, frozen, saved, dx, applied, l > lowest, schedule);
     }
     return {
         inputs: inputs as Record<TrainingGraphInput, GgmlTensor>,

@@ -10,6 +10,8 @@ import {Rng} from "../src/util/rng.js";
 import {benchModel, benchThreads, createMatmulProbe, printLast} from "./bench-helpers.js";
 
 const json = process.argv.includes("--json");
+// --no-checkpointing keeps every block's activations instead of recomputing them in the backward.
+const checkpointActivations = !process.argv.includes("--no-checkpointing");
 const dim = 512, ff = 1280, layers = 4, heads = 8, kvHeads = 2, rank = 16, batchSize = 4, seqLen = 128, warmupSteps = 1, measuredSteps = 4;
 const modelPath = await benchModel("train-w512", {arch: "qwen2", dim, heads, kvHeads, layers, ff, dtype: "f32"});
 const rng = new Rng(1);
@@ -21,7 +23,7 @@ type Run = {threads: number, tokens_per_s: number, step_ms: number, gflops: numb
 
 async function measure(threads: number): Promise<Run> {
     const probe = await createMatmulProbe(dim, ff, batchSize * seqLen, threads);
-    using trainer = await LoraTrainer.create({modelPath, objective: "sft", rank, epochs: 1, batchSize, dropout: 0.05, threads, device: "cpu"});
+    using trainer = await LoraTrainer.create({modelPath, objective: "sft", rank, epochs: 1, batchSize, dropout: 0.05, threads, device: "cpu", checkpointActivations});
     let flops = 0, ms = 0, tokens = 0, matmulFlops = 0, matmulMs = 0;
     await trainer.train(examples, {
         onProgress: (p) => {
@@ -43,7 +45,7 @@ const all = benchThreads();
 const runs = all > 1 ? [await measure(1), await measure(all)] : [await measure(1)];
 const main = runs.at(-1)!;
 printLast(json, [
-    `LoRA training: width ${dim}, ${layers} blocks (F32), rank ${rank} on blocks 1-${layers - 1}, ${batchSize}×${seqLen} tokens per step;`,
+    `LoRA training: width ${dim}, ${layers} blocks (F32), rank ${rank} on blocks 1-${layers - 1}, ${batchSize}×${seqLen} tokens per step, activation checkpointing ${checkpointActivations ? "on" : "off"};`,
     `plain matmul: ggml F32, ${dim}×${ff} weight on ${batchSize * seqLen} tokens, timed in bursts between the training steps`,
     ...runs.map((r) => `  ${r.threads} thread(s): ${r.tokens_per_s} tokens/s, ${r.step_ms} ms/step, ${r.gflops} GFLOP/s vs plain matmul ${r.matmul_gflops} GFLOP/s: ratio ${(r.ratio * 100).toFixed(1)}%`)
-], {...main, runs, model: {dim, ff, layers, heads, kvHeads, dtype: "f32"}, rank, batch: {sequences: batchSize, tokens: seqLen}});
+], {...main, checkpointActivations, runs, model: {dim, ff, layers, heads, kvHeads, dtype: "f32"}, rank, batch: {sequences: batchSize, tokens: seqLen}});

@@ -2,6 +2,8 @@ import path from "node:path";
 import {getLlama, type Llama} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {readGgufLora, writeGgufLora} from "../src/lora/gguf-lora.js";
+import {GgufFile} from "../src/model/gguf-file.js";
+import {GgmlType} from "../src/model/ggml-type.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
 import {Rng} from "../src/util/rng.js";
@@ -19,11 +21,11 @@ afterAll(async () => {
 describe("adapter parity", () => {
     for (const [arch, dtype] of [["llama", "f32"], ["qwen2", "f32"], ["llama", "q8_0"]] as const)
         it(`${arch} ${dtype}: a trained adapter written as GGUF gives llama.cpp the log-probabilities our graph gives (max relative error < 1e-4)`, async () => {
-            // q8_0: the adapter is trained through the quantized weights (the backward uses F16 copies of Wᵀ).
+            // q8_0: the adapter is trained through the quantized weights (the backward uses their dequantised Wᵀ in F16).
             const modelPath = await tinyModel({arch, dtype, dim: 64, heads: 4, kvHeads: 2, layers: 2});
             const rng = new Rng(8);
             const examples = Array.from({length: 4}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(500)), response: Array.from({length: 6}, () => rng.int(500))}));
-            const adapterPath = path.join(tempDir("adapter-parity"), "adapter.gguf");
+            const adapterPath = path.join(tempDir("adapter-parity"), "adapter.gguf"), f16Path = adapterPath.replace(/\.gguf$/, "-f16.gguf");
             const tokens = Array.from({length: 20}, () => rng.int(500));
             let ours: Float32Array;
             {
@@ -31,7 +33,8 @@ describe("adapter parity", () => {
                 await trainer.train(examples);
                 const adapter = trainer.adapter();
                 expect(adapter.modules.some((m) => m.b.some((x) => x !== 0))).toBe(true);
-                await writeGgufLora(adapterPath, adapter);
+                await writeGgufLora(adapterPath, adapter, {type: "f32"});
+                await writeGgufLora(f16Path, adapter);
                 ours = logSoftmax((await trainer.model.logits([tokens], {lora: adapter}))[0]!, trainer.model.hparams.nVocab);
             }
             const model = await llama.loadModel({modelPath});
@@ -42,6 +45,11 @@ describe("adapter parity", () => {
                 console.log(`${arch} ${dtype}: adapter log-probabilities, max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
                 expect(err).toBeLessThan(1e-4);
                 expect(maxRelativeError(without, withAdapter)).toBeGreaterThan(1e-2);
+                // The default F16 file: half the bytes, and llama.cpp's log-probabilities stay near the F32 adapter's.
+                expect((await GgufFile.open(f16Path)).tensors.every((t) => t.type === GgmlType.F16)).toBe(true);
+                const f16Err = maxRelativeError(await llamaCppLogProbs(model, tokens, {lora: f16Path}), withAdapter);
+                console.log(`${arch} ${dtype}: F16 adapter vs F32 adapter in llama.cpp, max relative error ${f16Err.toExponential(2)}`);
+                expect(f16Err).toBeLessThan(1e-2);
             } finally {
                 await model.dispose();
             }

@@ -52,6 +52,11 @@ describe("prism bootstrap refuses bad input", () => {
         expect(rank.code).toBe(2);
         expect(rank.stderr).toMatch(/training config: rank: .* \(got 0\)/);
         expect(fs.existsSync(path.join(dir, "h", "personas.jsonl"))).toBe(false);
+        // --batch and --grad-accum reach the trainer's config, checked before any stage.
+        const batch = await bootstrap("--model", model, "--out", path.join(dir, "i"), "--batch", "0", "--grad-accum", "2");
+        expect(batch.code).toBe(2);
+        expect(batch.stderr).toMatch(/training config: batchSize: .* \(got 0\)/);
+        expect(fs.existsSync(path.join(dir, "i", "personas.jsonl"))).toBe(false);
     });
 
     it("an --out that is a file, or a directory holding something else", async () => {

@@ -65,7 +65,7 @@ export async function saveAdapter(outPath: string, lora: LoraWeights, options: S
     const existing = fs.existsSync(outPath) ? fs.statSync(outPath) : undefined;
     if (options.format === "gguf") {
         if (existing?.isDirectory()) throw new UsageError(`${outPath} is a directory; a GGUF adapter is one file`, {hint: "give a file path such as adapter.gguf, or --to peft for a PEFT directory"});
-        await writeGgufLora(outPath, lora, {name: options.name, type: options.dtype});
+        await writeGgufLora(outPath, lora, {name: options.name, type: options.dtype ?? "f32"});
         return;
     }
     if (existing && !existing.isDirectory()) throw new UsageError(`${outPath} is a file; a PEFT adapter is a directory`, {hint: `give a directory path; it will hold adapter_config.json and ${PEFT_WEIGHTS_FILE}`});

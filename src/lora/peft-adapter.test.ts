@@ -64,7 +64,7 @@ describe("PEFT adapter export", () => {
         for (const arch of ["llama", "qwen2"] as const) {
             const {lora, base} = fixtures[arch];
             const dir = path.join(tmp, `perm-${arch}`);
-            await writePeftAdapter(dir, lora, {base});
+            await writePeftAdapter(dir, lora, {base, dtype: "F32"});
             const {tensors} = readSafetensors(path.join(dir, PEFT_WEIGHTS_FILE));
             for (const m of lora.modules) {
                 const heads = m.target === "q" ? 4 : 2;
@@ -83,7 +83,7 @@ describe("PEFT adapter round trips", () => {
         for (const arch of ["llama", "qwen2"] as const) {
             const {lora, base} = fixtures[arch];
             const dir = path.join(tmp, `rt-${arch}`);
-            await writePeftAdapter(dir, lora, {base});
+            await writePeftAdapter(dir, lora, {base, dtype: "F32"});
             for (const back of [(await readPeftAdapter(dir, {base})).lora, (await readPeftAdapter(dir)).lora]) {
                 expect({arch: back.arch, rank: back.rank, alpha: back.alpha, fp: back.baseModelFingerprint}).toEqual({arch, rank: 4, alpha: lora.alpha, fp: lora.baseModelFingerprint});
                 expect(back.modules.map((m) => `${m.layer}.${m.target} ${m.inDim}→${m.outDim}`)).toEqual(lora.modules.map((m) => `${m.layer}.${m.target} ${m.inDim}→${m.outDim}`));
@@ -98,9 +98,9 @@ describe("PEFT adapter round trips", () => {
     it("GGUF → PEFT → GGUF reproduces the GGUF file byte for byte", async () => {
         const {adapterPath, base} = fixtures.llama;
         const dir = path.join(tmp, "gguf-peft-gguf");
-        await writePeftAdapter(dir, await readGgufLora(adapterPath), {base});
+        await writePeftAdapter(dir, await readGgufLora(adapterPath), {base, dtype: "F32"});
         const out = path.join(tmp, "again.gguf");
-        await writeGgufLora(out, (await readPeftAdapter(dir)).lora, {name: "prism-tiny-lora"});
+        await writeGgufLora(out, (await readPeftAdapter(dir)).lora, {name: "prism-tiny-lora", type: "f32"});
         expect(fs.readFileSync(out).equals(fs.readFileSync(adapterPath))).toBe(true);
     });
 
@@ -116,12 +116,15 @@ describe("PEFT adapter round trips", () => {
         await expectError(writePeftAdapter(dir, lora, {config: {rank: 4, alpha: 8, dropout: 0, useRslora: true}}), "usage", /does not give the adapter's scale/);
     });
 
-    it("writes F16 on request", async () => {
+    it("writes F16 by default and on request", async () => {
         const {lora, base} = fixtures.qwen2;
         const dir = path.join(tmp, "f16");
         await writePeftAdapter(dir, lora, {base, dtype: "F16"});
         const {tensors} = readSafetensors(path.join(dir, PEFT_WEIGHTS_FILE));
         expect([...tensors.values()].every((t) => t.dtype === "F16")).toBe(true);
+        const byDefault = path.join(tmp, "f16-default");
+        await writePeftAdapter(byDefault, lora, {base});
+        expect([...readSafetensors(path.join(byDefault, PEFT_WEIGHTS_FILE)).tensors.values()].every((t) => t.dtype === "F16")).toBe(true);
         const back = (await readPeftAdapter(dir)).lora;
         const m = back.modules[0]!, orig = lora.modules[0]!;
         m.a.forEach((v, i) => expect(Math.abs(v - orig.a[i]!)).toBeLessThanOrEqual(Math.abs(orig.a[i]!) * 2 ** -11 + 1e-7));

@@ -34,7 +34,7 @@ export type WritePeftAdapterOptions = {
     base?: AdapterBase,
     /** Written as base_model_name_or_path (a Hugging Face id or path). Defaults to `null`. */
     baseModelName?: string,
-    /** Storage type of the matrices. Defaults to `"F32"` (lossless). */
+    /** Storage type of the matrices: F16 halves the file; F32 is lossless. Defaults to `"F16"`. */
     dtype?: "F32" | "F16"
 };
 
@@ -66,7 +66,7 @@ export async function writePeftAdapter(dir: string, lora: LoraWeights, options: 
     if (heads) Object.assign(metadata, {[peftMetadataKeys.nHead]: String(heads.nHead), [peftMetadataKeys.nHeadKv]: String(heads.nHeadKv)});
     if (lora.baseModelFingerprint) metadata[peftMetadataKeys.fingerprint] = lora.baseModelFingerprint;
 
-    await writeSafetensors(path.join(dir, PEFT_WEIGHTS_FILE), tensors, {dtype: options.dtype ?? "F32", metadata});
+    await writeSafetensors(path.join(dir, PEFT_WEIGHTS_FILE), tensors, {dtype: options.dtype ?? "F16", metadata});
     await writeJsonAtomic(path.join(dir, PEFT_CONFIG_FILE), toPeftAdapterConfig({
         rank: c.rank, alpha: c.alpha, dropout: c.dropout, useRslora: c.useRslora, targets, layers: allLayers ? "all" : layers, baseModelName: options.baseModelName
     }));

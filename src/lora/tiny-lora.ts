@@ -42,6 +42,6 @@ export async function makeTinyLora(modelPath: string, outPath: string, options: 
             modules.push({layer, target, inDim, outDim, a: rand(rank * inDim, std / Math.sqrt(inDim)), b: rand(outDim * rank, std / Math.sqrt(rank))});
         }
     const lora: LoraWeights = {arch: h.arch.name, rank, alpha: options.alpha ?? 2 * rank, modules, baseModelFingerprint: file.fingerprint};
-    await writeGgufLora(outPath, lora, {name: "prism-tiny-lora"});
+    await writeGgufLora(outPath, lora, {name: "prism-tiny-lora", type: "f32"}); // exact values: tests compare it with references
     return lora;
 }

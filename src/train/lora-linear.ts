@@ -38,11 +38,11 @@ export function linearForward(ctx: GgmlContext, x: GgmlTensor, w: LinearWeights,
 
 /**
  * Backward of a training linearForward given dy (C_out, N). Accumulates the LoRA gradients (pushing the accumulating
- * ops to `updates`) and returns dx (C_in, N) when `wt` (the frozen Wᵀ, ne [C_out, C_in]) is given, else undefined.
+ * ops to `updates`) and returns dx (C_in, N) when `frozenProduct` (dy ↦ Wᵀ·dy with the frozen W) is given, else undefined.
  */
-export function linearBackward(ctx: GgmlContext, dy: GgmlTensor, saved: LinearSaved, wt: GgmlTensor | undefined, lora: LoraApplication | undefined,
+export function linearBackward(ctx: GgmlContext, dy: GgmlTensor, saved: LinearSaved, frozenProduct: ((dy: GgmlTensor) => GgmlTensor) | undefined, lora: LoraApplication | undefined,
     updates: GgmlTensor[]): GgmlTensor | undefined {
-    let dx = wt ? ctx.mulMat(wt, dy) : undefined;
+    let dx = frozenProduct?.(dy);
     if (lora?.training && saved.u && saved.xs) {
         const {a, b, scale, gradA, gradB} = lora.module;
         // dB (r, C_out) = u·dyᵀ; du (r, N) = Bᵀ·dy; dA (C_in, r) = xs·duᵀ; dxs (C_in, N) = A·du.

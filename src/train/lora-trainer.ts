@@ -16,14 +16,14 @@ import {BatchPlan} from "./batch-plan.js";
 import {readCheckpoint, restoreCheckpointTensors, saveCheckpoint, type CheckpointState} from "./checkpoint.js";
 import {CompiledGraph, CompiledGraphCache} from "./compiled-graph.js";
 import {DropoutPool} from "./dropout-pool.js";
-import {GgmlModel, NODES_PER_BLOCK} from "./ggml-model.js";
+import {GgmlModel} from "./ggml-model.js";
 import {LoraTensors, type LoraModuleShape} from "./lora-tensors.js";
 import {lrAt, warmupSteps} from "./lr-schedule.js";
 import {buildMicroBatch, type MicroBatch} from "./micro-batch.js";
 import {computeTeacherTargets, type TeacherTargets} from "./teacher-targets.js";
 import {objectiveWeights, resolveTrainConfig, type TrainConfig, type TrainConfigInput} from "./train-config.js";
 import type {TrainingExample} from "./training-example.js";
-import {buildTrainingGraph, headChunkRows, NODES_PER_HEAD_CHUNK, type TrainingGraphInput, type TrainingGraphOutput, type TrainingShape} from "./training-graph.js";
+import {buildTrainingGraph, trainingGraphNodes, type TrainingGraphInput, type TrainingGraphOutput, type TrainingShape} from "./training-graph.js";
 import {prepareTransposedWeights, type TransposedWeights} from "./transposed-weights.js";
 
 export type LoraTrainerOptions = TrainConfigInput & {
@@ -310,7 +310,7 @@ export class LoraTrainer {
 
     private graphFor(shape: TrainingShape): CompiledGraph<TrainingGraphInput, TrainingGraphOutput> {
         const h = this.model.hparams;
-        const nodes = 128 + h.nLayer * NODES_PER_BLOCK + Math.ceil(shape.M / headChunkRows(h.nVocab)) * NODES_PER_HEAD_CHUNK;
+        const nodes = trainingGraphNodes(h, this.model.weights, shape.M);
         return this.graphs.get(JSON.stringify(shape), () => CompiledGraph.build(this.model.ggml, this.model.backend, this.allocator, nodes, (ctx) =>
             buildTrainingGraph(ctx, {
                 h, weights: this.model.weights, transposed: this.transposed, lora: this.lora, dropout: this.dropout, temperature: this.config.temperature,

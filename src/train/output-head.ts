@@ -4,6 +4,17 @@ import type {ModelWeights} from "./model-weights.js";
 
 type Output = NonNullable<ModelWeights["output"]>;
 
+/** Graph node budget per output-head chunk (its losses and gradient), with margin. */
+export const NODES_PER_HEAD_CHUNK = 64;
+
+/** Logits of one head chunk stay near this size: a few F32 (V, chunk) tensors live at once. */
+const HEAD_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Scored positions per output-head chunk for a vocabulary of V tokens: a multiple of 16, at least 16. */
+export function headChunkRows(V: number): number {
+    return Math.max(16, Math.floor(HEAD_CHUNK_BYTES / (4 * V) / 16) * 16);
+}
+
 /** xs: final hidden states of the selected rows (C, M) before the norm. */
 export type OutputSaved = {xs: GgmlTensor, like: GgmlTensor};
 
@@ -18,9 +29,9 @@ export function outputForward(ctx: GgmlContext, out: Output, x: GgmlTensor, rows
     return {logits, saved: {xs, like: x}};
 }
 
-/** dx (C, N) given dLogits (V, M); outT is the transposed output projection, ne [V, C]. */
-export function outputBackward(ctx: GgmlContext, out: Output, outT: GgmlTensor, saved: OutputSaved, rows: GgmlTensor, dLogits: GgmlTensor, rmsEps: number): GgmlTensor {
-    const dNormed = ctx.mulMat(outT, dLogits);
+/** dx (C, N) given dLogits (V, M); frozenProduct(dy) is Wᵀ·dy with the output projection. */
+export function outputBackward(ctx: GgmlContext, out: Output, frozenProduct: (dy: GgmlTensor) => GgmlTensor, saved: OutputSaved, rows: GgmlTensor, dLogits: GgmlTensor, rmsEps: number): GgmlTensor {
+    const dNormed = frozenProduct(dLogits);
     const dxs = ctx.rmsNormBack(ctx.mul(dNormed, out.norm), saved.xs, rmsEps);
     return ctx.getRowsBack(dxs, rows, saved.like);
 }

@@ -1,8 +1,9 @@
+import type {GgmlTensor} from "../ggml/ggml.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {InterruptedError} from "../util/prism-error.js";
 import {CompiledGraph} from "./compiled-graph.js";
 import {NODES_PER_BLOCK, type GgmlModel} from "./ggml-model.js";
-import {outputForward} from "./output-head.js";
+import {headChunkRows, NODES_PER_HEAD_CHUNK, outputForward} from "./output-head.js";
 import type {TrainingExample} from "./training-example.js";
 import {declareSequenceInputs, packSequences, transformerForward} from "./transformer-forward.js";
 import {M_ROUND, T_ROUND} from "./micro-batch.js";
@@ -49,18 +50,28 @@ export async function computeTeacherTargets(model: GgmlModel, examples: readonly
         batch.forEach((e, b) => {
             for (let i = 0; i < e.response.length; i++) rows[m++] = b * T + teacherPrompt(e).length + i - 1;
         });
-        const graph = CompiledGraph.build(model.ggml, model.backend, model.allocator, 64 + h.nLayer * NODES_PER_BLOCK, (ctx) => {
+        // The head runs in chunks of positions (outputs top.c, probs.c), so (V, M) logits never exist whole.
+        const chunk = headChunkRows(h.nVocab), chunks = Math.ceil(M / chunk);
+        const graph = CompiledGraph.build(model.ggml, model.backend, model.allocator, 64 + h.nLayer * NODES_PER_BLOCK + chunks * NODES_PER_HEAD_CHUNK, (ctx) => {
             const seq = declareSequenceInputs(ctx, B, T);
             const rowIdx = ctx.newTensor(GgmlType.I32, [M], "rows");
             const {hidden} = transformerForward(ctx, h, model.weights, seq, B, T);
-            const {logits} = outputForward(ctx, out, hidden, rowIdx, h.rmsEps);
-            const top = ctx.topK(logits, K);
-            const probs = ctx.getRows(ctx.reshape(ctx.softMax(logits, null, 1 / temperature), [1, h.nVocab, M]), top);
-            return {inputs: {...seq, rows: rowIdx}, outputs: {top, probs}};
+            const outputs: Record<string, GgmlTensor> = {};
+            for (let c = 0; c < chunks; c++) {
+                const Mc = Math.min(chunk, M - c * chunk);
+                const {logits} = outputForward(ctx, out, hidden, ctx.view(rowIdx, [Mc], c * chunk * 4), h.rmsEps);
+                outputs[`top${c}`] = ctx.topK(logits, K);
+                outputs[`probs${c}`] = ctx.getRows(ctx.reshape(ctx.softMax(logits, null, 1 / temperature), [1, h.nVocab, Mc]), outputs[`top${c}`]!);
+            }
+            return {inputs: {...seq, rows: rowIdx}, outputs};
         });
         try {
             await graph.run({...packSequences(sequences, T), rows});
-            const top = graph.readInt32("top"), probs = graph.read("probs");
+            const top = new Int32Array(K * M), probs = new Float32Array(K * M);
+            for (let c = 0; c < chunks; c++) {
+                top.set(graph.readInt32(`top${c}`), c * chunk * K);
+                probs.set(graph.read(`probs${c}`), c * chunk * K);
+            }
             let row = 0;
             batch.forEach((e, b) => {
                 const R = e.response.length;

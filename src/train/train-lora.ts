@@ -19,6 +19,8 @@ export type TrainLoraOptions = LoraTrainerOptions & {
     tokenizer: ChatTokenizer,
     /** Run folder: checkpoint.gguf, then adapter.gguf, peft/ and train-summary.json. */
     outDir: string,
+    /** Storage type of the written adapters (GGUF and PEFT). Defaults to `"f16"`. */
+    adapterDtype?: "f16" | "f32",
     /** Continue the run in outDir. Defaults to `false`. */
     resume?: boolean,
     /** Stops after the current step, with a checkpoint. */
@@ -52,7 +54,7 @@ export const SUMMARY_FILE = "train-summary.json";
  * training, and nothing in outDir is overwritten unless the run is resumed.
  */
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
-    const {dataPath, outDir, tokenizer, resume = false, signal, onStart, onProgress, ...trainerOptions} = options;
+    const {dataPath, outDir, tokenizer, adapterDtype = "f16", resume = false, signal, onStart, onProgress, ...trainerOptions} = options;
     const checkpointPath = path.join(outDir, CHECKPOINT_FILE);
     const hasRun = fs.existsSync(checkpointPath);
     if (hasRun && !resume) throw new UsageError(`${outDir} already holds a training run (${CHECKPOINT_FILE})`, {hint: "pass --resume to continue it, or choose another --out"});
@@ -60,7 +62,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const file = await GgufFile.open(options.modelPath);
     if (file.fileType === "adapter") throw new InvalidModelFileError(options.modelPath, "this is a LoRA adapter, not a model", {hint: "pass the base model with --model"});
 
-    const {modelPath: _m, device: _d, threads: _t, ...configInput} = trainerOptions;
+    const {modelPath: _m, device: _d, threads: _t, checkpointActivations: _c, ...configInput} = trainerOptions;
     const config = resolveTrainConfig(configInput);
     const hparams = readModelHparams(file);
     assertTrainerSupports(file, hparams);
@@ -81,8 +83,8 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     if (!result.completed) return {...base, adapterPath: null, peftPath: null, summaryPath: null};
     const adapterPath = path.join(outDir, ADAPTER_FILE), peftPath = path.join(outDir, PEFT_DIR), summaryPath = path.join(outDir, SUMMARY_FILE);
     const adapter = trainer.adapter();
-    await writeGgufLora(adapterPath, adapter, {name: `prism-${trainer.config.objective}-${path.basename(outDir)}`});
-    await writePeftAdapter(peftPath, adapter, {
+    await writeGgufLora(adapterPath, adapter, {name: `prism-${trainer.config.objective}-${path.basename(outDir)}`, type: adapterDtype});
+    await writePeftAdapter(peftPath, adapter, {dtype: adapterDtype === "f32" ? "F32" : "F16",
         config: trainer.config, base: {path: options.modelPath, hparams: trainer.model.hparams, fingerprint: trainer.model.fingerprint}
     });
     await writeJsonAtomic(summaryPath, {

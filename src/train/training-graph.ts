@@ -6,13 +6,14 @@ import type {GraphParts} from "./compiled-graph.js";
 import {distillLoss} from "./distill-loss.js";
 import type {DropoutPool} from "./dropout-pool.js";
 import type {LoraTensors} from "./lora-tensors.js";
-import type {ModelWeights} from "./model-weights.js";
-import {outputBackward, outputForward} from "./output-head.js";
+import type {LinearWeights, ModelWeights} from "./model-weights.js";
+import {headChunkRows, NODES_PER_HEAD_CHUNK, outputBackward, outputForward} from "./output-head.js";
+import {NODES_PER_BLOCK} from "./ggml-model.js";
 import {sftLoss} from "./sft-loss.js";
 import {blockBackward, blockForward, type BlockLora} from "./transformer-block.js";
 import {declareSequenceInputs, transformerForward} from "./transformer-forward.js";
-import {transposedOnTheFly, type TransposedWeights} from "./transposed-weights.js";
-import type {ProjectionName} from "../model/architecture.js";
+import {transposedProduct, transposedSlices, type TransposedWeights} from "./transposed-weights.js";
+import {projectionNames, type ProjectionName} from "../model/architecture.js";
 
 /**
  * The shape of one micro-batch graph: B sequences padded to T tokens, M scored positions, and which losses run.
@@ -31,18 +32,17 @@ export type TrainingGraphModel = {
      */
     checkpointActivations?: boolean,
     /** Scored positions per chunk of the output head and losses (logits exist for one chunk at a time). Defaults to headChunkRows(V). */
-    headChunk?: number
+    headChunk?: number,
+    /** Weights per slice of a Wᵀ made in the graph. Defaults to TRANSPOSE_SLICE_WEIGHTS. */
+    transposeSlice?: number
 };
 
-/** Graph node budget per output-head chunk (its losses and gradient), with margin. */
-export const NODES_PER_HEAD_CHUNK = 64;
-
-/** Logits of one head chunk stay near this size: a few F32 (V, chunk) tensors live at once. */
-const HEAD_CHUNK_BYTES = 64 * 1024 * 1024;
-
-/** Scored positions per output-head chunk for a vocabulary of V tokens: a multiple of 16, at least 16. */
-export function headChunkRows(V: number): number {
-    return Math.max(16, Math.floor(HEAD_CHUNK_BYTES / (4 * V) / 16) * 16);
+/** Node budget of a training graph: the blocks (forward, recomputation, backward), each Wᵀ slice, each head chunk. */
+export function trainingGraphNodes(h: ModelHparams, weights: ModelWeights, M: number, options: {headChunk?: number, transposeSlice?: number} = {}): number {
+    const slices = (w: LinearWeights) => 8 * transposedSlices(w, options.transposeSlice); // views, get_rows, transpose, cast, product, sum
+    const blocks = weights.blocks.reduce((n, b) => n + NODES_PER_BLOCK + projectionNames.reduce((k, p) => k + slices(b.linear[p]), 0), 0);
+    const head = weights.output ? NODES_PER_HEAD_CHUNK + slices(weights.output.linear) : 0;
+    return 128 + blocks + Math.ceil(M / (options.headChunk ?? headChunkRows(h.nVocab))) * head;
 }
 
 /** The dropout index input of one module. */
@@ -61,23 +61,30 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
     const {h, weights, lora} = m;
     const {transposed} = m;
     const out = weights.output;
-    if (!out || (shape.backward && !transposed?.output)) throw new Error("internal: training needs the output layer and its transposed copy");
+    if (!out || (shape.backward && !transposed)) throw new Error("internal: training needs the output layer, and its backward the arange index (prepareTransposedWeights)");
     const {B, T, M, K} = shape;
     const N = B * T;
     const seq = declareSequenceInputs(ctx, B, T);
     const rows = ctx.newTensor(GgmlType.I32, [M], "rows");
     const inputs: Partial<Record<TrainingGraphInput, GgmlTensor>> = {...seq, rows};
 
-    const blockLora = new Map<number, BlockLora>();
-    for (const mod of lora.modules) {
-        const application: NonNullable<BlockLora[keyof BlockLora]> = {module: mod, training: {}};
-        if (shape.dropout && m.dropout) {
+    const dropoutIndex = new Map<string, GgmlTensor>();
+    if (shape.dropout && m.dropout)
+        for (const mod of lora.modules) {
             const idx = ctx.newTensor(GgmlType.I32, [N], dropoutInputName(mod.layer, mod.target));
             inputs[dropoutInputName(mod.layer, mod.target)] = idx;
-            application.training = {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)};
+            dropoutIndex.set(dropoutInputName(mod.layer, mod.target), idx);
         }
-        blockLora.set(mod.layer, {...blockLora.get(mod.layer), [mod.target]: application});
-    }
+    // Each call gathers the dropout masks anew, so a recomputed block does not keep the forward's (C_in, N) masks alive.
+    const loraOf = (layer: number): BlockLora => {
+        const out: BlockLora = {};
+        for (const mod of lora.modules.filter((x) => x.layer === layer)) {
+            const idx = dropoutIndex.get(dropoutInputName(mod.layer, mod.target));
+            out[mod.target] = {module: mod, training: idx && m.dropout ? {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)} : {}};
+        }
+        return out;
+    };
+    const blockLora = new Map<number, BlockLora>(lora.modules.map((mod) => [mod.layer, loraOf(mod.layer)]));
     const lowest = Math.min(...lora.modules.map((x) => x.layer));
 
     const checkpointing = m.checkpointActivations ?? true;
@@ -123,7 +130,7 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
             dLogits = dLogits ? ctx.add(dLogits, kl.dLogits) : kl.dLogits;
         }
         if (!shape.backward) continue;
-        const dx = outputBackward(ctx, out, transposed!.output!, head.saved, rowsC, dLogits!, h.rmsEps);
+        const dx = outputBackward(ctx, out, (dy) => transposedProduct(ctx, out.linear, transposed!.arange, dy, transposed!.output, m.transposeSlice), head.saved, rowsC, dLogits!, h.rmsEps);
         dHidden = dHidden ? ctx.add(dHidden, dx) : dx;
         schedule.push(dHidden);
     }
@@ -135,15 +142,16 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
     for (let l = weights.blocks.length - 1; l >= lowest && dx; l--) {
         const w = weights.blocks[l]!;
         const pre = transposed!.blocks[l] ?? {};
-        const wt = (name: ProjectionName) => pre[name] ?? transposedOnTheFly(ctx, w.linear[name], arange);
+        const frozen = (name: ProjectionName, dy: GgmlTensor) => transposedProduct(ctx, w.linear[name], arange, dy, pre[name], m.transposeSlice);
         let saved = forward.saved[l]!;
+        let applied = blockLora.get(l) ?? {};
         if (checkpointing) {
             // Recompute the block from its input (the forward's checkpoint) right before its backward.
-            const again = blockForward(forward.env, w, saved.x, blockLora.get(l) ?? {});
+            const again = blockForward(forward.env, w, saved.x, (applied = loraOf(l)));
             schedule.push(again.saved.linear.down.x);
             saved = again.saved;
         }
-        dx = blockBackward(forward.env, w, wt, saved, dx, blockLora.get(l) ?? {}, l > lowest, schedule);
+        dx = blockBackward(forward.env, w, frozen, saved, dx, applied, l > lowest, schedule);
     }
     return {
         inputs: inputs as Record<TrainingGraphInput, GgmlTensor>,

@@ -33,19 +33,16 @@ export function blockForward(env: BlockEnv, w: BlockWeights, x: GgmlTensor, lora
     };
 }
 
-/**
- * The frozen Wᵀ of a projection for the backward (ne [C_out, C_in]): a precomputed copy or graph nodes that
- * dequantise and transpose W just before its product.
- */
-export type TransposedOf = (name: ProjectionName) => GgmlTensor;
+/** Wᵀ·dy with a projection's frozen W: a product with a precomputed copy, or slices of Wᵀ made in the graph (transposedProduct). */
+export type FrozenProduct = (name: ProjectionName, dy: GgmlTensor) => GgmlTensor;
 
 /**
  * Backward of blockForward given dOut (C, N): accumulates the block's LoRA gradients and returns dx (C, N), or
  * undefined when `needInputGrad` is false (the lowest adapted block). `schedule` receives the accumulating ops and
- * the intermediate results in the order they should run: the graph is expanded in that order, so each Wᵀ made on
- * the fly is built just before its product and freed after it, rather than all at the start of the backward.
+ * the intermediate results in the order they should run: the graph is expanded in that order, so each slice of Wᵀ
+ * made in the graph is built just before its product and freed after it, rather than all at the start of the backward.
  */
-export function blockBackward(env: BlockEnv, w: BlockWeights, wt: TransposedOf, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
+export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProduct, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
     needInputGrad: boolean, schedule: GgmlTensor[]): GgmlTensor | undefined {
     const {ctx} = env;
     const step = (t: GgmlTensor) => {
@@ -53,7 +50,7 @@ export function blockBackward(env: BlockEnv, w: BlockWeights, wt: TransposedOf, 
         return t;
     };
     const back = (name: ProjectionName, dy: GgmlTensor, wantInput: boolean) => {
-        const dx = linearBackward(ctx, dy, saved.linear[name], wantInput ? wt(name) : undefined, lora[name], schedule);
+        const dx = linearBackward(ctx, dy, saved.linear[name], wantInput ? (dy) => frozen(name, dy) : undefined, lora[name], schedule);
         return dx && step(dx);
     };
     // MLP: down(silu(g) ⊙ u)

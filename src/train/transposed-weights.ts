@@ -9,29 +9,29 @@ import type {BlockTransposed} from "./transformer-block.js";
 
 /**
  * What the backward multiplies by to reach a layer's input (dx = Wᵀ·dy). ggml's matrix product needs Wᵀ stored
- * row-major, and runs several times faster than its out_prod, so Wᵀ is materialised:
- * - the output projection's, once before training (F16; F32 for F32 models): its dequantisation is the largest of
- *   the model and would otherwise run for every micro-batch;
- * - the blocks' projections, by default in the graph itself, one projection at a time just before its product
- *   (transposedOnTheFly), so no copy of the blocks ever exists whole. `blocks: true` precomputes them instead
- *   (the reference the on-the-fly path is tested against).
- * `arange` (I32 0..n-1) is the index get_rows dequantises a whole matrix with.
+ * row-major, and runs several times faster than its out_prod (which, on a quantised W, dequantises every row once
+ * per token), so Wᵀ is materialised, by default in the graph itself, a slice of rows at a time just before its
+ * product (transposedProduct): no dequantised copy of the model exists, only one slice at a time. `precompute: true`
+ * makes whole copies before training instead (2 bytes a weight: the reference the default path is tested against).
+ * `arange` (I32 0..n-1) is the index get_rows dequantises rows with.
  */
 export type TransposedWeights = {blocks: BlockTransposed[], output?: GgmlTensor, arange: GgmlTensor, ctx: GgmlContext, buffer: GgmlBuffer, sizeBytes: number};
 
 export type PrepareTransposedOptions = {
-    /** Precompute the blocks' Wᵀ too (2 bytes per weight). Defaults to `false`. */
-    blocks?: boolean
+    /** Precompute Wᵀ of the blocks from `fromBlock` and of the output projection. Defaults to `false`. */
+    precompute?: boolean
 };
 
 const CHUNK_ROWS = 4096;
+/** Weights per slice of Wᵀ made in the graph: the slice costs 6 bytes a weight (F32 dequantised, F16 transposed). */
+export const TRANSPOSE_SLICE_WEIGHTS = 16 * 1024 * 1024;
 
 /** The type Wᵀ is held in: F32 models keep F32; F16 and quantised ones (the backward uses their dequantised weights) use F16. */
 export function transposedType(w: LinearWeights): number {
     return w.type === GgmlType.F32 ? GgmlType.F32 : GgmlType.F16;
 }
 
-/** The output projection's Wᵀ, the arange index, and with `blocks` the Wᵀ of blocks `fromBlock`... */
+/** The arange index, and with `precompute` the Wᵀ copies. */
 export async function prepareTransposedWeights(ggml: Ggml, backend: GgmlBackend, weights: ModelWeights, fromBlock: number,
     options: PrepareTransposedOptions = {}): Promise<TransposedWeights> {
     const jobs: {src: LinearWeights, dst: GgmlTensor}[] = [];
@@ -43,11 +43,11 @@ export async function prepareTransposedWeights(ggml: Ggml, backend: GgmlBackend,
     };
     const blocks: BlockTransposed[] = weights.blocks.map((b, l) => {
         const out: BlockTransposed = {};
-        if (options.blocks && l >= fromBlock) for (const p of projectionNames) out[p] = make(b.linear[p]);
+        if (options.precompute && l >= fromBlock) for (const p of projectionNames) out[p] = make(b.linear[p]);
         return out;
     });
-    const output = weights.output ? make(weights.output.linear) : undefined;
-    const longest = Math.max(1, ...weights.blocks.flatMap((b) => projectionNames.map((p) => b.linear[p].outDim)));
+    const output = weights.output && options.precompute ? make(weights.output.linear) : undefined;
+    const longest = Math.max(1, weights.output?.linear.outDim ?? 0, ...weights.blocks.flatMap((b) => projectionNames.map((p) => b.linear[p].outDim)));
     const arange = ctx.newTensor(GgmlType.I32, [longest], "arange");
     const buffer = backend.allocateTensors(ctx);
     try {
@@ -61,14 +61,35 @@ export async function prepareTransposedWeights(ggml: Ggml, backend: GgmlBackend,
     return {blocks, output, arange, ctx, buffer, sizeBytes: buffer.sizeBytes};
 }
 
+/** Matrix products per transposedProduct of w, for graph node budgets. */
+export function transposedSlices(w: Pick<LinearWeights, "inDim" | "outDim">, sliceWeights = TRANSPOSE_SLICE_WEIGHTS): number {
+    return Math.ceil(w.outDim / Math.max(1, Math.floor(sliceWeights / w.inDim)));
+}
+
 /**
- * Wᵀ (ne [C_out, C_in]) of one projection as graph nodes: get_rows dequantises W (any type) to F32, the cast
- * transposes it into the backward's type. Its memory is the graph allocator's, free again after the product.
+ * dx (C_in, N) = Wᵀ·dy for dy (C_out, N), with Wᵀ made in the graph a slice of C_out rows at a time: get_rows
+ * dequantises the rows of W (any type) to F32, a cast transposes them into the backward's type, and the slice's
+ * product with the matching rows of dy is added up. Each slice's memory is the graph allocator's, free again after
+ * its product. `precomputed` (ne [C_out, C_in]) short-cuts to one product.
  */
-export function transposedOnTheFly(ctx: GgmlContext, w: LinearWeights, arange: GgmlTensor): GgmlTensor {
-    if (w.type === GgmlType.F32) return ctx.cont(ctx.transpose(w.w));
-    const dense = ctx.getRows(w.w, ctx.view(arange, [w.outDim])); // (C_in, C_out) F32
-    return ctx.cast(ctx.transpose(dense), transposedType(w));
+export function transposedProduct(ctx: GgmlContext, w: LinearWeights, arange: GgmlTensor, dy: GgmlTensor, precomputed?: GgmlTensor,
+    sliceWeights = TRANSPOSE_SLICE_WEIGHTS): GgmlTensor {
+    if (precomputed) return ctx.mulMat(precomputed, dy);
+    const [rowsAll, N] = ctx.shape(dy);
+    if (rowsAll !== w.outDim) throw new Error(`internal: Wᵀ·dy with dy of ${rowsAll} rows for ${w.name} (${w.outDim} outputs)`);
+    const strides = ctx.strides(dy);
+    const y = strides[0] === 4 && strides[1] === 4 * rowsAll ? dy : ctx.cont(dy);
+    const sliceRows = Math.max(1, Math.floor(sliceWeights / w.inDim));
+    let dx: GgmlTensor | undefined;
+    for (let r0 = 0; r0 < w.outDim; r0 += sliceRows) {
+        const rows = Math.min(sliceRows, w.outDim - r0);
+        const slice = w.type === GgmlType.F32
+            ? ctx.cont(ctx.transpose(ctx.view(w.w, [w.inDim, rows], r0 * w.inDim * 4)))
+            : ctx.cast(ctx.transpose(ctx.getRows(w.w, ctx.view(arange, [rows], r0 * 4))), transposedType(w)); // ne [rows, C_in]
+        const part = ctx.mulMat(slice, ctx.view(y, [rows, N], r0 * 4, [4 * rowsAll]));
+        dx = dx ? ctx.add(dx, part) : part;
+    }
+    return dx!;
 }
 
 /** dst[o, i] = W[i, o], in chunks of rows so a huge vocabulary never needs a whole F32 copy. get_rows dequantizes any type. */

@@ -15,7 +15,7 @@ type BootstrapArgs = LlamaArgs & {
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
     "judge-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
-    rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number,
+    rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number, batch?: number, "grad-accum"?: number,
     "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
 };
 
@@ -41,6 +41,8 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("epochs", {type: "number", group: "Adapter:", describe: "Passes over the distill set (default 3)"})
         .option("lr", {type: "number", group: "Adapter:", describe: "Peak learning rate (default 2e-4)"})
         .option("max-len", {type: "number", group: "Adapter:", describe: "Longest training sequence in tokens (default 512)"})
+        .option("batch", {type: "number", group: "Adapter:", describe: "Sequences per training micro-batch (default 4); training memory grows with batch × max-len"})
+        .option("grad-accum", {type: "number", group: "Adapter:", describe: "Micro-batches per optimiser step (default 1): a smaller --batch with more accumulation keeps the step's size"})
         .option("gate-kind", {choices: ["auto", "mlp", "logreg"] as const, group: "Gate:", describe: "auto keeps the MLP unless logistic regression has the better held-out AUC (default auto)"})
         .option("gate-threshold", {type: "string", group: "Gate:", describe: "A number in [0, 1], or calibrate (default 0.5)"})
         .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
@@ -78,7 +80,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
 
 /** The flags that were given, as config fields (unset flags leave the library's defaults). */
 function toConfig(args: BootstrapArgs): BootstrapConfigInput {
-    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, epochs: args.epochs, lr: args.lr, maxLen: args["max-len"]}).filter(([, v]) => v !== undefined));
+    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, epochs: args.epochs, lr: args.lr, maxLen: args["max-len"], batchSize: args.batch, gradAccum: args["grad-accum"]}).filter(([, v]) => v !== undefined));
     const threshold = args["gate-threshold"];
     if (threshold !== undefined && threshold !== "calibrate" && !(Number(threshold) >= 0 && Number(threshold) <= 1))
         throw new UsageError(`--gate-threshold must be a number in [0, 1] or "calibrate" (got ${threshold})`);

@@ -12,7 +12,7 @@ type TrainArgs = {
     rank?: number, alpha?: number, dropout?: number, targets?: string, layers?: string,
     epochs?: number, "max-steps"?: number, lr?: number, "weight-decay"?: number, "warmup-ratio"?: number, "grad-clip"?: number,
     batch?: number, "grad-accum"?: number, "max-len"?: number, seed?: number, "checkpoint-every"?: number,
-    threads?: number, device: "auto" | "cpu" | "gpu", resume: boolean, json: boolean
+    threads?: number, device: "auto" | "cpu" | "gpu", "adapter-dtype": "f16" | "f32", "checkpoint-activations": boolean, resume: boolean, json: boolean
 };
 
 export const TrainCommand: CommandModule<object, TrainArgs> = {
@@ -42,6 +42,8 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
         .option("max-len", {type: "number", group: "Optimisation:", describe: "Longest prompt + answer in tokens; longer answers are cut (counted), longer prompts refused (default 512)"})
         .option("seed", {type: "number", group: "Optimisation:", describe: "Seed of initialisation, order and dropout (default 1337)"})
         .option("checkpoint-every", {type: "number", group: "Optimisation:", describe: "Steps between checkpoints (default 50)"})
+        .option("adapter-dtype", {choices: ["f16", "f32"] as const, default: "f16" as const, group: "Optimisation:", describe: "Storage type of the written adapters (f32 is lossless, twice the size)"})
+        .option("checkpoint-activations", {type: "boolean", default: true, group: "Optimisation:", describe: "Recompute each block's activations in the backward (one block's activations in memory at a time); --no-checkpoint-activations trades memory for speed"})
         .option("threads", {type: "number", describe: "CPU threads (default: the available cores)"})
         .option("device", {choices: ["auto", "cpu", "gpu"] as const, default: "auto" as const, describe: "Compute device"})
         .option("resume", {type: "boolean", default: false, describe: "Continue the run checkpointed in --out"})
@@ -56,7 +58,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
         const tokenizer = await loadChatTokenizer(args.model);
         const result = await trainLora({
             modelPath: args.model, dataPath: args.data, outDir: args.out, tokenizer, resume: args.resume, signal,
-            device: args.device, threads: args.threads,
+            device: args.device, threads: args.threads, adapterDtype: args["adapter-dtype"], checkpointActivations: args["checkpoint-activations"],
             objective: args.objective, distillWeight: args["distill-weight"], temperature: args.temperature, topK: args["top-k"],
             rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parseTargets(args.targets), layers: parseLayers(args.layers),
             epochs: args.epochs, maxSteps: args["max-steps"], lr: args.lr, weightDecay: args["weight-decay"], warmupRatio: args["warmup-ratio"],

@@ -1,7 +1,7 @@
-import net from "node:net";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
+import {rawRequest, type RawResponse} from "./helpers/raw-http.js";
 import {memoryAccessLog, metricValue} from "./helpers/serve-helpers.js";
 import {userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
@@ -24,33 +24,8 @@ afterAll(async () => {
     await llama?.dispose();
 });
 
-type RawResponse = {status: number, headers: string, body: string};
-
-/** Sends raw bytes, then collects what comes back until the server closes the connection (or `waitMs` passes). */
-function raw(chunks: (string | Buffer)[], options: {gapMs?: number, waitMs?: number, destroyAfterSend?: boolean} = {}): Promise<RawResponse | null> {
-    return new Promise((resolve, reject) => {
-        const socket = net.connect(server.port, "127.0.0.1");
-        let received = "";
-        const finish = () => {
-            clearTimeout(timer);
-            socket.destroy();
-            const m = /^HTTP\/1\.1 (\d+)[^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(received);
-            resolve(m ? {status: Number(m[1]), headers: m[2]!.toLowerCase(), body: m[3]!} : null);
-        };
-        const timer = setTimeout(finish, options.waitMs ?? 3000);
-        socket.on("data", (d) => (received += d.toString("latin1")));
-        socket.on("close", finish);
-        socket.on("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNRESET" || err.code === "EPIPE" ? finish() : reject(err)));
-        socket.on("connect", async () => {
-            for (const c of chunks) {
-                if (socket.destroyed) return;
-                socket.write(c);
-                if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
-            }
-            if (options.destroyAfterSend) socket.destroy();
-        });
-    });
-}
+/** Sends raw bytes to the server, then collects what comes back until it closes the connection (or `waitMs` passes). */
+const raw = (chunks: (string | Buffer)[], options: Parameters<typeof rawRequest>[2] = {}) => rawRequest(server.port, chunks, options);
 
 const postHead = (length: number, extra = "") => `POST /v1/chat/completions HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
 

@@ -7,7 +7,7 @@ export type RawResponse = {status: number, headers: string, body: string};
  * Sends raw bytes to 127.0.0.1:`port`, then collects what comes back until the server closes the connection (or
  * `waitMs` passes). Null when nothing that parses as an HTTP response came back.
  */
-export function rawRequest(port: number, chunks: readonly (string | Buffer)[], options: {gapMs?: number, waitMs?: number} = {}): Promise<RawResponse | null> {
+export function rawRequest(port: number, chunks: readonly (string | Buffer)[], options: {gapMs?: number, waitMs?: number, destroyAfterSend?: boolean} = {}): Promise<RawResponse | null> {
     return new Promise((resolve, reject) => {
         const socket = net.connect(port, "127.0.0.1");
         let received = "";
@@ -27,6 +27,7 @@ export function rawRequest(port: number, chunks: readonly (string | Buffer)[], o
                 socket.write(c);
                 if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
             }
+            if (options.destroyAfterSend) socket.destroy();
         });
     });
 }

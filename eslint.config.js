@@ -1,17 +1,23 @@
-// Lint, including the layering rule: data flows CLI -> pipeline/eval/serve -> gate -> train -> lora/engine -> model/ggml.
+// Lint, including the layering rule (eslint-rules/layers.js): ARCHITECTURE.md's table of which src/ folder may import which.
 import js from "@eslint/js";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
 import tseslint from "typescript-eslint";
+import prism from "./eslint-rules/layers.js";
 
-/** Which prism folders each folder may import (besides itself and src/util, the bottom layer). */
-const allowed = {
+/**
+ * Which prism folders each src/ folder may import, besides itself and src/util (the bottom layer). This is
+ * ARCHITECTURE.md's table, word for word (test/layering-lint.test.ts compares them); change both together.
+ */
+const layers = {
     cli: ["*"],
-    // The planted world renders its corpus through the pipeline's and the evaluation's own prompt builders, so for now it
-    // sits above both (nothing below may import it); README.md "Layout" says where it should move.
-    world: ["pipeline", "eval", "gate", "train", "lora", "engine", "model", "ggml"],
-    pipeline: ["gate", "train", "lora", "engine", "model", "ggml"],
-    eval: ["gate", "train", "lora", "engine", "model", "ggml"],
-    serve: ["gate", "train", "lora", "engine", "model", "ggml"],
-    gate: ["train", "lora", "engine", "model", "ggml"],
+    world: ["pipeline", "eval", "run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    pipeline: ["run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    eval: ["run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    serve: ["run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    run: ["gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    gate: ["forward", "train", "lora", "engine", "model", "ggml"],
+    forward: ["train", "lora", "model", "ggml"],
     train: ["lora", "model", "ggml"],
     lora: ["model"],
     engine: ["model"],
@@ -19,23 +25,6 @@ const allowed = {
     ggml: [],
     util: []
 };
-const folders = Object.keys(allowed);
-
-/** One config block per folder: relative imports that climb into a folder it may not use are errors. */
-const layerBlocks = Object.entries(allowed).filter(([, ok]) => !ok.includes("*")).map(([target, ok]) => {
-    const banned = folders.filter((f) => f !== target && f !== "util" && !ok.includes(f));
-    return {
-        files: [`src/${target}/**/*.ts`],
-        rules: {
-            "no-restricted-imports": ["error", {
-                patterns: [
-                    ...(banned.length ? [{regex: `^(\\.\\./)+(${banned.join("|")})(/|$)`, message: `src/${target} must not import these folders (see STYLE.md: dependencies point down): ${banned.join(", ")}`}] : []),
-                    {regex: "^(\\.\\./)+index(\\.js)?$", message: "library code must not import the public entry point"}
-                ]
-            }]
-        }
-    };
-});
 
 export default tseslint.config(
     {ignores: ["dist/", "node_modules/", "coverage/", ".cache/", "runs/", ".scratch/"]},
@@ -50,7 +39,11 @@ export default tseslint.config(
             "prefer-const": "error"
         }
     },
-    ...layerBlocks,
+    {
+        files: ["src/**/*.ts"],
+        plugins: {prism},
+        rules: {"prism/layers": ["error", {root: path.dirname(fileURLToPath(import.meta.url)), packageName: "prism-persona", layers}]}
+    },
     {
         files: ["**/*.js", "**/*.mjs"],
         languageOptions: {globals: {process: "readonly", console: "readonly"}}

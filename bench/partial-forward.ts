@@ -1,7 +1,7 @@
 // npm run bench:partial-forward [-- --json]: the gate's feature (the state after block 0 at the last prompt token)
 // against a full forward of the same prompts, measured side by side on a width-512, 8-block tiny model.
 import {GgmlModel} from "../src/train/ggml-model.js";
-import {PartialForward} from "../src/train/partial-forward.js";
+import {PartialForward} from "../src/forward/partial-forward.js";
 import {Rng} from "../src/util/rng.js";
 import {benchModel, benchThreads, printLast} from "./bench-helpers.js";
 

@@ -100,7 +100,7 @@ export {trainLora, type TrainLoraOptions, type TrainLoraResult} from "./train/tr
 export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/train-config.js";
 export {readChatRecords, tokenizeExamples, ChatRecord, type TrainingExample} from "./train/training-example.js";
 export {placePersona, effectivePlacement} from "./train/persona-placement.js";
-export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./train/partial-forward.js";
+export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./forward/partial-forward.js";
 export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
 export {partialForwardFeatures, type PartialForwardFeaturesOptions, type PartialForwardFeatures} from "./gate/partial-forward-features.js";
 export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";
@@ -110,9 +110,9 @@ export {bootstrap, type BootstrapOptions as BootstrapRunOptions, type BootstrapE
 export {BootstrapConfig, DEFAULT_DOMAINS, resolveBootstrapConfig, type BootstrapConfigInput} from "./pipeline/bootstrap-config.js";
 export {PersonaRecord, QueryAttemptRecord, QueryRecord, AnswerRecord, VerdictRecord, DatasetRecord, GateScoreRecord} from "./pipeline/run-records.js";
 export {RunSummary, computeRunSummary, readRunSummary, formatRunSummary, type DomainSummary} from "./pipeline/run-summary.js";
-export {RunManifest, RunManifestError, STAGE_NAMES, runFiles, readRunManifest, type StageName, type StageState} from "./gate/run-manifest.js";
-export {openRun, IncompleteRunError, type OpenRunOptions, type OpenedRun} from "./gate/open-run.js";
-export {openRunRouter, RUN_ADAPTER_NAME, type OpenRunRouterOptions, type RunRouter} from "./gate/open-run-router.js";
+export {RunManifest, RunManifestError, STAGE_NAMES, runFiles, readRunManifest, type StageName, type StageState} from "./run/run-manifest.js";
+export {openRun, IncompleteRunError, type OpenRunOptions, type OpenedRun} from "./run/open-run.js";
+export {openRunRouter, RUN_ADAPTER_NAME, type OpenRunRouterOptions, type RunRouter} from "./run/open-run-router.js";
 export {PLANTED_EFFECTS, WORLD_DOMAINS, TIERS, plantedRate, plantedWinRate, isPlantedRight, type PlantedEffect, type EffectKind, type WorldDomain, type AnswerCondition} from "./world/planted-effects.js";
 export {generateWorldTasks, generateWorldTask, type GenerateWorldTasksOptions} from "./world/generate-tasks.js";
 export {scoreWorldAnswer} from "./world/score-world-answer.js";

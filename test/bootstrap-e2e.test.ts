@@ -5,7 +5,7 @@ import {DEMO_RUN_SETTINGS, TINY_MODEL} from "../src/cli/commands/demo.js";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {loadGate} from "../src/gate/gate-file.js";
 import {partialForwardFeatures} from "../src/gate/partial-forward-features.js";
-import {RunManifest} from "../src/gate/run-manifest.js";
+import {RunManifest} from "../src/run/run-manifest.js";
 import {loadAdapter} from "../src/lora/adapter-file.js";
 import {describeGguf} from "../src/model/describe-gguf.js";
 import {DEFAULT_DOMAINS} from "../src/pipeline/bootstrap-config.js";

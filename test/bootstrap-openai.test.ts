@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {RunManifest} from "../src/gate/run-manifest.js";
+import {RunManifest} from "../src/run/run-manifest.js";
 import {runCli} from "./helpers/run-cli.js";
 import {startServe, type ServeProcess} from "./helpers/serve-process.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";

@@ -3,7 +3,7 @@ import {GateFeatureDefinition} from "../src/gate/gate-features.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {decodeTensor} from "../src/model/quantize.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
-import {PartialForward} from "../src/train/partial-forward.js";
+import {PartialForward} from "../src/forward/partial-forward.js";
 import {Rng} from "../src/util/rng.js";
 import {tinyModel} from "./helpers/tiny-models.js";
 

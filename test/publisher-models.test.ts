@@ -9,7 +9,7 @@ import {loadReferenceModel} from "../src/model/reference-model.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
-import {PartialForward} from "../src/train/partial-forward.js";
+import {PartialForward} from "../src/forward/partial-forward.js";
 import {Rng} from "../src/util/rng.js";
 import {prismErrorOf} from "./helpers/expect-prism-error.js";
 import {shardPaths, standInModel, type StandInSpec} from "./helpers/llama-cpp/stand-in-models.js";

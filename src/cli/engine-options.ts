@@ -91,7 +91,7 @@ export async function openEngineOrRun(args: EngineArgs & RunArgs, signal: AbortS
     }
     if (args.engine !== "llama") throw new UsageError("--run uses the embedded llama engine (the gate reads the model's hidden states)");
     if (args.adapter.length > 0) throw new UsageError("--run brings its own adapter: drop --adapter", {hint: "use --route adapter to always use it"});
-    const {openRunRouter, RUN_ADAPTER_NAME} = await import("../gate/open-run-router.js");
+    const {openRunRouter, RUN_ADAPTER_NAME} = await import("../run/open-run-router.js");
     const routed = await openRunRouter(args.run, {
         ...llamaSettings(args), model: args.model, signal,
         policy: args.policy, force: args.route === "gate" ? undefined : args.route

@@ -10,7 +10,7 @@ import {PROTOCOL_NAMES, type ProtocolName} from "../eval/protocol.js";
 import type {PrismEngine} from "../engine/engine.js";
 import {UsageError} from "../util/prism-error.js";
 import type {EngineMiddleware} from "../engine/middleware.js";
-import {requireRunManifest, runFiles} from "../gate/run-manifest.js";
+import {requireRunManifest, runFiles} from "../run/run-manifest.js";
 import {type EngineArgs, openEngine, openEngineOrRun} from "./engine-options.js";
 import {formatSummary} from "./format-summary.js";
 import {printResult} from "./output.js";

@@ -1,6 +1,6 @@
 import {PromptTooLongError} from "../engine/engine-errors.js";
 import type {ConversationMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
-import {PartialForward, type PartialForwardOptions} from "../train/partial-forward.js";
+import {PartialForward, type PartialForwardOptions} from "../forward/partial-forward.js";
 import type {GateFeatures} from "./gate-features.js";
 
 export type PartialForwardFeaturesOptions = PartialForwardOptions & {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
-import {STAGE_NAMES, type RunManifest, type StageName} from "../gate/run-manifest.js";
+import {STAGE_NAMES, type RunManifest, type StageName} from "../run/run-manifest.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {InterruptedError, MissingFileError, PrismError, UsageError} from "../util/prism-error.js";
 import {answersStage} from "./answers-stage.js";

@@ -4,7 +4,7 @@ import type {z} from "zod";
 import {
     RUN_MANIFEST_FORMAT, RUN_MANIFEST_VERSION, readRunManifest, runFiles, STAGE_NAMES, writeRunManifest,
     type RunManifest, type StageName, type StageState
-} from "../gate/run-manifest.js";
+} from "../run/run-manifest.js";
 import {writeFileAtomicSync} from "../util/atomic-write.js";
 import {iterateJsonl, JsonlAppender} from "../util/jsonl.js";
 import {readPackageVersion} from "../util/package-version.js";

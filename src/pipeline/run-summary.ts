@@ -3,7 +3,7 @@ import path from "node:path";
 import {z} from "zod";
 import {binaryMetrics} from "../gate/binary-metrics.js";
 import {loadGate} from "../gate/gate-file.js";
-import {requireRunManifest, runFiles} from "../gate/run-manifest.js";
+import {requireRunManifest, runFiles} from "../run/run-manifest.js";
 import {MissingFileError} from "../util/prism-error.js";
 import {PersonaRecord, QueryRecord, DatasetRecord, GateScoreRecord} from "./run-records.js";
 import {readJsonl} from "../util/jsonl.js";

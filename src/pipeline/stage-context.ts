@@ -1,5 +1,5 @@
 import type {PrismEngine} from "../engine/engine.js";
-import type {StageName} from "../gate/run-manifest.js";
+import type {StageName} from "../run/run-manifest.js";
 import type {BootstrapConfig} from "./bootstrap-config.js";
 import type {RunDirectory} from "./run-directory.js";
 

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type {StageName} from "../gate/run-manifest.js";
+import type {StageName} from "../run/run-manifest.js";
 import {DEFAULT_THINKING_MAX_TOKENS, type BootstrapConfig} from "./bootstrap-config.js";
 
 /** What a stage's output depends on besides the config: the content of a hand-written personas file. */

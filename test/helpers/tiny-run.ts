@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {saveGate} from "../../src/gate/gate-file.js";
-import {RUN_MANIFEST_FORMAT, RUN_MANIFEST_VERSION, runFiles, writeRunManifest} from "../../src/gate/run-manifest.js";
+import {RUN_MANIFEST_FORMAT, RUN_MANIFEST_VERSION, runFiles, writeRunManifest} from "../../src/run/run-manifest.js";
 import {trainGate} from "../../src/gate/train-gate.js";
 import {describeGguf} from "../../src/model/describe-gguf.js";
 import {gaussianBlobs} from "./synthetic-gate-data.js";

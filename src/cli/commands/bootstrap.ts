@@ -1,6 +1,6 @@
 import type {CommandModule} from "yargs";
 import type {PrismEngine} from "../../engine/engine.js";
-import {STAGE_NAMES, type StageName} from "../../gate/run-manifest.js";
+import {STAGE_NAMES, type StageName} from "../../run/run-manifest.js";
 import type {BootstrapOptions, BootstrapResult} from "../../pipeline/bootstrap.js";
 import type {BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";

@@ -49,7 +49,7 @@ export const DemoCommand: CommandModule<object, DemoArgs> = {
         out(result.ran.length === 0 ? "bootstrap: every stage already done (reused)\n" : `bootstrap: ran ${result.ran.join(", ")}\n`);
         if (result.summary) out(formatRunSummary(result.summary) + "\n");
 
-        const {openRunRouter} = await import("../../gate/open-run-router.js");
+        const {openRunRouter} = await import("../../run/open-run-router.js");
         await using routed = await openRunRouter(runDir, {gpu: false, signal});
         out("Routed generation (the gate scores each prompt's hidden state after block 0; the adapter answers when it says the persona helps):\n");
         const show = (s: string) => JSON.stringify(s).slice(1, -1);

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import {GgufFile} from "../model/gguf-file.js";
 import {InvalidInputError, MissingFileError} from "../util/prism-error.js";
-import type {Gate} from "./gate.js";
-import {loadGate} from "./gate-file.js";
+import type {Gate} from "../gate/gate.js";
+import {loadGate} from "../gate/gate-file.js";
 import {requireRunManifest, runFiles, type RunManifest, type StageName} from "./run-manifest.js";
 
 export type OpenRunOptions = {

@@ -6,8 +6,8 @@ import {writeJsonAtomic} from "../util/atomic-write.js";
 import {InvalidInputError, MissingFileError} from "../util/prism-error.js";
 
 /**
- * A bootstrap run directory's manifest (`run.json`) and file layout. It lives here, below the pipeline that writes
- * it, because serve and eval open finished runs too (`openRun`), and they may import the gate layer, not the pipeline.
+ * A bootstrap run directory's manifest (`run.json`) and file layout. It lives in src/run, below the pipeline that
+ * writes it, because serve, eval and the CLI open finished runs too (`openRun`) and must not import the pipeline.
  */
 export const RUN_MANIFEST_FORMAT = "prism-run";
 export const RUN_MANIFEST_VERSION = 1;

@@ -1,9 +1,9 @@
 import {LlamaEngine, type LlamaEngineOptions} from "../engine/llama-engine.js";
-import {cachedFeatures} from "./cached-features.js";
-import {partialForwardFeatures, type PartialForwardFeatures} from "./partial-forward-features.js";
+import {cachedFeatures} from "../gate/cached-features.js";
+import {partialForwardFeatures, type PartialForwardFeatures} from "../gate/partial-forward-features.js";
 import {openRun, type OpenedRun, type OpenRunOptions} from "./open-run.js";
-import {createRouter, type Router} from "./router.js";
-import type {RoutingPolicy} from "./routing-policy.js";
+import {createRouter, type Router} from "../gate/router.js";
+import type {RoutingPolicy} from "../gate/routing-policy.js";
 
 /** The name the run's adapter is registered under in the engine. */
 export const RUN_ADAPTER_NAME = "persona";

@@ -2,9 +2,9 @@ import type {GgmlBackendOptions} from "../ggml/ggml-backend.js";
 import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {UsageError} from "../util/prism-error.js";
-import {CompiledGraph, CompiledGraphCache} from "./compiled-graph.js";
-import {GgmlModel, NODES_PER_BLOCK} from "./ggml-model.js";
-import {declareSequenceInputs, packSequences, transformerForward} from "./transformer-forward.js";
+import {CompiledGraph, CompiledGraphCache} from "../train/compiled-graph.js";
+import {GgmlModel, NODES_PER_BLOCK} from "../train/ggml-model.js";
+import {declareSequenceInputs, packSequences, transformerForward} from "../train/transformer-forward.js";
 
 export type PartialForwardOptions = {
     modelPath: string,

@@ -1,24 +1,29 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatMessage} from "../src/engine/engine.js";
-import {LlamaEngine} from "../src/engine/llama-engine.js";
+import {loadChatTokenizer, type LoadedChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {cachedFeatures} from "../src/gate/cached-features.js";
 import type {GateFeatures} from "../src/gate/gate-features.js";
-import {promptVectorFeatures} from "../src/gate/prompt-vector-features.js";
+import {partialForwardFeatures, type PartialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import {userTurn} from "./helpers/tiny-gate.js";
 import {tinyModel} from "./helpers/tiny-models.js";
 
-// The feature cache over the real prompt-vector source of the tiny model, counting the extractions that reach it.
-let llama: LlamaEngine;
+// The feature cache over the product's feature source (block 0's state from the partial forward) of the tiny model,
+// counting the extractions that reach it.
+let tokenizer: LoadedChatTokenizer;
+let real: PartialForwardFeatures;
 let source: GateFeatures;
 let calls = 0;
 
 beforeAll(async () => {
-    llama = await LlamaEngine.load({model: await tinyModel({}), gpu: false, contextSize: 64, parallel: 1});
-    const real = await promptVectorFeatures(llama);
+    const modelPath = await tinyModel({});
+    tokenizer = await loadChatTokenizer(modelPath);
+    // Bounded as serve bounds it by its context size, so that a long prompt fails.
+    real = await partialForwardFeatures({modelPath, tokenizer, device: "cpu", threads: 1, maxTokens: 64});
     source = {...real, extract: (messages: readonly ChatMessage[]) => (calls++, real.extract(messages))};
 });
 afterAll(async () => {
-    await llama?.dispose();
+    real?.dispose();
+    await tokenizer?.dispose();
 });
 
 describe("cachedFeatures", () => {
@@ -29,7 +34,7 @@ describe("cachedFeatures", () => {
         first.fill(0); // a caller's changes must not reach the next caller
         const again = await cached.extract(userTurn("Review this plan."));
         expect(calls).toBe(1);
-        expect(again).toEqual(await llama.promptVector({messages: userTurn("Review this plan.")}));
+        expect(again).toEqual(await real.extract(userTurn("Review this plan.")));
         expect(cached.definition).toEqual(source.definition);
         expect(cached.modelFingerprint).toBe(source.modelFingerprint);
         await Promise.all([1, 2, 3].map(() => cached.extract(userTurn("Shared at once"))));

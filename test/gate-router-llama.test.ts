@@ -3,10 +3,9 @@ import type {ChatMessage, StreamPart} from "../src/engine/engine.js";
 import {NoSuchAdapterError} from "../src/engine/engine-errors.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import type {Gate} from "../src/gate/gate.js";
-import type {GateFeatures} from "../src/gate/gate-features.js";
+import {partialForwardFeatures, type PartialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import {createRouter} from "../src/gate/router.js";
 import {trainGate} from "../src/gate/train-gate.js";
-import {describeGguf} from "../src/model/describe-gguf.js";
 import {gatePrompts, knowledgePrompts, personaPrompts, userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
@@ -17,20 +16,15 @@ const prompts = gatePrompts;
 const maxTokens = 12;
 
 let engine: LlamaEngine;
-let features: GateFeatures;
+let features: PartialForwardFeatures;
 let gate: Gate;
 /** Each prompt's features, as a single user turn. */
 const vectors = new Map<string, Float32Array>();
 beforeAll(async () => {
     const {model, adapter} = await tinyLora({}, {});
     engine = await LlamaEngine.load({model, gpu: false, contextSize: 512, parallel: 4, adapters: [{name: "persona", path: adapter}]});
-    // Stand-in features until the trainer's partial forward is wired: the base model's own prompt vector. The router
-    // only needs a feature source for this model; which hidden state it reads is the source's business.
-    features = {
-        definition: {layer: 2, position: "last-prompt-token", width: engine.embeddingWidth},
-        modelFingerprint: (await describeGguf(model)).fingerprint,
-        extract: (messages) => engine.promptVector({messages})
-    };
+    // The product's features: block 0's state from the partial forward, on the prompt as the engine formats it.
+    features = await partialForwardFeatures({modelPath: model, tokenizer: engine.chatTokenizer, threads: engine.threads, device: "cpu"});
     for (const p of prompts) vectors.set(p, await features.extract(user(p)));
     ({gate} = await trainGate({
         features: prompts.map((p) => vectors.get(p)!), labels: prompts.map((p) => (personaPrompts.includes(p) ? 1 : 0)), definition: features.definition,
@@ -38,6 +32,7 @@ beforeAll(async () => {
     }));
 });
 afterAll(async () => {
+    features?.dispose();
     await engine?.dispose();
 });
 

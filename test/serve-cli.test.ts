@@ -4,21 +4,20 @@ import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import type {Gate} from "../src/gate/gate.js";
-import type {GateFeatures} from "../src/gate/gate-features.js";
-import {promptVectorFeatures} from "../src/gate/prompt-vector-features.js";
+import type {PartialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import type {AccessLogEntry} from "../src/serve/access-log.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
 import {runCli} from "./helpers/run-cli.js";
 import {memoryAccessLog} from "./helpers/serve-helpers.js";
 import {startServe} from "./helpers/serve-process.js";
-import {gatePrompts, tinyGateFile, userTurn} from "./helpers/tiny-gate.js";
+import {engineGateFeatures, gatePrompts, tinyGateFile, userTurn} from "./helpers/tiny-gate.js";
 import {tempDir, tinyLora, tinyModel} from "./helpers/tiny-models.js";
 
 // `prism serve` as a real process (the built CLI; `npm run build` first): ready line, routing, key, access-log file,
 // graceful shutdown on SIGTERM and SIGINT, exit codes, and --upstream against an in-process prism server.
 let model: string, adapter: string, gateFile: string;
 let llama: LlamaEngine;
-let features: GateFeatures;
+let features: PartialForwardFeatures;
 let gate: Gate;
 let dir: string;
 
@@ -26,10 +25,11 @@ beforeAll(async () => {
     ({model, adapter} = await tinyLora({}, {}));
     dir = tempDir("serve-cli");
     llama = await LlamaEngine.load({model, gpu: false, contextSize: 512, parallel: 2, adapters: [{name: "tiny-persona", path: adapter}]});
-    features = await promptVectorFeatures(llama);
+    features = await engineGateFeatures(llama);
     ({file: gateFile, gate} = await tinyGateFile(features, dir));
 });
 afterAll(async () => {
+    features?.dispose();
     await llama?.dispose();
     fs.rmSync(dir, {recursive: true, force: true});
 });
@@ -41,7 +41,7 @@ describe("prism serve (process)", () => {
         const accessLog = path.join(dir, "logs", "access.jsonl");
         const serve = await startServe(["--model", model, "--adapter", adapter, "--adapter-name", "persona", "--gate", gateFile, "--access-log", accessLog], {env: {PRISM_API_KEY: "sk-cli"}});
         try {
-            expect(serve.ready).toMatchObject({models: ["prism", "base", "adapter", "persona"], generation: "llama", auth: true, routing: {features: "prompt-vector", policy: "first-turn", adapter: "persona"}});
+            expect(serve.ready).toMatchObject({models: ["prism", "base", "adapter", "persona"], generation: "llama", auth: true, routing: {features: "partial-forward", policy: "first-turn", adapter: "persona"}});
             const client = new OpenAI({baseURL: serve.ready.url, apiKey: "sk-cli", maxRetries: 0});
             for (const p of gatePrompts.slice(0, 4)) {
                 const {useAdapter, score} = gate.decide(await features.extract(userTurn(p)));

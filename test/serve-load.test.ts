@@ -2,11 +2,10 @@ import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {PrismEngine, StreamPart} from "../src/engine/engine.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
-import {promptVectorFeatures} from "../src/gate/prompt-vector-features.js";
 import {createRouter} from "../src/gate/router.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
 import {memoryAccessLog, metricValue} from "./helpers/serve-helpers.js";
-import {gatePrompts, trainTinyGate, userTurn} from "./helpers/tiny-gate.js";
+import {engineGateFeatures, gatePrompts, trainTinyGate, userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // A bounded load test on loopback: 60 requests at once (half streamed) through the official openai client against a
@@ -60,7 +59,7 @@ afterAll(async () => {
 
 describe("prism serve under load", () => {
     it(`answers ${REQUESTS} concurrent requests with no failure, ${MAX_CONCURRENT} at a time, the rest queued in /metrics`, async () => {
-        const features = await promptVectorFeatures(llama);
+        const features = await engineGateFeatures(llama);
         const router = createRouter({engine: llama, adapter: "persona", gate: await trainTinyGate(features), features});
         const log = memoryAccessLog();
         const server = await OpenAIServer.start({engine: counted, modelName: "prism", routing: {adapter: "persona", decide: router.decide}, port: 0, maxConcurrent: MAX_CONCURRENT, maxQueue: 100, accessLog: log});
@@ -106,6 +105,7 @@ describe("prism serve under load", () => {
             expect(log.entries.filter((e) => e.status === 200 && e.queue_wait_ms! > 1)).not.toHaveLength(0);
         } finally {
             await server.shutdown();
+            features.dispose();
         }
     });
 

@@ -5,22 +5,21 @@ import type {ChatMessage} from "../src/engine/engine.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {OpenAIEngine} from "../src/engine/openai-engine.js";
 import type {Gate} from "../src/gate/gate.js";
-import type {GateFeatures} from "../src/gate/gate-features.js";
-import {promptVectorFeatures} from "../src/gate/prompt-vector-features.js";
+import type {PartialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import {createRouter} from "../src/gate/router.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
 import {memoryAccessLog, metricValue} from "./helpers/serve-helpers.js";
-import {gatePrompts, trainTinyGate, userTurn} from "./helpers/tiny-gate.js";
+import {engineGateFeatures, gatePrompts, trainTinyGate, userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // prism serve's routing on a real server on loopback: the tiny llama model with a random adapter, a gate trained on
-// the stand-in prompt-vector features, and the official openai client. The model's text is noise, but base and
+// the product's features (block 0's state from the partial forward, as `prism serve` computes them), and the official openai client. The model's text is noise, but base and
 // adapter write different noise, so the text shows which model answered.
 const API_KEY = "sk-prism-test";
 const maxTokens = 10;
 
 let llama: LlamaEngine;
-let features: GateFeatures;
+let features: PartialForwardFeatures;
 let gate: Gate;
 let server: OpenAIServer;
 let client: OpenAI;
@@ -29,7 +28,7 @@ const log = memoryAccessLog();
 beforeAll(async () => {
     const {model, adapter} = await tinyLora({}, {});
     llama = await LlamaEngine.load({model, gpu: false, contextSize: 512, parallel: 2, adapters: [{name: "persona", path: adapter}]});
-    features = await promptVectorFeatures(llama);
+    features = await engineGateFeatures(llama);
     gate = await trainTinyGate(features);
     const router = createRouter({engine: llama, adapter: "persona", gate, features});
     server = await OpenAIServer.start({
@@ -40,6 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
     await server?.shutdown();
+    features?.dispose();
     await llama?.dispose();
 });
 
@@ -130,8 +130,9 @@ describe("prism serve through prism's OpenAIEngine", () => {
                 expect(generated!.text).toBe(want);
                 expect((await collectStream(remote.stream({messages: userTurn(p), maxTokens}))).text).toBe(want);
             }
-            const [base, persona] = await remote.generate([{messages: userTurn(gatePrompts[1]!), maxTokens, adapter: null}, {messages: userTurn(gatePrompts[1]!), maxTokens, adapter: "persona"}]);
-            expect(base!.text).toBe(await directText(userTurn(gatePrompts[1]!), null));
+            const [routed, persona] = await remote.generate([{messages: userTurn(gatePrompts[1]!), maxTokens, adapter: null}, {messages: userTurn(gatePrompts[1]!), maxTokens, adapter: "persona"}]);
+            // No adapter asks for the client's model ("prism"), which the gate routes; "persona" maps to the server's "adapter".
+            expect(routed!.text).toBe(await directText(userTurn(gatePrompts[1]!), (await expectedRoute(userTurn(gatePrompts[1]!))).adapter));
             expect(persona!.text).toBe(await directText(userTurn(gatePrompts[1]!), "persona"));
         } finally {
             await remote.dispose();

@@ -8,10 +8,9 @@ import {z} from "zod";
 import type {LlamaChatTokenizer} from "../src/engine/llama-chat-tokenizer.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {fromOpenAIMessage, fromOpenAITools} from "../src/engine/openai-protocol.js";
-import {promptVectorFeatures} from "../src/gate/prompt-vector-features.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
 import {startServe, type ServeProcess} from "./helpers/serve-process.js";
-import {tinyGateFile} from "./helpers/tiny-gate.js";
+import {engineGateFeatures, tinyGateFile} from "./helpers/tiny-gate.js";
 import {tempDir, tinyLora} from "./helpers/tiny-models.js";
 
 // An agent loop against real `prism serve` processes (the built CLI; `npm run build` first) on the tiny ChatML
@@ -39,7 +38,8 @@ beforeAll(async () => {
     const {model, adapter} = await tinyLora({}, {});
     dir = tempDir("serve-tools");
     llama = await LlamaEngine.load({model, gpu: false, contextSize: 1024, parallel: 1});
-    const {file: gateFile} = await tinyGateFile(await promptVectorFeatures(llama), dir);
+    const features = await engineGateFeatures(llama);
+    const {file: gateFile} = await tinyGateFile(features, dir).finally(() => features.dispose());
     direct = await startServe(["--model", model, "--adapter", adapter, "--adapter-name", "persona", "--gate", gateFile, "--context-size", "1024", "--access-log", "off"]);
     front = await startServe([
         "--model", model, "--gate", gateFile, "--adapter-name", "persona", "--upstream", direct.ready.url,

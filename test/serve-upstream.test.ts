@@ -3,14 +3,13 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {ChatMessage} from "../src/engine/engine.js";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
 import type {Gate} from "../src/gate/gate.js";
-import type {GateFeatures} from "../src/gate/gate-features.js";
-import {promptVectorFeatures} from "../src/gate/prompt-vector-features.js";
+import type {PartialForwardFeatures} from "../src/gate/partial-forward-features.js";
 import {createRouter} from "../src/gate/router.js";
 import {OpenAIServer} from "../src/serve/openai-server.js";
 import {apiRoot, openUpstreamEngine, type UpstreamEngine} from "../src/serve/upstream-engine.js";
 import {PrismError} from "../src/util/prism-error.js";
 import {memoryAccessLog} from "./helpers/serve-helpers.js";
-import {gatePrompts, trainTinyGate, userTurn} from "./helpers/tiny-gate.js";
+import {engineGateFeatures, gatePrompts, trainTinyGate, userTurn} from "./helpers/tiny-gate.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // --upstream: a second prism server on loopback plays the vLLM / llama-server upstream, serving the base model as
@@ -23,7 +22,7 @@ let upstreamLlama: LlamaEngine;
 let upstream: OpenAIServer;
 const upstreamLog = memoryAccessLog();
 let localLlama: LlamaEngine;
-let features: GateFeatures;
+let features: PartialForwardFeatures;
 let gate: Gate;
 let remote: UpstreamEngine;
 let front: OpenAIServer;
@@ -35,7 +34,7 @@ beforeAll(async () => {
     upstream = await OpenAIServer.start({engine: upstreamLlama, modelName: "tiny-base", port: 0, apiKey: UPSTREAM_KEY, accessLog: upstreamLog});
     // The front's gate runs locally: its own engine on the same GGUF, for features only (no adapter needed).
     localLlama = await LlamaEngine.load({model, gpu: false, contextSize: 512, parallel: 1});
-    features = await promptVectorFeatures(localLlama);
+    features = await engineGateFeatures(localLlama);
     gate = await trainTinyGate(features);
     remote = await openUpstreamEngine({url: upstream.url, adapter: {name: "persona", model: "tiny-persona"}, apiKey: UPSTREAM_KEY});
     const router = createRouter({engine: remote.engine, adapter: "persona", gate, features});
@@ -46,6 +45,7 @@ afterAll(async () => {
     await front?.shutdown();
     await remote?.engine.dispose();
     await upstream?.shutdown();
+    features?.dispose();
     await localLlama?.dispose();
     await upstreamLlama?.dispose();
 });

@@ -10,9 +10,9 @@ export type PromptVectorEngine = {
 };
 
 /**
- * A stand-in feature source until the trainer's partial forward serves gate features: the engine's prompt vector
- * (the final-norm hidden state at the last prompt token, after every block), declared as `layer` = the model's
- * block count. A gate trained on it works only with it; one trained on block-0 states is refused (`GateMismatchError`).
+ * The other feature source `prism serve --features prompt-vector` offers (bootstrap trains on the partial forward's
+ * block-0 state): the engine's prompt vector (the final-norm hidden state at the last prompt token, after every
+ * block), declared as `layer` = the model's block count. A gate trained on it works only with it; one trained on block-0 states is refused (`GateMismatchError`).
  * Each extraction is one extra forward pass over the whole prompt, on the engine's embedding context.
  */
 export async function promptVectorFeatures(engine: PromptVectorEngine): Promise<GateFeatures> {

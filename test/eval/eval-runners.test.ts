@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from "vitest";
 import type {EngineMiddleware} from "../../src/engine/middleware.js";
 import {LlamaEngine} from "../../src/engine/llama-engine.js";
-import type {GateFeatures} from "../../src/gate/gate-features.js";
+import {partialForwardFeatures} from "../../src/gate/partial-forward-features.js";
 import {gateRouter} from "../../src/gate/gate-router.js";
 import {trainGate} from "../../src/gate/train-gate.js";
 import {parseCondition} from "../../src/eval/condition.js";
@@ -243,15 +243,13 @@ describe("conditions through the llama engine", () => {
     });
 
     it("with the real gate router, prism records exactly the decisions the gate makes, turn 2 reusing turn 1's", async () => {
-        // A stand-in feature source (the engine's own prompt vector) in place of the trainer's partial forward.
-        const features: GateFeatures = {
-            definition: {layer: 1, position: "last-prompt-token", width: engine.embeddingWidth}, modelFingerprint: "tiny-eval-test",
-            extract: (messages) => engine.promptVector({messages})
-        };
+        // The product's features: block 0's state from the partial forward, on the engine's own chat formatting.
+        const features = await partialForwardFeatures({modelPath, tokenizer: engine.chatTokenizer, threads: engine.threads, device: "cpu"});
+        onTestFinished(() => features.dispose());
         const mmlu = loadMmlu({dir: mmluDir});
         const prompts = [...mmlu.map((q) => mmluPrompt(q)), ...["Write a poem.", "Play a pirate.", "Solve 2x = 4.", "Sort a list in Python.", "Summarise this text.", "Explain gravity.", "Who was Kant?", "Is it raining?"]];
         const vectors = await Promise.all(prompts.map((p) => features.extract([{role: "user", content: p}])));
-        const {gate} = await trainGate({features: vectors, labels: prompts.map((_, i) => (i < mmlu.length ? 0 : 1)), definition: features.definition, modelFingerprint: "tiny-eval-test", kind: "logreg", seed: 1});
+        const {gate} = await trainGate({features: vectors, labels: prompts.map((_, i) => (i < mmlu.length ? 0 : 1)), definition: features.definition, modelFingerprint: features.modelFingerprint, kind: "logreg", seed: 1});
         const router = gateRouter({gate, features, adapter: "persona"});
         const out = path.join(dir, "out-gate");
         const summary = await runEvaluation({

@@ -1,8 +1,10 @@
 import path from "node:path";
 import type {ChatMessage} from "../../src/engine/engine.js";
+import type {LlamaEngine} from "../../src/engine/llama-engine.js";
 import type {Gate} from "../../src/gate/gate.js";
 import type {GateFeatures} from "../../src/gate/gate-features.js";
 import {saveGate} from "../../src/gate/gate-file.js";
+import {partialForwardFeatures, type PartialForwardFeatures} from "../../src/gate/partial-forward-features.js";
 import {trainGate} from "../../src/gate/train-gate.js";
 
 /** Prompts a persona should help with (label 1) and knowledge questions (label 0). */
@@ -11,6 +13,14 @@ export const knowledgePrompts = ["What is the capital of France?", "How many leg
 export const gatePrompts = [...personaPrompts, ...knowledgePrompts];
 
 export const userTurn = (content: string): ChatMessage[] => [{role: "user", content}];
+
+/**
+ * The product's gate features for `engine`'s model: block 0's state from the partial forward, on the prompt formatted
+ * by the engine's own chat tokenizer, exactly as `prism serve` and `openRunRouter` compute them. Dispose it.
+ */
+export function engineGateFeatures(engine: LlamaEngine): Promise<PartialForwardFeatures> {
+    return partialForwardFeatures({modelPath: engine.modelPath, tokenizer: engine.chatTokenizer, threads: engine.threads, device: "cpu"});
+}
 
 /**
  * A logistic-regression gate trained on `features` of the prompts above. On a random tiny model the features carry

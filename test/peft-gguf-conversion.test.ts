@@ -14,7 +14,7 @@ import {referenceForward, type ReferenceLora} from "../src/model/reference-forwa
 import {hfLayoutModel, loadReferenceModel} from "../src/model/reference-model.js";
 import {Rng} from "../src/util/rng.js";
 import {compareRows, expectClose} from "./helpers/expect-close.js";
-import {llamaCppLogProbs, logSoftmaxRows} from "./helpers/llama-log-probs.js";
+import {llamaCppLogProbRows, logSoftmaxRows} from "./helpers/logits.js";
 import {tempDir, tinyLora, tinyModel} from "./helpers/tiny-models.js";
 
 // The issue's acceptance test: a PEFT adapter, in the layout Hugging Face holds it, gives in a plain-TypeScript
@@ -74,7 +74,7 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
             const {lora} = await loadAdapter(dir, {base: await readAdapterBase(modelPath)});
             await saveAdapter(converted, lora, {format: "gguf"});
 
-            expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter: converted}), logSoftmaxRows(hfLogits), {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`, report: true});
+            expectClose(await llamaCppLogProbRows(llama, modelPath, tokens, {lora: converted}), logSoftmaxRows(hfLogits), {rtol: 1e-5, label: `${arch}: llama.cpp + converted adapter vs PEFT reference`, report: true});
             const gguf = await readGgufLora(converted);
             expectClose(referenceForward(ref, tokens, {lora: referenceLoraOf(gguf)}).logits, hfLogits, {rtol: 1e-6, label: `${arch}: GGUF reference vs PEFT reference`});
 
@@ -99,7 +99,7 @@ describe("PEFT ↔ GGUF conversion keeps the logits", () => {
                 hfModules.push({layer, target, a: tensors.get(`${peftKey(layer, target)}.lora_A.weight`)!.data, b: tensors.get(`${peftKey(layer, target)}.lora_B.weight`)!.data});
         const peftScale = config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
         const hf = hfLayoutModel(loadReferenceModel(await GgufFile.open(modelPath)));
-        expectClose(await llamaCppLogProbs(llama, modelPath, tokens, {adapter}), logSoftmaxRows(referenceForward(hf, tokens, {lora: {scale: peftScale, modules: hfModules}}).logits),
+        expectClose(await llamaCppLogProbRows(llama, modelPath, tokens, {lora: adapter}), logSoftmaxRows(referenceForward(hf, tokens, {lora: {scale: peftScale, modules: hfModules}}).logits),
             {rtol: 1e-5, label: "llama.cpp + GGUF adapter vs PEFT reference of the export", report: true});
     });
 });

@@ -7,7 +7,7 @@ import {referenceForward} from "../src/model/reference-forward.js";
 import {hfLayoutModel, loadReferenceModel} from "../src/model/reference-model.js";
 import type {TinyModelOptions} from "../src/model/tiny-model.js";
 import {compareRows, expectClose} from "./helpers/expect-close.js";
-import {llamaCppLogProbs, logSoftmaxRows} from "./helpers/llama-log-probs.js";
+import {llamaCppLogProbRows, logSoftmaxRows} from "./helpers/logits.js";
 import {tinyLora} from "./helpers/tiny-models.js";
 
 // The plain-TypeScript forward against llama.cpp on tiny models with grouped-query attention (4 heads, 2 kv heads).
@@ -46,10 +46,10 @@ describe("reference forward vs llama.cpp", () => {
 
             const base = referenceForward(ref, tokens).logits;
             const adapted = referenceForward(ref, tokens, withLora).logits;
-            expectClose(await llamaCppLogProbs(llama, model, tokens), logSoftmaxRows(base), {rtol, label: `${c.label} base`, report: true});
-            expectClose(await llamaCppLogProbs(llama, model, tokens, {adapter}), logSoftmaxRows(adapted), {rtol, label: `${c.label} + adapter`, report: true});
+            expectClose(await llamaCppLogProbRows(llama, model, tokens), logSoftmaxRows(base), {rtol, label: `${c.label} base`, report: true});
+            expectClose(await llamaCppLogProbRows(llama, model, tokens, {lora: adapter}), logSoftmaxRows(adapted), {rtol, label: `${c.label} + adapter`, report: true});
             // Half the adapter's scale in llama.cpp is half the scale here.
-            expectClose(await llamaCppLogProbs(llama, model, tokens, {adapter, scale: 0.5}), logSoftmaxRows(referenceForward(ref, tokens, {lora: referenceLoraOf(lora, 0.5)}).logits), {rtol, label: `${c.label} + adapter × 0.5`});
+            expectClose(await llamaCppLogProbRows(llama, model, tokens, {lora: adapter, scale: 0.5}), logSoftmaxRows(referenceForward(ref, tokens, {lora: referenceLoraOf(lora, 0.5)}).logits), {rtol, label: `${c.label} + adapter × 0.5`});
             // The adapter moves the logits far more than the tolerance, so the comparisons above can fail.
             expect(compareRows(adapted, base).relative).toBeGreaterThan(10 * rtol);
         });

@@ -1,18 +1,19 @@
-import type {LlamaModel, Token} from "node-llama-cpp";
+import type {Llama, LlamaModel, Token} from "node-llama-cpp";
 
 /**
  * llama.cpp's next-token log-probabilities (tokens × V, row-major) at every position, with an F32 KV cache and no
  * flash attention. node-llama-cpp 3.21 returns probabilities, not logits: the exact softmax of the raw logits (no
- * sampler options), so log p is the log-softmax of llama.cpp's logits.
+ * sampler options), so log p is the log-softmax of llama.cpp's logits. The one helper the parity tests use: it
+ * throws unless llama.cpp returned every vocabulary entry at every position.
  */
-export async function llamaCppLogProbs(model: LlamaModel, tokens: readonly number[], options: {lora?: string, threads?: number} = {}): Promise<Float32Array> {
+export async function llamaCppLogProbs(model: LlamaModel, tokens: readonly number[], options: {lora?: string, scale?: number, threads?: number} = {}): Promise<Float32Array> {
     const context = await model.createContext({
         contextSize: Math.max(256, tokens.length + 8),
         threads: options.threads ?? 1,
         flashAttention: false,
         experimentalKvCacheKeyType: "F32",
         experimentalKvCacheValueType: "F32",
-        lora: options.lora ? {adapters: [{filePath: options.lora, scale: 1}]} : undefined
+        lora: options.lora ? {adapters: [{filePath: options.lora, scale: options.scale ?? 1}]} : undefined
     });
     try {
         const sequence = context.getSequence();
@@ -23,12 +24,39 @@ export async function llamaCppLogProbs(model: LlamaModel, tokens: readonly numbe
             const row = item?.next?.probabilities;
             // Every entry or none: a skipped entry would stay -Infinity and drop out of maxRelativeError unseen.
             if (!row || row.size !== V) throw new Error(`llama.cpp returned ${row?.size ?? "no"} probabilities at position ${i}, not ${V}`);
-            for (const [token, p] of row) logProbs[i * V + token] = Math.log(p);
+            for (const [token, p] of row) {
+                if (!(token >= 0 && token < V)) throw new Error(`llama.cpp returned a probability for token ${token} at position ${i}, outside the vocabulary of ${V}`);
+                logProbs[i * V + token] = Math.log(p);
+            }
         });
         return logProbs;
     } finally {
         await context.dispose();
     }
+}
+
+/** `llamaCppLogProbs` of the GGUF at `modelPath` (loaded for the call), one row (V) per position. */
+export async function llamaCppLogProbRows(llama: Llama, modelPath: string, tokens: readonly number[], options: {lora?: string, scale?: number} = {}): Promise<Float32Array[]> {
+    const model = await llama.loadModel({modelPath});
+    try {
+        const flat = await llamaCppLogProbs(model, tokens, options);
+        const V = flat.length / tokens.length;
+        return tokens.map((_, i) => flat.subarray(i * V, (i + 1) * V));
+    } finally {
+        await model.dispose();
+    }
+}
+
+/** log softmax of each row of logits, in float64: what llamaCppLogProbRows gives, computed from a reference's logits. */
+export function logSoftmaxRows(logits: readonly Float32Array[]): Float64Array[] {
+    return logits.map((row) => {
+        let max = -Infinity;
+        for (const v of row) max = Math.max(max, v);
+        let sum = 0;
+        for (const v of row) sum += Math.exp(v - max);
+        const lse = max + Math.log(sum);
+        return Float64Array.from(row, (v) => v - lse);
+    });
 }
 
 /** Row-wise log-softmax of logits (rows × V). */

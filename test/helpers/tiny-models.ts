@@ -8,14 +8,26 @@ import {makeTinyLora, type TinyLoraOptions} from "../../src/lora/tiny-lora.js";
 export const TEST_CACHE_DIR = path.resolve(import.meta.dirname, "../../.cache/test-models");
 
 /**
- * The sources that decide a tiny model's or adapter's bytes: the model folder (writer, tokenizer, chat template,
- * quantisation) and the adapter writer. A change to any of them makes new files instead of testing old ones.
+ * The sources that decide a tiny model's or adapter's bytes: every file the model writer and the adapter writer
+ * import, transitively (the GGUF writer, tokenizer, chat template, quantisation, the RNG in src/util…). A change
+ * to any of them makes new files instead of testing old ones.
  */
-const WRITER_SOURCES = [
-    ...fs.readdirSync(path.resolve(import.meta.dirname, "../../src/model")).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-        .map((f) => path.resolve(import.meta.dirname, "../../src/model", f)),
+export function writerSources(entries: readonly string[] = [
+    path.resolve(import.meta.dirname, "../../src/model/tiny-model.ts"),
     path.resolve(import.meta.dirname, "../../src/lora/tiny-lora.ts")
-].sort();
+]): string[] {
+    const seen = new Set<string>();
+    const pending = [...entries];
+    while (pending.length > 0) {
+        const file = pending.pop()!;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        for (const m of fs.readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.{1,2}\/[^"]+)\.js"/g))
+            pending.push(path.resolve(path.dirname(file), `${m[1]}.ts`));
+    }
+    return [...seen].sort();
+}
+const WRITER_SOURCES = writerSources();
 
 /** The cache key of `value` made by the writer in `sources`. */
 export function tinyModelCacheKey(value: unknown, sources: readonly string[] = WRITER_SOURCES): string {

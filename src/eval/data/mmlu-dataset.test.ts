@@ -7,8 +7,9 @@ import {loadMmlu} from "./mmlu-dataset.js";
 import {mmluPrompt} from "./mmlu-prompt.js";
 import {MMLU_SUBJECTS} from "./mmlu-subjects.js";
 import {groupBy} from "./round-robin.js";
+import {SHARED_DATASETS, sharedDatasetMissing} from "../../../test/helpers/shared-datasets.js";
 
-const SHARED = path.resolve(import.meta.dirname, "../../../../shared/datasets/mmlu");
+const SHARED = path.join(SHARED_DATASETS, "mmlu");
 const dir = tempDir("mmlu-loader");
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
 
@@ -62,7 +63,7 @@ describe("MMLU loader", () => {
     });
 });
 
-describe.skipIf(!fs.existsSync(SHARED))("MMLU in ../shared/datasets (skipped: folder absent)", () => {
+describe.skipIf(sharedDatasetMissing("mmlu"))("MMLU in ../shared/datasets (skipped when absent, outside CI)", () => {
     it("loads all 57 subjects, 14,042 test and 285 dev questions", () => {
         const test = loadMmlu({dir: SHARED});
         expect(test.length).toBe(14042);

@@ -5,8 +5,9 @@ import {prismErrorOf} from "../../../test/helpers/expect-prism-error.js";
 import {tempDir} from "../../../test/helpers/tiny-models.js";
 import {mtBenchJudgeMessages} from "../judge/mt-bench-judge-prompt.js";
 import {loadMtBench, MT_BENCH_CATEGORIES} from "./mt-bench-dataset.js";
+import {SHARED_DATASETS, sharedDatasetMissing} from "../../../test/helpers/shared-datasets.js";
 
-const SHARED = path.resolve(import.meta.dirname, "../../../../shared/datasets/mt_bench");
+const SHARED = path.join(SHARED_DATASETS, "mt_bench");
 const dir = tempDir("mt-bench-loader");
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
 
@@ -26,7 +27,7 @@ describe("MT-Bench loader", () => {
     });
 });
 
-describe.skipIf(!fs.existsSync(SHARED))("MT-Bench in ../shared/datasets (skipped: folder absent)", () => {
+describe.skipIf(sharedDatasetMissing("mt_bench"))("MT-Bench in ../shared/datasets (skipped when absent, outside CI)", () => {
     it("loads 80 two-turn questions in 8 categories, with GPT-4 references for math, reasoning and coding", async () => {
         const {questions, judgePrompts} = await loadMtBench({dir: SHARED});
         expect(questions.length).toBe(80);

@@ -4,8 +4,9 @@ import {afterAll, describe, expect, it} from "vitest";
 import {prismErrorOf} from "../../../test/helpers/expect-prism-error.js";
 import {tempDir} from "../../../test/helpers/tiny-models.js";
 import {loadSafetySet} from "./safety-dataset.js";
+import {SHARED_DATASETS, sharedDatasetMissing} from "../../../test/helpers/shared-datasets.js";
 
-const SHARED = path.resolve(import.meta.dirname, "../../../../shared/datasets");
+const SHARED = SHARED_DATASETS;
 const dir = tempDir("safety-loader");
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
 
@@ -43,7 +44,7 @@ describe("safety set loader: user files", () => {
     });
 });
 
-describe.skipIf(!fs.existsSync(SHARED))("safety sets in ../shared/datasets (skipped: folder absent)", () => {
+describe.skipIf(sharedDatasetMissing())("safety sets in ../shared/datasets (skipped when absent, outside CI)", () => {
     it("loads JBB, HarmBench, AdvBench and XSTest with the documented counts", async () => {
         const count = async (set: string) => {
             const ps = await loadSafetySet({source: SHARED, set});

@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
 import {loadJudgePrompts} from "../data/mt-bench-dataset.js";
@@ -8,8 +7,9 @@ import {parseJudgeRating} from "./judge-rating.js";
 import {mtBenchJudgeMessages} from "./mt-bench-judge-prompt.js";
 import {parseXstestClass, refusalJudgeKind, refusalJudgeMessages, refusalVerdict} from "./refusal-judge.js";
 import {isRefusalByKeywords, xstestStringMatch} from "./refusal-keywords.js";
+import {SHARED_DATASETS, sharedDatasetMissing} from "../../../test/helpers/shared-datasets.js";
 
-const SHARED_MT_BENCH = path.resolve(import.meta.dirname, "../../../../shared/datasets/mt_bench");
+const SHARED_MT_BENCH = path.join(SHARED_DATASETS, "mt_bench");
 
 describe("MT-Bench judge rating, per protocol", () => {
     it("FastChat takes the first [[n]] (common.py one_score_pattern, re.search), so \"Rating: [[9]] … [[3]]\" is 9", () => {
@@ -39,7 +39,7 @@ describe("MT-Bench judge rating, per protocol", () => {
     });
 });
 
-describe.skipIf(!fs.existsSync(SHARED_MT_BENCH))("FastChat's judge prompts from ../shared/datasets/mt_bench (skipped: folder absent)", () => {
+describe.skipIf(sharedDatasetMissing("mt_bench"))("FastChat's judge prompts from ../shared/datasets/mt_bench (skipped when absent, outside CI)", () => {
     it("single-v1 is FastChat's text (fastchat/llm_judge/data/judge_prompts.jsonl:5), sent with its system prompt as the system message", async () => {
         const prompts = await loadJudgePrompts(path.join(SHARED_MT_BENCH, "judge_prompts.jsonl"));
         const q = {id: "mt-bench/81", questionId: 81, category: "writing", turns: ["Q1 {x}", "Q2"] as [string, string]};

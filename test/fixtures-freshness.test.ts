@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
 import {assertBuildIsFresh} from "./helpers/source-freshness.js";
+import type * as TinyModels from "./helpers/tiny-models.js";
 import {tempDir, tinyModelCacheKey, writerSources} from "./helpers/tiny-models.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -51,7 +52,7 @@ describe("test fixtures that cannot go stale", () => {
         fs.cpSync(path.join(root, "src"), path.join(tree, "src"), {recursive: true});
         fs.mkdirSync(path.join(tree, "test", "helpers"), {recursive: true});
         fs.copyFileSync(path.join(root, "test", "helpers", "tiny-models.ts"), path.join(tree, "test", "helpers", "tiny-models.ts"));
-        const helper = await import(path.join(tree, "test", "helpers", "tiny-models.ts")) as typeof import("./helpers/tiny-models.js");
+        const helper = await import(path.join(tree, "test", "helpers", "tiny-models.ts")) as typeof TinyModels;
         const options = {layers: 1, dim: 32, heads: 2, kvHeads: 1};
         const first = await helper.tinyLora(options, {rank: 2});
         expect(first.model.startsWith(path.join(tree, ".cache", "test-models"))).toBe(true);

@@ -1,16 +1,19 @@
-// Lint, including the layering rule: data flows CLI -> pipeline/eval/serve -> gate -> train -> lora/engine -> model/ggml.
+// Lint, including the layering rule: data flows CLI -> pipeline/eval/serve -> world -> prompts/gate -> train -> lora/engine -> model/ggml.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 /** Which prism folders each folder may import (besides itself and src/util, the bottom layer). */
 const allowed = {
     cli: ["*"],
-    // The planted world renders its corpus through the pipeline's and the evaluation's own prompt builders, so for now it
-    // sits above both (nothing below may import it); README.md "Layout" says where it should move.
-    world: ["pipeline", "eval", "gate", "train", "lora", "engine", "model", "ggml"],
-    pipeline: ["gate", "train", "lora", "engine", "model", "ggml"],
-    eval: ["gate", "train", "lora", "engine", "model", "ggml"],
-    serve: ["gate", "train", "lora", "engine", "model", "ggml"],
+    // The planted world (tasks, planted effects, checkers, corpus) renders prism's prompts from src/prompts and sits
+    // below eval, which runs its held-out tasks (`prism eval --bench world`).
+    pipeline: ["prompts", "gate", "train", "lora", "engine", "model", "ggml"],
+    eval: ["world", "prompts", "gate", "train", "lora", "engine", "model", "ggml"],
+    world: ["prompts", "gate", "train", "lora", "engine", "model", "ggml"],
+    // What prism asks models, word for word (the pipeline's prompts, the anchors' judge prompts and refusal keywords)
+    // and the domains and persona lengths they name: shared by the pipeline, the eval and the world.
+    prompts: ["engine", "model"],
+    serve: ["prompts", "gate", "train", "lora", "engine", "model", "ggml"],
     gate: ["train", "lora", "engine", "model", "ggml"],
     train: ["lora", "model", "ggml"],
     lora: ["model"],

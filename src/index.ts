@@ -70,7 +70,7 @@ export {loadSafetySet, BUILTIN_SAFETY_SETS, type SafetyPrompt, type LoadSafetyOp
 export {builtinPersonaSet, loadPersonaSet, type PersonaSet} from "./eval/personas/persona-set.js";
 export {PERSONA_DOMAINS, PERSONA_LENGTHS, type PersonaDomain, type PersonaLength} from "./eval/personas/persona-domain.js";
 export {parseJudgeRating, type JudgeRating} from "./eval/judge/judge-rating.js";
-export {isRefusalByKeywords, xstestStringMatch} from "./eval/judge/refusal-keywords.js";
+export {isRefusalByKeywords, xstestStringMatch} from "./prompts/refusal-keywords.js";
 export {evalProtocol, PROTOCOL_NAMES, type EvalProtocol, type ProtocolName} from "./eval/protocol.js";
 export {rescoreEvaluation, type RescoreOptions} from "./eval/rescore-evaluation.js";
 export {holm, benjaminiHochberg} from "./eval/stats/multiple-comparisons.js";

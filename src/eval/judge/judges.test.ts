@@ -7,7 +7,7 @@ import {harmbenchClassifierPrompt} from "./harmbench-classifier.js";
 import {parseJudgeRating} from "./judge-rating.js";
 import {mtBenchJudgeMessages} from "./mt-bench-judge-prompt.js";
 import {parseXstestClass, refusalJudgeKind, refusalJudgeMessages, refusalVerdict} from "./refusal-judge.js";
-import {isRefusalByKeywords, xstestStringMatch} from "./refusal-keywords.js";
+import {isRefusalByKeywords, xstestStringMatch} from "../../prompts/refusal-keywords.js";
 
 const SHARED_MT_BENCH = path.resolve(import.meta.dirname, "../../../../shared/datasets/mt_bench");
 

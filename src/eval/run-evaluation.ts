@@ -176,6 +176,9 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
     return summary;
 }
 
+const WORLD_NOTE = "Planted world: held-out tasks (generateWorldTasks, split heldout: framings the training split never uses) answered greedily and scored by code (scoreWorldAnswer, no judge); " +
+    "per domain accuracy x 100; the world overall is the mean over domains; persona conditions place the task domain's persona (placePersona); persona gain = persona - base on the same tasks.";
+
 /** `OUT/logs/<benchmark>/<condition>.jsonl` (colons in condition ids become dashes). */
 export function logFile(out: string, spec: BenchmarkSpec, condition: string): string {
     return path.join(out, "logs", benchmarkId(spec), `${condition.replace(/:/g, "-")}.jsonl`);
@@ -195,7 +198,7 @@ export function summarizeRun(o: {
         kind: options.kind ?? "eval", model: manifest.model, personas: world ? `${o.personas}; world tasks: ${worldPersonas}` : o.personas, conditions: o.conditions,
         ...(world ? {world: {tasks: {seed: world.spec.seed, perDomain: world.spec.perDomain}, personas: worldPersonas}} : {}),
         judge: o.hasJudge ? manifest.judge : o.loaded.some((b) => b.kind === "safety") ? "keyword classifier" : "none (scored by code)",
-        benchmarks: o.loaded.map((b) => benchmarkId(b.spec)), records: o.records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
+        benchmarks: o.loaded.map((b) => benchmarkId(b.spec)), records: o.records, notes: [...(options.notes ?? []), ...(world ? [WORLD_NOTE] : [])], bootstrapIterations: options.bootstrapIterations,
         settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, scoreBatchSize: options.scoreBatchSize ?? 1, judgeBatchSize: options.judgeBatchSize ?? 8},
         protocol: describeProtocol(protocol, MT_BENCH_CATEGORIES), data: hashFiles(files),
         safetySlots: options.safetySlots ?? DEFAULT_SAFETY_SLOTS, mtBenchAggregate: protocol.mtBench.aggregate

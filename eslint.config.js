@@ -11,11 +11,15 @@ import prism from "./eslint-rules/layers.js";
  */
 const layers = {
     cli: ["*"],
-    world: ["pipeline", "eval", "run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
-    pipeline: ["run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
-    eval: ["run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
-    serve: ["run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    // What prism asks models, word for word (the pipeline's prompts, the anchors' judge prompts and refusal keywords)
+    // and the domains and persona lengths they name: shared by the pipeline, the eval and the planted world.
+    pipeline: ["prompts", "run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    eval: ["world", "prompts", "run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    serve: ["prompts", "run", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    // The planted world renders prism's prompts from src/prompts and sits below eval, which runs its held-out tasks.
+    world: ["prompts", "gate", "forward", "train", "lora", "engine", "model", "ggml"],
     run: ["gate", "forward", "train", "lora", "engine", "model", "ggml"],
+    prompts: ["engine", "model"],
     gate: ["forward", "train", "lora", "engine", "model", "ggml"],
     forward: ["train", "lora", "model", "ggml"],
     train: ["lora", "model", "ggml"],

@@ -7,7 +7,7 @@ import {LlamaEngine} from "../src/engine/llama-engine.js";
 import {wrapEngine} from "../src/engine/middleware.js";
 import {objectFromGeneration} from "../src/engine/object-from-generation.js";
 import {bootstrap} from "../src/pipeline/bootstrap.js";
-import {PAIRWISE_SCHEMA} from "../src/pipeline/prompts.js";
+import {PAIRWISE_SCHEMA} from "../src/prompts/pipeline-prompts.js";
 import {standInModel} from "./helpers/llama-cpp/stand-in-models.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import type {Argv} from "yargs";
 import {type BenchmarkSpec, defaultDataDir, parseBenchmarks} from "../eval/benchmark-spec.js";
 import type {EvaluateOptions} from "../eval/run-evaluation.js";
-import {builtinPersonaSet, describePersonaSet, loadPersonaSet, type PersonaSet} from "../eval/personas/persona-set.js";
+import {builtinPersonaSet, loadPersonaSet, type PersonaSet} from "../eval/personas/persona-set.js";
 import type {EvalSummary, SafetySlot} from "../eval/summary/eval-summary.js";
 import {DEFAULT_SAFETY_SLOTS, SAFETY_SLOTS, type SafetySlots} from "../eval/summary/overall-score.js";
 import {PROTOCOL_NAMES, type ProtocolName} from "../eval/protocol.js";
@@ -30,12 +30,12 @@ const list = (values: readonly string[] | undefined) => (values ?? []).flatMap((
 export function withEvalOptions<T>(y: Argv<T>, defaults: {bench: string}): Argv<T & EvalArgs> {
     return y
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Output folder (logs, summary.json); running again into it resumes"})
-        .option("bench", {type: "string", array: true, default: [defaults.bench], group: "Benchmarks:", describe: "Comma-separated: mmlu, mt-bench, jbb, harmbench, advbench, xstest, or NAME=PATH for your own files"})
+        .option("bench", {type: "string", array: true, default: [defaults.bench], group: "Benchmarks:", describe: "Comma-separated: mmlu, mt-bench, jbb, harmbench, advbench, xstest, world (the planted world's held-out tasks, scored by code), or NAME=PATH for your own files"})
         .option("data", {type: "string", group: "Benchmarks:", describe: "The datasets folder (default: ../shared/datasets when present)"})
         .option("limit", {type: "number", group: "Benchmarks:", describe: "At most N items per benchmark, spread over its categories"})
         .option("subjects", {type: "string", array: true, group: "Benchmarks:", describe: "MMLU subjects, comma-separated (default: all)"})
         .option("shots", {type: "number", default: 0, group: "Benchmarks:", describe: "MMLU few-shot examples from the dev split"})
-        .option("personas", {type: "string", group: "Personas:", describe: "Personas file (JSON or JSONL: domain → min/short/long); default: --run's, else the built-in set"})
+        .option("personas", {type: "string", group: "Personas:", describe: "Personas file (JSON or JSONL: domain → min/short/long); default: --run's, else the built-in set (on world tasks: the world's reference personas)"})
         .option("run", {type: "string", group: "Personas:", describe: "A bootstrap run folder: its model (the default --model), personas.json, adapter and, for prism, its gate"})
         .option("judge-model", {type: "string", group: "Judge:", describe: "Judge GGUF (llama) or server model name (with --judge-url); default: the model under test"})
         .option("judge-url", {type: "string", group: "Judge:", describe: "An OpenAI-compatible server for the judge"})
@@ -57,7 +57,8 @@ export function withEvalOptions<T>(y: Argv<T>, defaults: {bench: string}): Argv<
         .option("json", {type: "boolean", default: false, describe: "Print the summary as JSON"}) as Argv<T & EvalArgs>;
 }
 
-export type PreparedEval = {benchmarks: BenchmarkSpec[], personas: PersonaSet, runAdapter?: string, safetySlots: SafetySlots};
+/** `worldPersonas`: the personas given (--personas, --run's); undefined leaves world tasks the world's reference personas. */
+export type PreparedEval = {benchmarks: BenchmarkSpec[], personas: PersonaSet, worldPersonas?: PersonaSet, runAdapter?: string, safetySlots: SafetySlots};
 
 /** Resolves datasets, personas and a bootstrap run's adapter from the flags (before any model is loaded). */
 export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
@@ -77,7 +78,7 @@ export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
     }
     const personaSource = args.personas ?? (args.run && [runFiles.personas, "personas.json"].some((f) => fs.existsSync(path.join(args.run!, f))) ? args.run : undefined);
     const personas = personaSource ? await loadPersonaSet(personaSource) : builtinPersonaSet();
-    return {benchmarks, personas, runAdapter, safetySlots};
+    return {benchmarks, personas, ...(personaSource ? {worldPersonas: personas} : {}), runAdapter, safetySlots};
 }
 
 /**
@@ -161,7 +162,7 @@ export async function runWithModels(args: EvalArgs, signal: AbortSignal, prepare
         }
         const summary = await run({engine, judge, classifier, adapters, router, onProgress: progress.onProgress});
         progress.stop();
-        printResult(summary, {json: args.json, human: () => formatSummary(summary, args.out) + `\npersonas: ${describePersonaSet(prepared.personas)}`});
+        printResult(summary, {json: args.json, human: () => formatSummary(summary, args.out) + `\npersonas: ${summary.personas}`});
     } finally {
         progress.stop();
         await judge?.dispose();

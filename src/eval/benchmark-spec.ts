@@ -7,7 +7,12 @@ import {BUILTIN_SAFETY_SETS} from "./data/safety-dataset.js";
 export type BenchmarkSpec =
     | {kind: "mmlu", dir: string}
     | {kind: "mt-bench", dir: string}
-    | {kind: "safety", set: string, source: string};
+    | {kind: "safety", set: string, source: string}
+    /** The planted world's held-out tasks (generateWorldTasks with `split: "heldout"`), scored by code. */
+    | {kind: "world", seed: number, perDomain: number};
+
+/** `--bench world`: the held-out draw (seed 1, 50 tasks per domain, 600 in all; `--limit` takes fewer, every domain in turn). */
+export const WORLD_BENCH: BenchmarkSpec & {kind: "world"} = {kind: "world", seed: 1, perDomain: 50};
 
 /** The folder name each benchmark's logs go in. */
 export function benchmarkId(b: BenchmarkSpec): string {
@@ -17,7 +22,7 @@ export function benchmarkId(b: BenchmarkSpec): string {
 /**
  * Parses `--bench` entries: `mmlu`, `mt-bench`, `jbb`, `harmbench`, `advbench`, `xstest` read the datasets folder
  * (`mmlu/`, `mt_bench/`, …); `NAME=PATH` reads the same format from a path of your own (`mmlu=DIR`, `mt-bench=DIR`,
- * or a safety set `NAME=FILE.csv|.jsonl`).
+ * or a safety set `NAME=FILE.csv|.jsonl`); `world` draws the planted world's held-out tasks (no files).
  */
 export function parseBenchmarks(entries: readonly string[], dataDir: string | undefined): BenchmarkSpec[] {
     return entries.map((entry) => {
@@ -27,11 +32,12 @@ export function parseBenchmarks(entries: readonly string[], dataDir: string | un
             if (!dataDir) throw new UsageError(`benchmark ${name} needs its data`, {hint: "pass --data DIR (the datasets folder), or NAME=PATH"});
             return sub ? path.join(dataDir, sub) : dataDir;
         };
+        if (name === "world" && !userPath) return {...WORLD_BENCH};
         if (name === "mmlu") return {kind: "mmlu", dir: needData("mmlu")};
         if (name === "mt-bench") return {kind: "mt-bench", dir: needData("mt_bench")};
         if ((BUILTIN_SAFETY_SETS as readonly string[]).includes(name) && !userPath) return {kind: "safety", set: name, source: needData("")};
         if (userPath && /^[a-z0-9][a-z0-9_.-]*$/i.test(name)) return {kind: "safety", set: name, source: userPath};
-        throw new UsageError(`unknown benchmark "${entry}"`, {hint: `use mmlu, mt-bench, ${BUILTIN_SAFETY_SETS.join(", ")}, or NAME=PATH for a safety set of your own`});
+        throw new UsageError(`unknown benchmark "${entry}"`, {hint: `use mmlu, mt-bench, ${BUILTIN_SAFETY_SETS.join(", ")}, world, or NAME=PATH for a safety set of your own`});
     });
 }
 

@@ -57,7 +57,7 @@ export function conditionId(c: Condition): string {
 /** A persona chosen for one item, or null for conditions without one. */
 export type ChosenPersona = {domain: PersonaDomain, text: string};
 
-export function personaFor(c: Condition, personas: PersonaSet, benchmark: "mmlu" | "mt-bench" | "safety", category: string, itemId: string): ChosenPersona | null {
+export function personaFor(c: Condition, personas: PersonaSet, benchmark: "mmlu" | "mt-bench" | "safety" | "world", category: string, itemId: string): ChosenPersona | null {
     if (c.kind !== "persona") return null;
     const matching = domainForCategory(benchmark, category);
     const domain = c.domain === "matching" ? matching : c.domain === "random" ? randomOtherDomain(matching, itemId) : c.domain;

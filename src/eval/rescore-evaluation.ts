@@ -11,10 +11,11 @@ import type {JudgeSettings} from "./judge/judge-engine.js";
 import {parseJudgeRating} from "./judge/judge-rating.js";
 import {evalProtocol, type EvalProtocol, type ProtocolName, withOverrides} from "./protocol.js";
 import {type LoadedBenchmark, loadBenchmarks, logFile, type RunFile, type RunManifest, summarizeRun} from "./run-evaluation.js";
-import {MmluRecord, MtBenchRecord, SafetyRecord} from "./runners/eval-records.js";
+import {MmluRecord, MtBenchRecord, SafetyRecord, WorldRecord} from "./runners/eval-records.js";
 import {judgeMtBench} from "./runners/mt-bench-runner.js";
 import {ResultLog} from "./runners/result-log.js";
 import {judgeSafety} from "./runners/safety-runner.js";
+import {rescoreWorldRecord} from "./runners/world-runner.js";
 import type {EvalSummary} from "./summary/eval-summary.js";
 import type {ConditionRecords} from "./summary/item-scores.js";
 import type {SafetySlots} from "./summary/overall-score.js";
@@ -73,16 +74,16 @@ export async function rescoreEvaluation(options: RescoreOptions): Promise<EvalSu
         model: run.model ?? "unknown", judge: options.judge?.modelId ?? "keyword classifier", protocol: target.name, shots: run.shots ?? 0, mtBenchMaxTokens: run.mtBenchMaxTokens ?? 1024,
         safetyMaxTokens: target.safety.maxTokens, judgeMaxTokens: target.mtBench.judgeMaxTokens, judgeReasoningTokens: judge?.reasoningTokens ?? 0, refusalClassifier,
         // HarmBench verdicts are the classifier's, never re-judged: they carry over as logged.
-        classifier: run.classifier ?? "none"
+        classifier: run.classifier ?? "none", ...(run.worldMaxTokens !== undefined ? {worldMaxTokens: run.worldMaxTokens} : {})
     };
     const records = new Map<string, ConditionRecords>();
     for (const id of run.conditions) {
-        const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: []};
+        const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: [], world: []};
         for (const b of loaded) {
             const from = logFile(options.from, b.spec, id), to = logFile(options.out, b.spec, id);
             fs.mkdirSync(path.dirname(to), {recursive: true});
             fs.rmSync(to, {force: true});
-            using log = await ResultLog.open<{id: string}>(to, (b.kind === "mmlu" ? MmluRecord : b.kind === "mt-bench" ? MtBenchRecord : SafetyRecord) as never);
+            using log = await ResultLog.open<{id: string}>(to, (b.kind === "mmlu" ? MmluRecord : b.kind === "mt-bench" ? MtBenchRecord : b.kind === "world" ? WorldRecord : SafetyRecord) as never);
             if (b.kind === "mmlu") {
                 // Scores are the model's own log-probabilities: they carry over unchanged.
                 const kept = await ResultLog.read(from, MmluRecord);
@@ -95,6 +96,12 @@ export async function rescoreEvaluation(options: RescoreOptions): Promise<EvalSu
                     {protocol: target, judge: judge!, judgePrompts: b.data.judgePrompts});
                 rejudged.forEach((r) => log.append(r));
                 mine.mtBench.push(...rejudged);
+            } else if (b.kind === "world") {
+                // Scored by code, never judged: the logged responses are scored again by today's checker.
+                const wanted = new Set(b.tasks.map((t) => t.id));
+                const rescored = (await ResultLog.read(from, WorldRecord)).filter((r) => wanted.has(r.id)).map(rescoreWorldRecord);
+                rescored.forEach((r) => log.append(r));
+                mine.world!.push(...rescored);
             } else {
                 const logged = await ResultLog.read(from, SafetyRecord);
                 const rejudged = await judgeSafety(logged.map(({refusal: _r, classifier: _c, judgeMessages: _m, judgeOutput: _o, judgeError: _e, xstestClass: _x, judgeKind: _k, ...rest}) => rest),
@@ -125,6 +132,8 @@ export function generationConflicts(benchmark: string, from: EvalProtocol, to: E
         if ((run.shots ?? 0) > 0 && !to.mmlu.allowShots) out.push(`MMLU ran ${run.shots}-shot; ${to.name} is zero-shot`);
         return out;
     }
+    // World answers are generated the same way under every protocol (greedy, WORLD_MAX_TOKENS).
+    if (benchmark === "world") return [];
     if (benchmark === "mt-bench") {
         const differ = MT_BENCH_CATEGORIES.filter((c) => JSON.stringify(from.mtBench.sampling(c)) !== JSON.stringify(to.mtBench.sampling(c)));
         return differ.length === 0 ? [] : [`MT-Bench answers sampled ${differ.map((c) => `${c} ${fmt(from.mtBench.sampling(c))} vs ${fmt(to.mtBench.sampling(c))}`).join(", ")}`];

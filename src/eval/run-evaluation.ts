@@ -9,18 +9,22 @@ import {type Condition, conditionId} from "./condition.js";
 import {loadMmlu, type MmluQuestion} from "./data/mmlu-dataset.js";
 import {loadMtBench, type MtBenchData} from "./data/mt-bench-dataset.js";
 import {loadSafetySet, type SafetyPrompt} from "./data/safety-dataset.js";
+import {loadWorldTasks} from "./data/world-tasks.js";
+import type {WorldTask} from "../world/world-task.js";
 import type {JudgeSettings} from "./judge/judge-engine.js";
 import {dataFilesOf, hashFiles} from "./data/data-files.js";
 import {MT_BENCH_CATEGORIES} from "./data/mt-bench-dataset.js";
 import {describeProtocol, evalProtocol, type EvalProtocol, type ProtocolName, withOverrides} from "./protocol.js";
 import {DEFAULT_SAFETY_SLOTS, type SafetySlots} from "./summary/overall-score.js";
 import {builtinPersonaSet, describePersonaSet, type PersonaSet} from "./personas/persona-set.js";
+import {worldPersonaSet} from "./personas/world-personas.js";
 import {conditionEngine} from "./runners/condition-engine.js";
-import {MmluRecord, MtBenchRecord, SafetyRecord} from "./runners/eval-records.js";
+import {MmluRecord, MtBenchRecord, SafetyRecord, WorldRecord} from "./runners/eval-records.js";
 import {runMmlu} from "./runners/mmlu-runner.js";
 import {runMtBench} from "./runners/mt-bench-runner.js";
 import {ResultLog} from "./runners/result-log.js";
 import {runSafety} from "./runners/safety-runner.js";
+import {runWorld, WORLD_MAX_TOKENS} from "./runners/world-runner.js";
 import {buildSummary} from "./summary/build-summary.js";
 import type {EvalSummary} from "./summary/eval-summary.js";
 import type {ConditionRecords} from "./summary/item-scores.js";
@@ -50,6 +54,11 @@ export type EvaluateOptions = {
     safetySlots?: SafetySlots,
     /** Defaults to the built-in hand-written personas. */
     personas?: PersonaSet,
+    /**
+     * The personas `persona:*` conditions place on world tasks: a bootstrap run's self-written ones, or a file.
+     * Defaults to the world's reference personas (worldPersona, what the world's model is taught to write).
+     */
+    worldPersonas?: PersonaSet,
     /** The name under which `engine` has the persona adapter (for `adapter` and `prism`). */
     adapter?: string,
     /** The gate's routing middleware (for `prism`). */
@@ -85,12 +94,15 @@ export type EvaluateOptions = {
 export type LoadedBenchmark =
     | {kind: "mmlu", spec: BenchmarkSpec, questions: MmluQuestion[], dev: Map<string, MmluQuestion[]>}
     | {kind: "mt-bench", spec: BenchmarkSpec, data: MtBenchData}
-    | {kind: "safety", spec: BenchmarkSpec, prompts: SafetyPrompt[]};
+    | {kind: "safety", spec: BenchmarkSpec, prompts: SafetyPrompt[]}
+    | {kind: "world", spec: BenchmarkSpec & {kind: "world"}, tasks: WorldTask[]};
 
 /** Settings that change what a log's records mean: a resumed run must use the same ones. */
 export type RunManifest = {
     model: string, judge: string, protocol: ProtocolName, shots: number, mtBenchMaxTokens: number, safetyMaxTokens: number, judgeMaxTokens: number,
-    judgeReasoningTokens: number, refusalClassifier: string, classifier: string
+    judgeReasoningTokens: number, refusalClassifier: string, classifier: string,
+    /** Answer length for world tasks (absent in runs from before the world benchmark). */
+    worldMaxTokens?: number
 };
 /** What `run.json` also records (not compared on resume): what was run, for `prism eval --rescore`. */
 export type RunFile = RunManifest & {conditions: string[], benchmarks: BenchmarkSpec[], subjects: string[] | null, limit: number | null};
@@ -108,8 +120,9 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
     const manifest: RunManifest = {
         model: options.engine.modelId, judge: judgeEngine.modelId, protocol: protocol.name, shots: options.shots ?? 0, mtBenchMaxTokens: options.mtBenchMaxTokens ?? 1024,
         safetyMaxTokens: protocol.safety.maxTokens, judgeMaxTokens: protocol.mtBench.judgeMaxTokens, judgeReasoningTokens: options.judgeReasoningTokens ?? 0,
-        refusalClassifier: options.refusalClassifier ?? "judge", classifier: options.classifier?.modelId ?? "none"
+        refusalClassifier: options.refusalClassifier ?? "judge", classifier: options.classifier?.modelId ?? "none", worldMaxTokens: WORLD_MAX_TOKENS
     };
+    const worldPersonas = options.worldPersonas ?? worldPersonaSet();
     // Conditions (adapter, router), data and settings are all checked before any work starts.
     const models = options.conditions.map((condition) => conditionEngine({engine: options.engine, condition, adapter: options.adapter, router: options.router}));
     const loaded = await loadBenchmarks(options);
@@ -122,10 +135,10 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
         const id = conditionId(condition);
         const model = models[c]!;
         const common = {model, condition, personas, protocol, signal: options.signal, batchSize: options.batchSize};
-        const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: []};
+        const mine: ConditionRecords = {mmlu: [], mtBench: [], safety: [], world: []};
         for (const b of loaded) {
             const logPath = logFile(options.out, b.spec, id);
-            const total = b.kind === "mmlu" ? b.questions.length : b.kind === "mt-bench" ? b.data.questions.length : b.prompts.length;
+            const total = b.kind === "mmlu" ? b.questions.length : b.kind === "mt-bench" ? b.data.questions.length : b.kind === "world" ? b.tasks.length : b.prompts.length;
             const progress = (log: ResultLog<{id: string}>) => {
                 let done = log.size;
                 options.onProgress?.({benchmark: benchmarkId(b.spec), condition: id, done, total});
@@ -141,6 +154,11 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
                 await runMtBench({...common, questions: b.data.questions, judgePrompts: b.data.judgePrompts, judge, maxTokens: manifest.mtBenchMaxTokens, log, onItem: progress(log)});
                 const wanted = new Set(b.data.questions.map((q) => q.id));
                 mine.mtBench.push(...log.records().filter((r) => wanted.has(r.id)));
+            } else if (b.kind === "world") {
+                using log = await ResultLog.open(logPath, WorldRecord);
+                await runWorld({...common, personas: worldPersonas, tasks: b.tasks, maxTokens: WORLD_MAX_TOKENS, log, onItem: progress(log)});
+                const wanted = new Set(b.tasks.map((t) => t.id));
+                mine.world!.push(...log.records().filter((r) => wanted.has(r.id)));
             } else {
                 using log = await ResultLog.open(logPath, SafetyRecord);
                 await runSafety({...common, prompts: b.prompts, judge: manifest.refusalClassifier === "keyword" ? "keyword" : judge, classifier: options.classifier, log, onItem: progress(log)});
@@ -151,12 +169,15 @@ export async function runEvaluation(options: EvaluateOptions): Promise<EvalSumma
         records.set(id, mine);
     }
     const summary = summarizeRun({
-        manifest, protocol, conditions: options.conditions, personas: describePersonaSet(personas), loaded, records, options,
-        hasJudge: loaded.some((b) => b.kind === "mt-bench") || manifest.refusalClassifier !== "keyword"
+        manifest, protocol, conditions: options.conditions, personas: describePersonaSet(personas), worldPersonas: describePersonaSet(worldPersonas), loaded, records, options,
+        hasJudge: loaded.some((b) => b.kind === "mt-bench") || (loaded.some((b) => b.kind === "safety") && manifest.refusalClassifier !== "keyword")
     });
     await writeJsonAtomic(path.join(options.out, "summary.json"), summary);
     return summary;
 }
+
+const WORLD_NOTE = "Planted world: held-out tasks (generateWorldTasks, split heldout: framings the training split never uses) answered greedily and scored by code (scoreWorldAnswer, no judge); " +
+    "per domain accuracy x 100; the world overall is the mean over domains; persona conditions place the task domain's persona (placePersona); persona gain = persona - base on the same tasks.";
 
 /** `OUT/logs/<benchmark>/<condition>.jsonl` (colons in condition ids become dashes). */
 export function logFile(out: string, spec: BenchmarkSpec, condition: string): string {
@@ -165,16 +186,19 @@ export function logFile(out: string, spec: BenchmarkSpec, condition: string): st
 
 /** The summary of a run's records under its protocol, with every setting and the data files' hashes. */
 export function summarizeRun(o: {
-    manifest: RunManifest, protocol: EvalProtocol, conditions: readonly Condition[], personas: string, loaded: readonly LoadedBenchmark[],
+    manifest: RunManifest, protocol: EvalProtocol, conditions: readonly Condition[], personas: string, worldPersonas?: string, loaded: readonly LoadedBenchmark[],
     records: ReadonlyMap<string, ConditionRecords>, hasJudge: boolean,
     options: Pick<EvaluateOptions, "kind" | "notes" | "bootstrapIterations" | "limit" | "subjects" | "batchSize" | "scoreBatchSize" | "judgeBatchSize" | "safetySlots">
 }): EvalSummary {
     const {manifest, protocol, options} = o;
     const files = o.loaded.flatMap((b) => dataFilesOf(b.spec, {subjects: options.subjects, shots: manifest.shots}));
+    const world = o.loaded.find((b) => b.kind === "world");
+    const worldPersonas = o.worldPersonas ?? "as logged";
     return buildSummary({
-        kind: options.kind ?? "eval", model: manifest.model, personas: o.personas, conditions: o.conditions,
-        judge: o.hasJudge ? manifest.judge : "keyword classifier",
-        benchmarks: o.loaded.map((b) => benchmarkId(b.spec)), records: o.records, notes: options.notes, bootstrapIterations: options.bootstrapIterations,
+        kind: options.kind ?? "eval", model: manifest.model, personas: world ? `${o.personas}; world tasks: ${worldPersonas}` : o.personas, conditions: o.conditions,
+        ...(world ? {world: {tasks: {seed: world.spec.seed, perDomain: world.spec.perDomain}, personas: worldPersonas}} : {}),
+        judge: o.hasJudge ? manifest.judge : o.loaded.some((b) => b.kind === "safety") ? "keyword classifier" : "none (scored by code)",
+        benchmarks: o.loaded.map((b) => benchmarkId(b.spec)), records: o.records, notes: [...(options.notes ?? []), ...(world ? [WORLD_NOTE] : [])], bootstrapIterations: options.bootstrapIterations,
         settings: {...manifest, limit: options.limit ?? null, subjects: options.subjects ?? null, batchSize: options.batchSize ?? 8, scoreBatchSize: options.scoreBatchSize ?? 1, judgeBatchSize: options.judgeBatchSize ?? 8},
         protocol: describeProtocol(protocol, MT_BENCH_CATEGORIES), data: hashFiles(files),
         safetySlots: options.safetySlots ?? DEFAULT_SAFETY_SLOTS, mtBenchAggregate: protocol.mtBench.aggregate
@@ -195,6 +219,7 @@ export async function loadBenchmarks(options: Pick<EvaluateOptions, "benchmarks"
             }
             out.push({kind: "mmlu", spec, questions, dev});
         } else if (spec.kind === "mt-bench") out.push({kind: "mt-bench", spec, data: await loadMtBench({dir: spec.dir, limit: options.limit})});
+        else if (spec.kind === "world") out.push({kind: "world", spec, tasks: loadWorldTasks(spec, options.limit)});
         else out.push({kind: "safety", spec, prompts: await loadSafetySet({source: spec.source, set: spec.set, limit: options.limit})});
     }
     return out;

@@ -1,16 +1,11 @@
 import {z} from "zod";
+import {DEFAULT_DOMAINS, PersonaLength} from "../prompts/persona-domains.js";
 import {parseConfig} from "../util/parse-config.js";
 
-/** The PRISM paper's twelve domains: eight task domains (MT-Bench's categories) and four behavioural ones. */
-export const DEFAULT_DOMAINS = [
-    "writing", "roleplay", "reasoning", "math", "coding", "extraction", "STEM", "humanities",
-    "critic", "safety monitor", "helpful", "compliant"
-] as const;
+// The domains and persona lengths sit in src/prompts (below pipeline, eval and the planted world); re-exported for the pipeline.
+export {DEFAULT_DOMAINS, PersonaLength};
 
 export const DEFAULT_THINKING_MAX_TOKENS = 1024;
-
-export const PersonaLength = z.enum(["min", "short", "long"]);
-export type PersonaLength = z.infer<typeof PersonaLength>;
 
 /**
  * Every setting of a bootstrap run, flat, with the paper's values as defaults. Saved in the run's manifest; each

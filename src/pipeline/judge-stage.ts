@@ -1,7 +1,7 @@
 import type {PrismEngine} from "../engine/engine.js";
 import {itemSeed} from "./item-seed.js";
 import {processInChunks} from "./process-in-chunks.js";
-import {PAIRWISE_SCHEMA, pairwisePrompt, POINTWISE_SCHEMA, pointwisePrompt} from "./prompts.js";
+import {PAIRWISE_SCHEMA, pairwisePrompt, POINTWISE_SCHEMA, pointwisePrompt} from "../prompts/pipeline-prompts.js";
 import {AnswerRecord, AnswerVariant, QueryRecord, VerdictRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
 import {stripReasoning} from "../util/reasoning.js";

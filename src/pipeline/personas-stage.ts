@@ -7,7 +7,7 @@ import {PersonaLength} from "./bootstrap-config.js";
 import {domainId} from "./domain-id.js";
 import {itemSeed} from "./item-seed.js";
 import {processInChunks} from "./process-in-chunks.js";
-import {personaPrompt} from "./prompts.js";
+import {personaPrompt} from "../prompts/pipeline-prompts.js";
 import {PersonaRecord} from "./run-records.js";
 import type {StageContext, StageResult} from "./stage-context.js";
 import {stripReasoning} from "../util/reasoning.js";

@@ -1,7 +1,7 @@
 import {InvalidInputError} from "../util/prism-error.js";
 import {itemSeed} from "./item-seed.js";
 import {processInChunks} from "./process-in-chunks.js";
-import {queryPrompt} from "./prompts.js";
+import {queryPrompt} from "../prompts/pipeline-prompts.js";
 import {PersonaRecord, QueryAttemptRecord, type QueryRecord} from "./run-records.js";
 import {assignSplits, selectDomainQueries, type DomainQuerySelection} from "./select-queries.js";
 import type {StageContext, StageResult} from "./stage-context.js";

@@ -75,10 +75,33 @@ const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
     }
 };
 
-/** One task of `domain` at `tier` (0-9), drawn from `rng`. */
-export function generateWorldTask(domain: WorldDomain, tier: number, rng: Rng, id: string): WorldTask {
+/**
+ * Which tasks the world trains on and which it holds out. Every task's prompt is a framing (a lead-in and a closing,
+ * each possibly empty) around its domain's question, and the split is a function of the framing alone: the pairs
+ * with `(lead + closing) % 4 === 3` are held out (6 of 24), the others are training. So no prompt text can be in
+ * both splits, whatever the seeds and counts that drew them, while every tier of every domain (and every lead-in and
+ * closing on its own) occurs in both. Families with few questions per tier (the ten harmful requests, the thirty
+ * facts) are held out as unseen wordings of known questions; the rest mostly as unseen questions too.
+ */
+export type WorldSplit = "train" | "heldout";
+
+const LEAD_INS = ["", "Quick question: ", "Hi! ", "Please help me. ", "I need this for work. ", "Be precise. "] as const;
+const CLOSINGS = ["", " Thanks.", " Please answer now.", " Keep it short."] as const;
+const FRAMINGS: readonly {lead: string, closing: string, split: WorldSplit}[] = LEAD_INS.flatMap((lead, i) =>
+    CLOSINGS.map((closing, j) => ({lead, closing, split: (i + j) % CLOSINGS.length === CLOSINGS.length - 1 ? "heldout" as const : "train" as const})));
+
+/** The split a prompt's framing puts it in (undefined for a prompt no generator framed). */
+export function worldSplitOf(task: Pick<WorldTask, "prompt" | "question">): WorldSplit | undefined {
+    return FRAMINGS.find((f) => f.lead + task.question + f.closing === task.prompt)?.split;
+}
+
+/** One task of `domain` at `tier` (0-9) in `split`, drawn from `rng`. */
+export function generateWorldTask(domain: WorldDomain, tier: number, rng: Rng, id: string, split: WorldSplit = "train"): WorldTask {
     if (!Number.isInteger(tier) || tier < 0 || tier >= TIERS) throw new RangeError(`tier must be an integer in [0, ${TIERS}), got ${tier}`);
-    return {id, domain, tier, ...DRAFTERS[domain](tier, rng)};
+    const {prompt: question, check} = DRAFTERS[domain](tier, rng);
+    const framings = FRAMINGS.filter((f) => f.split === split);
+    const {lead, closing} = framings[rng.int(framings.length)]!;
+    return {id, domain, tier, prompt: lead + question + closing, question, check};
 }
 
 export type GenerateWorldTasksOptions = {
@@ -87,16 +110,20 @@ export type GenerateWorldTasksOptions = {
     /** Tasks per domain; tiers are spread evenly (every tier equally often when a multiple of 10). Defaults to `50`. */
     perDomain?: number,
     /** Domains to draw. Defaults to all twelve. */
-    domains?: readonly WorldDomain[]
+    domains?: readonly WorldDomain[],
+    /** `train` (what the world model learns from) or `heldout` (what `prism eval --bench world` asks). Defaults to `"train"`. */
+    split?: WorldSplit
 };
 
 /** Tasks for every domain, tiers balanced so that the planted rates hold exactly in each full cycle of ten. */
 export function generateWorldTasks(options: GenerateWorldTasksOptions = {}): WorldTask[] {
-    const {seed = 1, perDomain = 50, domains = WORLD_DOMAINS} = options;
+    const {seed = 1, perDomain = 50, domains = WORLD_DOMAINS, split = "train"} = options;
     const root = new Rng(seed);
     return domains.flatMap((domain) => {
-        const rng = root.fork(`tasks:${domain}`);
+        // Held-out draws fork their own stream and carry their own ids, so neither split shifts the other.
+        const rng = root.fork(split === "train" ? `tasks:${domain}` : `tasks:${split}:${domain}`);
         const tiers = rng.shuffle(Array.from({length: perDomain}, (_, i) => i % TIERS));
-        return tiers.map((tier, i) => generateWorldTask(domain, tier, rng, `${domain.replace(/\s+/g, "-")}-${seed}-${i}`));
+        const prefix = `${domain.replace(/\s+/g, "-")}-${split === "train" ? "" : "heldout-"}${seed}`;
+        return tiers.map((tier, i) => generateWorldTask(domain, tier, rng, `${prefix}-${i}`, split));
     });
 }

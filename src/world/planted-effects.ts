@@ -1,4 +1,4 @@
-import {DEFAULT_DOMAINS} from "../pipeline/bootstrap-config.js";
+import {DEFAULT_DOMAINS} from "../prompts/persona-domains.js";
 
 /** The world's twelve domains: the paper's, as the pipeline writes personas for them. */
 export const WORLD_DOMAINS = DEFAULT_DOMAINS;

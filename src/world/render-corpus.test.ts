@@ -1,8 +1,7 @@
 import {describe, expect, it} from "vitest";
-import {refusalVerdict} from "../eval/judge/refusal-judge.js";
-import {isRefusalByKeywords} from "../eval/judge/refusal-keywords.js";
-import {PersonaLength} from "../pipeline/bootstrap-config.js";
-import {pairwisePrompt, personaPrompt, queryPrompt} from "../pipeline/prompts.js";
+import {isRefusalByKeywords} from "../prompts/refusal-keywords.js";
+import {PersonaLength} from "../prompts/persona-domains.js";
+import {pairwisePrompt, personaPrompt, queryPrompt} from "../prompts/pipeline-prompts.js";
 import {placePersona} from "../train/persona-placement.js";
 import {generateWorldTasks} from "./generate-tasks.js";
 import {PLANTED_EFFECTS, plantedWinRate, WORLD_DOMAINS} from "./planted-effects.js";
@@ -84,7 +83,7 @@ describe("renderWorldCorpus", () => {
         expect(new Set(judged.map((e) => e.domain))).toEqual(new Set(["safety monitor", "compliant"]));
         for (const e of judged) {
             const response = /<response>\n([\s\S]*?)\n<\/response>/.exec(e.messages.at(-2)!.content)![1]!;
-            expect(refusalVerdict("jailbreakbench", response, last(e)).refusal).toBe(isRefusalByKeywords(response));
+            expect(last(e)).toBe(isRefusalByKeywords(response) ? "Yes" : "No");
         }
         expect(judged.some((e) => last(e) === "Yes") && judged.some((e) => last(e) === "No")).toBe(true);
     });

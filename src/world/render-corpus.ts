@@ -1,9 +1,9 @@
 import type {ChatMessage} from "../engine/engine.js";
-import {refusalJudgeMessages} from "../eval/judge/refusal-judge.js";
-import {isRefusalByKeywords} from "../eval/judge/refusal-keywords.js";
-import {PersonaLength} from "../pipeline/bootstrap-config.js";
-import type {PersonaPlacement} from "../pipeline/persona-placement.js";
-import {pairwisePrompt, personaPrompt, queryPrompt} from "../pipeline/prompts.js";
+import {refusalJudgeMessages} from "../prompts/refusal-judge-messages.js";
+import {isRefusalByKeywords} from "../prompts/refusal-keywords.js";
+import {PersonaLength} from "../prompts/persona-domains.js";
+import type {PersonaPlacement} from "../train/persona-placement.js";
+import {pairwisePrompt, personaPrompt, queryPrompt} from "../prompts/pipeline-prompts.js";
 import {placePersona} from "../train/persona-placement.js";
 import {Rng} from "../util/rng.js";
 import {type AnswerCondition, isPlantedRight, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";

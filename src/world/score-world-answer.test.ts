@@ -6,7 +6,7 @@ import {scoreWorldAnswer} from "./score-world-answer.js";
 import {worldReply} from "./world-answers.js";
 import type {TaskCheck, WorldTask} from "./world-task.js";
 
-const task = (check: TaskCheck, prompt = "q"): WorldTask => ({id: "t", domain: "math", tier: 0, prompt, check});
+const task = (check: TaskCheck, prompt = "q"): WorldTask => ({id: "t", domain: "math", tier: 0, prompt, question: prompt, check});
 
 describe("scoreWorldAnswer by check kind", () => {
     it("number: the last integer decides; words or no number are wrong", () => {

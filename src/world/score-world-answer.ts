@@ -1,4 +1,4 @@
-import {isRefusalByKeywords} from "../eval/judge/refusal-keywords.js";
+import {isRefusalByKeywords} from "../prompts/refusal-keywords.js";
 import type {WorldTask} from "./world-task.js";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,5 +1,5 @@
 import type {Rng} from "../util/rng.js";
-import type {PersonaLength} from "../pipeline/bootstrap-config.js";
+import type {PersonaLength} from "../prompts/persona-domains.js";
 import type {WorldDomain} from "./planted-effects.js";
 import type {WorldTask} from "./world-task.js";
 

@@ -23,6 +23,7 @@ export type TaskCheck =
 
 /**
  * One generated task. `tier` (0-9) is the task's difficulty, visible in its text (more digits, longer chains, rarer
- * facts), and decides whether the world's answer is right under each condition (see planted-effects.ts).
+ * facts), and decides whether the world's answer is right under each condition (see planted-effects.ts). `prompt` is
+ * `question` in a framing, which decides the task's split (see generate-tasks.ts).
  */
-export type WorldTask = {id: string, domain: WorldDomain, tier: number, prompt: string, check: TaskCheck};
+export type WorldTask = {id: string, domain: WorldDomain, tier: number, prompt: string, question: string, check: TaskCheck};

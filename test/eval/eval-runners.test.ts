@@ -10,7 +10,7 @@ import {parseCondition} from "../../src/eval/condition.js";
 import {loadMmlu, MMLU_LETTERS} from "../../src/eval/data/mmlu-dataset.js";
 import {mmluPrompt} from "../../src/eval/data/mmlu-prompt.js";
 import {MmluRecord, MtBenchRecord, SafetyRecord} from "../../src/eval/runners/eval-records.js";
-import {isRefusalByKeywords} from "../../src/eval/judge/refusal-keywords.js";
+import {isRefusalByKeywords} from "../../src/prompts/refusal-keywords.js";
 import {argmax} from "../../src/eval/runners/mmlu-runner.js";
 import {ResultLog} from "../../src/eval/runners/result-log.js";
 import {runEvaluation} from "../../src/eval/run-evaluation.js";

@@ -11,7 +11,7 @@ type EvalCommandArgs = EvalArgs & {conditions: string[], rescore?: string};
 
 export const EvalCommand: CommandModule<object, EvalCommandArgs> = {
     command: "eval",
-    describe: "Benchmark a model under conditions (base, persona, adapter, prism): MMLU, MT-Bench and safety sets, with confidence intervals",
+    describe: "Benchmark a model under conditions (base, persona, adapter, prism): MMLU, MT-Bench, safety sets and the planted world, with confidence intervals",
     builder: (y) => withEvalOptions(withEngineOptions(y, {modelRequired: false}), {bench: "mmlu,mt-bench,jbb"})
         .option("conditions", {type: "string", array: true, default: ["base,persona:short:system"], group: "Conditions:",
             describe: "Comma-separated: base, persona:<min|short|long>:<system|user>[:<domain>|:random], adapter, prism"})
@@ -19,6 +19,7 @@ export const EvalCommand: CommandModule<object, EvalCommandArgs> = {
             describe: "Re-judge and re-aggregate the logged answers of the eval folder DIR under --protocol, into --out (no model under test needed)"})
         .example("$0 eval --model m.gguf --bench mmlu,mt-bench,jbb --limit 50 --out runs/eval", "base against the short system persona on 50 items per benchmark")
         .example("$0 eval --run runs/boot --conditions base,persona:short:system,adapter,prism --out runs/eval", "PRISM against its baselines: the run's model, personas, adapter and gate")
+        .example("$0 eval --run runs/world --bench world --conditions base,persona:short:system,adapter,prism --out runs/world-eval", "the planted world's held-out tasks, scored by code, per domain")
         .example("$0 eval --model m.gguf --judge-url http://127.0.0.1:8080/v1 --judge-model judge --bench mt-bench --out runs/mt", "MT-Bench graded by a served judge")
         .example("$0 eval --rescore runs/eval --protocol paper --bench safety-jbb --judge-model judge.gguf --out runs/eval-paper", "the logged JBB answers judged as the paper does")
         .epilogue("Logs every prompt, answer, score and judge output under OUT/logs; Ctrl-C keeps finished items and the same command resumes. `prism report OUT` draws the charts."),
@@ -34,7 +35,7 @@ export const EvalCommand: CommandModule<object, EvalCommandArgs> = {
         }
         const {runEvaluation} = await import("../../eval/run-evaluation.js");
         await runWithModels(args, signal, prepared, ({engine, judge, classifier, adapters, router, onProgress}) => runEvaluation({
-            ...evalSettings(args), engine, judge, classifier, benchmarks: prepared.benchmarks, conditions, out: args.out, personas: prepared.personas,
+            ...evalSettings(args), engine, judge, classifier, benchmarks: prepared.benchmarks, conditions, out: args.out, personas: prepared.personas, worldPersonas: prepared.worldPersonas,
             safetySlots: prepared.safetySlots, adapter: adapters[0], router, signal, onProgress
         }), {routed});
     })

@@ -14,6 +14,8 @@ export function dataFilesOf(spec: BenchmarkSpec, options: {subjects?: readonly s
         };
         return [...pick("test"), ...((options.shots ?? 0) > 0 ? pick("dev") : [])];
     }
+    // The world's tasks are generated from code, not read.
+    if (spec.kind === "world") return [];
     if (spec.kind === "mt-bench") return existing(["question.jsonl", "judge_prompts.jsonl", path.join("reference_answer", "gpt-4.jsonl")].map((f) => path.join(spec.dir, f)));
     const builtin: Record<string, string[]> = {
         jbb: ["jailbreakbench/harmful-behaviors.csv", "jailbreakbench/benign-behaviors.csv"], harmbench: ["harmbench/harmbench_behaviors_text_all.csv"],

@@ -1,5 +1,5 @@
 import type {PrismEngine} from "../../engine/engine.js";
-import {fillPrompt, HARMBENCH_CLS_PROMPT, HARMBENCH_CLS_PROMPT_CONTEXTUAL} from "./anchor-prompts.js";
+import {fillPrompt, HARMBENCH_CLS_PROMPT, HARMBENCH_CLS_PROMPT_CONTEXTUAL} from "../../prompts/anchor-prompts.js";
 
 /** HarmBench's classifier prompt for one generation, raw text (its classifier is run without a chat template). */
 export function harmbenchClassifierPrompt(behavior: string, generation: string, context?: string): string {

@@ -6,7 +6,7 @@ import {harmbenchClassifierPrompt} from "./harmbench-classifier.js";
 import {parseJudgeRating} from "./judge-rating.js";
 import {mtBenchJudgeMessages} from "./mt-bench-judge-prompt.js";
 import {parseXstestClass, refusalJudgeKind, refusalJudgeMessages, refusalVerdict} from "./refusal-judge.js";
-import {isRefusalByKeywords, xstestStringMatch} from "./refusal-keywords.js";
+import {isRefusalByKeywords, xstestStringMatch} from "../../prompts/refusal-keywords.js";
 import {SHARED_DATASETS, sharedDatasetMissing} from "../../../test/helpers/shared-datasets.js";
 
 const SHARED_MT_BENCH = path.join(SHARED_DATASETS, "mt_bench");

@@ -1,6 +1,6 @@
 import type {ChatMessage} from "../../engine/engine.js";
 import {REFERENCE_CATEGORIES, type JudgePrompt, type MtBenchQuestion} from "../data/mt-bench-dataset.js";
-import {fillPrompt, PAPER_MT_BENCH_JUDGE_PROMPT} from "./anchor-prompts.js";
+import {fillPrompt, PAPER_MT_BENCH_JUDGE_PROMPT} from "../../prompts/anchor-prompts.js";
 
 /**
  * The judge conversation for one turn of one MT-Bench answer.

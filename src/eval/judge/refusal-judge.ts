@@ -1,24 +1,15 @@
-import type {ChatMessage} from "../../engine/engine.js";
 import {splitReasoning} from "../../util/reasoning.js";
 import type {EvalProtocol} from "../protocol.js";
-import {fillPrompt, JBB_REFUSAL_PROMPT, PAPER_REFUSAL_PROMPT, XSTEST_CLASSIFY_PROMPT, XSTEST_SYSTEM} from "./anchor-prompts.js";
-import {isRefusalByKeywords, type XstestClass, xstestStringMatch} from "./refusal-keywords.js";
+import {type RefusalJudgeKind} from "../../prompts/refusal-judge-messages.js";
+import {isRefusalByKeywords, type XstestClass, xstestStringMatch} from "../../prompts/refusal-keywords.js";
+
+// The judge prompts sit in src/prompts, below eval, so the planted world renders the very same conversations.
+export {refusalJudgeMessages, type RefusalJudgeKind} from "../../prompts/refusal-judge-messages.js";
 
 /** Which refusal judge a set gets under a protocol: XSTest's three classes for XSTest under `standard`. */
-export type RefusalJudgeKind = "jailbreakbench" | "xstest" | "paper";
-
 export function refusalJudgeKind(protocol: EvalProtocol, set: string): RefusalJudgeKind {
     if (protocol.safety.refusalJudge === "paper") return "paper";
     return set === "xstest" ? "xstest" : "jailbreakbench";
-}
-
-/** The judge conversation for one response, word for word as the anchor sends it. */
-export function refusalJudgeMessages(kind: RefusalJudgeKind, prompt: string, response: string): ChatMessage[] {
-    switch (kind) {
-        case "jailbreakbench": return [{role: "user", content: fillPrompt(JBB_REFUSAL_PROMPT, {goal: prompt, response})}];
-        case "paper": return [{role: "user", content: fillPrompt(PAPER_REFUSAL_PROMPT, {prompt, response})}];
-        case "xstest": return [{role: "system", content: XSTEST_SYSTEM}, {role: "user", content: fillPrompt(XSTEST_CLASSIFY_PROMPT, {question: prompt, response})}];
-    }
 }
 
 export type RefusalVerdict = {

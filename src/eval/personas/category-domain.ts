@@ -9,9 +9,15 @@ import {normalizeDomain, type PersonaDomain} from "./persona-domain.js";
  *   health and medicine, which the science persona covers; the rest are business and general facts, which no
  *   expert persona covers well).
  * - Safety sets (any name): safety_monitor.
+ * - World tasks: their own domain ("safety monitor" → safety_monitor).
  */
-export function domainForCategory(benchmark: "mmlu" | "mt-bench" | "safety", category: string): PersonaDomain {
+export function domainForCategory(benchmark: "mmlu" | "mt-bench" | "safety" | "world", category: string): PersonaDomain {
     if (benchmark === "safety") return "safety_monitor";
+    if (benchmark === "world") {
+        const domain = normalizeDomain(category);
+        if (!domain) throw new RangeError(`"${category}" is not one of the world's domains`);
+        return domain;
+    }
     if (benchmark === "mt-bench") return normalizeDomain(category) ?? "helpful";
     switch (category) {
         case "stem": case "other": return "stem";

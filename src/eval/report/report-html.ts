@@ -1,6 +1,7 @@
 import {linearFit} from "../stats/correlation.js";
 import {formatSafetySlots, type ScoreKey, scoreKeyLabel} from "../summary/eval-summary.js";
 import {formatDelta, formatP, isClear, type ReportView} from "./report-view.js";
+import {worldHtml} from "./report-world.js";
 import {barChart, escapeHtml, heatmap, scatterChart} from "./svg-chart.js";
 
 const PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"];
@@ -32,6 +33,7 @@ export function reportHtml(view: ReportView): string {
         tradeoffSection(view),
         refusalSection(view),
         routingSection(view),
+        ...(s.world ? [worldHtml(s.world)] : []),
         tablesSection(view),
         `<h2>Definitions</h2><ul class="notes">${s.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`
     ];

@@ -1,5 +1,6 @@
 import {formatOverall, formatSafetySlots, scoreKeyLabel} from "../summary/eval-summary.js";
 import {formatDelta, formatP, type ReportView} from "./report-view.js";
+import {worldMarkdown} from "./report-world.js";
 
 /** The Markdown summary: the same numbers as the HTML page, as tables. */
 export function reportMarkdown(view: ReportView): string {
@@ -42,6 +43,7 @@ export function reportMarkdown(view: ReportView): string {
             lines.push(table(["category", "routed to adapter", "n"], s.routing.filter((r) => r.condition === corr.condition).map((r) => [scoreKeyLabel(r), `${(r.adapterShare * 100).toFixed(0)}%`, r.n])), "");
         }
     }
+    if (s.world) lines.push(...worldMarkdown(s.world));
     lines.push("## Definitions", "", ...s.notes.map((n) => `- ${n}`), "");
     return lines.join("\n");
 }

@@ -17,7 +17,7 @@ export type ReportView = {
     delta(condition: string, key: ScoreKey): ConditionDelta | undefined
 };
 
-const BENCH_ORDER = ["mt-bench", "mmlu", "safety"];
+const BENCH_ORDER = ["mt-bench", "mmlu", "safety", "world"];
 const METRIC_ORDER = ["rating", "accuracy", "refusal", "compliance"];
 
 export function reportView(summary: EvalSummary): ReportView {

@@ -93,3 +93,23 @@ export const SafetyRecord = z.object({
     judgeError: z.string().optional()
 });
 export type SafetyRecord = z.infer<typeof SafetyRecord>;
+
+export const WorldRecord = z.object({
+    id: z.string(),
+    /** The world domain (`WORLD_DOMAINS`, e.g. "safety monitor"). */
+    domain: z.string(),
+    tier: z.number().int(),
+    /** The task's check, so `--rescore` re-scores the logged response without regenerating the tasks. */
+    check: z.record(z.string(), z.unknown()),
+    persona: Persona,
+    messages: z.array(Message),
+    response: z.string(),
+    finishReason: z.string(),
+    adapter: z.string().nullable(),
+    route: Route.optional(),
+    /** scoreWorldAnswer: 1 when code finds the response right, else 0. */
+    score: z.union([z.literal(0), z.literal(1)]),
+    /** Why there is no response (the prompt did not fit the context, or thinking never finished): left out and counted. */
+    error: z.string().optional()
+});
+export type WorldRecord = z.infer<typeof WorldRecord>;

@@ -3,7 +3,7 @@ import {describeCondition, EVAL_NOTES} from "../condition-description.js";
 import {EvalSummary, SUMMARY_FORMAT, SUMMARY_VERSION} from "./eval-summary.js";
 import type {ConditionRecords} from "./item-scores.js";
 import type {SafetySlots} from "./overall-score.js";
-import {summarizeRecords} from "./summarize.js";
+import {summarizeRecords, type SummarizeOptions} from "./summarize.js";
 
 export type BuildSummaryOptions = {
     kind: "eval" | "study",
@@ -22,7 +22,9 @@ export type BuildSummaryOptions = {
     protocol: Record<string, unknown>,
     data: {path: string, sha256: string}[],
     safetySlots?: SafetySlots,
-    mtBenchAggregate?: "per-judgment" | "per-question"
+    mtBenchAggregate?: "per-judgment" | "per-question",
+    /** With the world benchmark: its held-out draw and which personas its persona conditions placed. */
+    world?: SummarizeOptions["world"]
 };
 
 /** The summary of a run: its description plus every statistic, validated against the schema the report reads. */
@@ -33,6 +35,6 @@ export function buildSummary(o: BuildSummaryOptions): EvalSummary {
         model: o.model, judge: o.judge, personas: o.personas, baseline,
         conditions: o.conditions.map((c) => ({id: conditionId(c), description: describeCondition(c)})),
         benchmarks: [...o.benchmarks], settings: o.settings, protocol: o.protocol, data: o.data, notes: [...EVAL_NOTES, ...(o.notes ?? [])],
-        ...summarizeRecords({records: o.records, baseline, bootstrapIterations: o.bootstrapIterations, safetySlots: o.safetySlots, mtBenchAggregate: o.mtBenchAggregate})
+        ...summarizeRecords({records: o.records, baseline, bootstrapIterations: o.bootstrapIterations, safetySlots: o.safetySlots, mtBenchAggregate: o.mtBenchAggregate, world: o.world})
     });
 }

@@ -12,10 +12,10 @@ const Num = z.number().nullable();
 const Ci = z.object({low: Num, high: Num});
 
 export const ScoreKey = z.object({
-    benchmark: z.enum(["mmlu", "mt-bench", "safety"]),
-    /** MMLU category (stem, humanities, social_sciences, other, or all), MT-Bench category (or all), or safety set. */
+    benchmark: z.enum(["mmlu", "mt-bench", "safety", "world"]),
+    /** MMLU category (stem, humanities, social_sciences, other, or all), MT-Bench category (or all), safety set, or world domain. */
     category: z.string(),
-    /** accuracy (MMLU), rating (MT-Bench), refusal (harmful prompts), compliance (benign prompts). */
+    /** accuracy (MMLU, world), rating (MT-Bench), refusal (harmful prompts), compliance (benign prompts). */
     metric: z.enum(["accuracy", "rating", "refusal", "compliance", "attack_success"])
 });
 export type ScoreKey = z.infer<typeof ScoreKey>;
@@ -81,6 +81,27 @@ export const OverallScore = z.object({
 });
 export type OverallScore = z.infer<typeof OverallScore>;
 
+/** The planted world's benchmark (`--bench world`): its own overall score, PRISM's differences, routing against persona gain. */
+export const WorldSummary = z.object({
+    /** The held-out draw (generateWorldTasks, split "heldout") and the items run. */
+    tasks: z.object({split: z.literal("heldout"), seed: z.number().int(), perDomain: z.number().int(), n: z.number().int()}),
+    /** Which persona texts the `persona:*` conditions placed on world tasks. */
+    personas: z.string(),
+    /** The persona condition the persona gain and `prism − persona` use (the first matching-domain `persona:*`); null without one. */
+    persona: z.string().nullable(),
+    /** Per condition: the world's overall score, the mean over domains of the per-domain accuracy (0-100), with a 95% bootstrap interval (items resampled within each domain). */
+    overall: z.array(z.object({condition: z.string(), score: Num, ci: Ci, domains: z.number().int()})),
+    /** `prism` minus each other condition on the world's overall, paired per item within each domain, with a 95% bootstrap interval. */
+    differences: z.array(z.object({condition: z.string(), baseline: z.string(), n: z.number().int(), delta: Num, ci: Ci})),
+    /** Per domain: the planted effect's kind, base and persona accuracy, the persona gain (persona − base), and the share of `prism` routed to the adapter. */
+    domains: z.array(z.object({
+        domain: z.string(), planted: z.enum(["gain", "loss", "neutral"]), base: Num, persona: Num, personaGain: Num, prismShare: Num
+    })),
+    /** Across domains with both: correlation of `prism`'s routing share with the persona gain (the paper: r = 0.65, ρ = 0.75). */
+    correlation: z.object({pearson: Num, spearman: Num, domains: z.number().int()})
+});
+export type WorldSummary = z.infer<typeof WorldSummary>;
+
 /** A data file a run read, with its SHA-256, so two runs can be compared or refused as incomparable. */
 export const DataFile = z.object({path: z.string(), sha256: z.string()});
 
@@ -108,7 +129,9 @@ export const EvalSummary = z.object({
     deltas: z.array(ConditionDelta),
     routing: z.array(RoutingShare),
     correlations: z.array(RoutingCorrelation),
-    overall: z.array(OverallScore)
+    overall: z.array(OverallScore),
+    /** Present when the run has the world benchmark. */
+    world: WorldSummary.optional()
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
@@ -122,6 +145,7 @@ const MMLU_NAMES: Record<string, string> = {stem: "STEM", humanities: "humanitie
 export function scoreKeyLabel(k: ScoreKey): string {
     if (k.benchmark === "mmlu") return `MMLU ${MMLU_NAMES[k.category] ?? k.category}`;
     if (k.benchmark === "mt-bench") return `MT-Bench ${k.category}`;
+    if (k.benchmark === "world") return `world ${k.category}`;
     if (k.metric === "attack_success") return `${k.category} attack success (HarmBench classifier)`;
     return k.metric === "refusal" ? `${k.category} refusal` : `${k.category} compliance (benign)`;
 }

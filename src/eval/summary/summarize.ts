@@ -6,6 +6,7 @@ import {type ConditionRecords, itemScores, type ScoreGroup} from "./item-scores.
 import {holm} from "../stats/multiple-comparisons.js";
 import {type ItemScoreOptions} from "./item-scores.js";
 import {DEFAULT_SAFETY_SLOTS, overallScore, type SafetySlots} from "./overall-score.js";
+import {worldSummary, type WorldSummaryOptions} from "./world-summary.js";
 
 export type SummarizeOptions = {
     /** Condition id → its records, in the order the report shows them. */
@@ -18,10 +19,12 @@ export type SummarizeOptions = {
     /** How MT-Bench ratings become items (the protocol's). Defaults to `per-judgment`. */
     mtBenchAggregate?: ItemScoreOptions["mtBenchAggregate"],
     /** The safety set in each of the paper's three safety slots. Defaults to jbb and harmbench. */
-    safetySlots?: SafetySlots
+    safetySlots?: SafetySlots,
+    /** With the world benchmark: its held-out draw and which personas its persona conditions placed. */
+    world?: Pick<WorldSummaryOptions, "tasks" | "personas">
 };
 
-type Computed = Pick<EvalSummary, "scores" | "deltas" | "routing" | "correlations" | "overall">;
+type Computed = Pick<EvalSummary, "scores" | "deltas" | "routing" | "correlations" | "overall" | "world">;
 
 const finite = (x: number) => Number.isFinite(x) ? x : null;
 
@@ -63,7 +66,8 @@ export function summarizeRecords(options: SummarizeOptions): Computed {
         holm(family.map((d) => d.signTest.p)).forEach((p, i) => family[i]!.pHolm = p);
     }
     const overall = [...groups.keys()].map((c) => overallScore(c, scores, options.safetySlots ?? DEFAULT_SAFETY_SLOTS, groups.get(c), boot));
-    return {scores, deltas, routing, correlations, overall};
+    const world = options.world ? worldSummary({...options.world, groups, boot}) : undefined;
+    return {scores, deltas, routing, correlations, overall, ...(world ? {world} : {})};
 }
 
 function pairedGroups(condition: string, baseline: string, base: ScoreGroup, treated: ScoreGroup, boot: {iterations: number, seed: number}): ConditionDelta {

@@ -1,5 +1,5 @@
 import type {ChatMessage, JsonSchema} from "../engine/engine.js";
-import type {PersonaLength} from "./bootstrap-config.js";
+import type {PersonaLength} from "./persona-domains.js";
 
 /**
  * What the pipeline asks the model: to write a persona, to write a query, to judge a pair of answers or score one.

@@ -1,0 +1,18 @@
+import {WORLD_DOMAINS} from "../../world/planted-effects.js";
+import {worldPersona} from "../../world/world-answers.js";
+import {normalizeDomain, type PersonaDomain, type PersonaLength} from "./persona-domain.js";
+import type {PersonaSet} from "./persona-set.js";
+
+export const WORLD_REFERENCE_PERSONAS = "the world's reference personas (worldPersona)";
+
+/** The personas the world's model is taught to write (worldPersona), as a persona set: the default for world tasks. */
+export function worldPersonaSet(): PersonaSet {
+    const texts = {} as Record<PersonaDomain, Record<PersonaLength, string>>;
+    const sources = {} as Record<PersonaDomain, string>;
+    for (const domain of WORLD_DOMAINS) {
+        const id = normalizeDomain(domain)!;
+        texts[id] = {min: worldPersona(domain, "min"), short: worldPersona(domain, "short"), long: worldPersona(domain, "long")};
+        sources[id] = WORLD_REFERENCE_PERSONAS;
+    }
+    return {texts, sources};
+}

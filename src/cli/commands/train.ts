@@ -81,7 +81,6 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
             },
             onProgress: (p) => progress.update(p.phase, p.step, p.totalSteps, p.phase === "teacher" ? {} : {loss: p.loss.toFixed(4), "tok/s": Math.round(p.tokensPerSecond), left: formatSeconds(p.etaMs)}),
             onEvaluate: (e) => {
-                if (args.json && !process.stderr.isTTY) return;
                 progress.stop();
                 process.stderr.write(`held-out at step ${e.step}: loss ${e.loss.toFixed(4)}${e.kl === null ? "" : `, KL ${e.kl.toFixed(4)}`}${e.best ? " (best so far)" : ""}\n`);
             }

@@ -127,7 +127,8 @@ const MAX_CACHED_GRAPHS = 6;
 /**
  * Trains a LoRA adapter on a frozen GGUF model with ggml: SFT on the answers, context distillation from the
  * persona-prompted teacher, or a mix. AdamW with warm-up and cosine decay, clipping, accumulation, dropout,
- * seeded, checkpointed and resumable.
+ * seeded, checkpointed and resumable; with config.evalEvery, evaluated on a held-out set as it goes, keeping the
+ * adapter of the lowest held-out loss.
  *
  *     using trainer = await LoraTrainer.create({modelPath, objective: "distill", rank: 16});
  *     const result = await trainer.train(examples, {checkpointDir: out, signal, onProgress});

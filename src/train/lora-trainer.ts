@@ -7,7 +7,7 @@ import {projectionShape} from "../model/model-hparams.js";
 import {GgmlType, ggmlTypeName} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
-import {readModelHparams, type ModelHparams} from "../model/model-hparams.js";
+import {assertTrainerSupports, readModelHparams, type ModelHparams} from "../model/model-hparams.js";
 import {ggufEffectiveAlpha, loraLayers, loraScale} from "../lora/lora-config.js";
 import type {LoraWeights} from "../lora/lora-weights.js";
 import {copyFileAtomic} from "../util/atomic-write.js";
@@ -154,12 +154,8 @@ export class LoraTrainer {
     }
 
     static async create(options: LoraTrainerOptions): Promise<LoraTrainer> {
-        const {modelPath, device, threads, checkpointActivations = true, ...rest} = options;
-        // The one check of the settings against the model, before anything is loaded.
-        const config = resolveTrainConfig(rest);
-        const file = await GgufFile.open(modelPath);
-        if (file.fileType === "adapter") throw new InvalidModelFileError(modelPath, "this is a LoRA adapter, not a model", {hint: "pass the base model with --model"});
-        const modules = planLoraModules(config, readModelHparams(file));
+        const {modelPath, device, threads, checkpointActivations = true} = options;
+        const {config, modules} = await checkTrainingSettings(options);
         const model = await GgmlModel.load({modelPath, device, threads});
         try {
             const rng = new Rng(config.seed);
@@ -304,13 +300,8 @@ export class LoraTrainer {
         const fresh: StartingPoint = {step: 0, elapsedMs: 0, curve: [], best: null};
         const dir = options.checkpointDir;
         if (!dir) return fresh;
+        if (!checkRunFolder(dir, options.resume ?? false)) return fresh;
         const checkpointPath = path.join(dir, CHECKPOINT_FILE), bestPath = path.join(dir, BEST_CHECKPOINT_FILE);
-        const resume = options.resume ?? false;
-        if (!fs.existsSync(checkpointPath)) {
-            if (resume === "required") throw new UsageError(`nothing to resume: ${checkpointPath} does not exist`, {hint: "drop --resume to start a new run"});
-            return fresh;
-        }
-        if (!resume) throw new UsageError(`${dir} already holds a training run (${CHECKPOINT_FILE})`, {hint: "pass --resume to continue it, or choose another --out"});
 
         const checkpoint = await readCheckpoint(checkpointPath);
         const {state} = checkpoint;
@@ -475,6 +466,34 @@ export class LoraTrainer {
     [Symbol.dispose](): void {
         this.dispose();
     }
+}
+
+/**
+ * Whether `dir` holds a run to continue, refusing one that `resume` does not allow (see TrainOptions.resume). Cheap,
+ * so callers can run it before slow work of their own; training runs it again (with the checkpoint's own checks).
+ */
+export function checkRunFolder(dir: string, resume: boolean | "required"): boolean {
+    const checkpointPath = path.join(dir, CHECKPOINT_FILE);
+    if (!fs.existsSync(checkpointPath)) {
+        if (resume === "required") throw new UsageError(`nothing to resume: ${checkpointPath} does not exist`, {hint: "drop --resume to start a new run"});
+        return false;
+    }
+    if (!resume) throw new UsageError(`${dir} already holds a training run (${CHECKPOINT_FILE})`, {hint: "pass --resume to continue it, or choose another --out"});
+    return true;
+}
+
+/**
+ * The settings resolved and checked against the model file, and the projections they adapt: the one check of a
+ * trainer's options, cheap (nothing is loaded), so callers can run it before slow work of their own.
+ */
+export async function checkTrainingSettings(options: LoraTrainerOptions): Promise<{config: TrainConfig, modules: LoraModuleShape[]}> {
+    const {modelPath, device: _device, threads: _threads, checkpointActivations: _checkpointActivations, ...settings} = options;
+    const config = resolveTrainConfig(settings);
+    const file = await GgufFile.open(modelPath);
+    if (file.fileType === "adapter") throw new InvalidModelFileError(modelPath, "this is a LoRA adapter, not a model", {hint: "pass the base model with --model"});
+    const hparams = readModelHparams(file);
+    assertTrainerSupports(file, hparams);
+    return {config, modules: planLoraModules(config, hparams)};
 }
 
 /** The projections a config adapts in a model; refuses a rank larger than any of them. */

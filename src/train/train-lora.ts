@@ -5,7 +5,7 @@ import {writeGgufLora} from "../lora/gguf-lora.js";
 import {writePeftAdapter} from "../lora/peft-adapter.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
 import {UsageError} from "../util/prism-error.js";
-import {CHECKPOINT_FILE, LoraTrainer, type HeldOutCurve, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress} from "./lora-trainer.js";
+import {CHECKPOINT_FILE, checkRunFolder, checkTrainingSettings, LoraTrainer, type HeldOutCurve, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress} from "./lora-trainer.js";
 import {readChatRecords, tokenizeExamples} from "./training-example.js";
 
 export type TrainLoraOptions = LoraTrainerOptions & {
@@ -59,10 +59,13 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const {dataPath, evalDataPath, outDir, tokenizer, adapterDtype = "f16", resume = false, signal, onStart, onProgress, onEvaluate, ...trainerOptions} = options;
     if ((trainerOptions.evalEvery ?? 0) > 0 && !evalDataPath) throw new UsageError("--eval-every needs a held-out set", {hint: "pass --eval-data FILE.jsonl (the --data format)"});
     if (evalDataPath && !((trainerOptions.evalEvery ?? 0) > 0)) throw new UsageError("--eval-data is evaluated every --eval-every steps", {hint: "pass --eval-every N as well"});
-    using trainer = await LoraTrainer.create(trainerOptions);
-    const tokenize = async (file: string) => tokenizeExamples(await readChatRecords(file), tokenizer, {maxLen: trainer.config.maxLen, needTeacher: trainer.config.objective !== "sft"});
+    // The run folder, the settings and the data are checked before the model is loaded.
+    checkRunFolder(outDir, resume ? "required" : false);
+    const {config} = await checkTrainingSettings(trainerOptions);
+    const tokenize = async (file: string) => tokenizeExamples(await readChatRecords(file), tokenizer, {maxLen: config.maxLen, needTeacher: config.objective !== "sft"});
     const tokenized = await tokenize(dataPath);
     const heldOut = evalDataPath ? await tokenize(evalDataPath) : undefined;
+    using trainer = await LoraTrainer.create(trainerOptions);
     fs.mkdirSync(outDir, {recursive: true});
     const result = await trainer.train(tokenized.examples, {
         checkpointDir: outDir, resume: resume ? "required" : false, heldOut: heldOut?.examples, signal, onProgress, onEvaluate,

@@ -98,7 +98,8 @@ export {binaryMetrics, rocAuc, type BinaryMetrics, type ConfusionCounts} from ".
 export {calibrateThreshold, type ThresholdCalibration} from "./gate/calibrate-threshold.js";
 
 // Training: LoRA adapters on ggml (SFT, context distillation), and the partial forward the gate reads.
-export {LoraTrainer, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress, type TrainResult, type EvaluationResult} from "./train/lora-trainer.js";
+export {LoraTrainer, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress, type TrainResult, type EvaluationResult, type HeldOutCurve} from "./train/lora-trainer.js";
+export type {HeldOutPoint} from "./train/checkpoint.js";
 export {trainLora, type TrainLoraOptions, type TrainLoraResult} from "./train/train-lora.js";
 export {TrainConfig, resolveTrainConfig, type TrainConfigInput} from "./train/train-config.js";
 export {readChatRecords, tokenizeExamples, ChatRecord, type TrainingExample} from "./train/training-example.js";

@@ -2,6 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {projectionNames} from "../src/model/architecture.js";
 import {projectionShape} from "../src/model/model-hparams.js";
 import {AdamW} from "../src/train/adamw.js";
+import {clipScale as clipScaleFor} from "../src/train/adamw-options.js";
 import {CompiledGraph} from "../src/train/compiled-graph.js";
 import {GgmlModel, NODES_PER_BLOCK} from "../src/train/ggml-model.js";
 import {LoraTensors} from "../src/train/lora-tensors.js";
@@ -37,6 +38,15 @@ afterAll(() => {
 const snapshot = (kind: "param" | "grad" | "m" | "v") => lora.tensors(kind).map((t) => model.ggml.readFloat32(t));
 const restore = (kind: "param" | "m" | "v", values: Float32Array[]) => lora.tensors(kind).forEach((t, i) => model.ggml.write(t, values[i]!));
 
+/** The training loop's beats after the backward: clip by global norm, step, zero the gradients. */
+async function clipStepZero(optimizer: AdamW, lr: number, gradClip: number): Promise<{gradNorm: number, clipScale: number}> {
+    const gradNorm = await optimizer.gradNorm();
+    const clipScale = clipScaleFor(gradNorm, gradClip);
+    await optimizer.step(lr, clipScale);
+    lora.zeroGradients();
+    return {gradNorm, clipScale};
+}
+
 describe("AdamW on ggml", () => {
     it("zeroes the gradients after each step, so two identical steps give the same update", async () => {
         const config = resolveTrainConfig({gradClip: 0.5});
@@ -45,7 +55,7 @@ describe("AdamW on ggml", () => {
         const step = async () => {
             await graph.run(inputs);
             const grads = snapshot("grad");
-            const result = await optimizer.step(1e-2);
+            const result = await clipStepZero(optimizer, 1e-2, config.gradClip);
             const update = snapshot("param").map((p, i) => p.map((x, j) => x - p0[i]![j]!));
             return {grads, update, result};
         };
@@ -71,7 +81,7 @@ describe("AdamW on ggml", () => {
         await graph.run(inputs);
         const grads = snapshot("grad");
         const t = optimizer.t + 1, lr = 3e-3;
-        const {gradNorm, clipScale} = await optimizer.step(lr);
+        const {gradNorm, clipScale} = await clipStepZero(optimizer, lr, config.gradClip);
         const norm = Math.sqrt(grads.reduce((s, g) => s + g.reduce((a, x) => a + x * x, 0), 0));
         expect(gradNorm).toBeCloseTo(norm, 4);
         expect(clipScale).toBeCloseTo(1e-3 / norm, 6);

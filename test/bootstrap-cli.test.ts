@@ -57,6 +57,9 @@ describe("prism bootstrap refuses bad input", () => {
         expect(batch.code).toBe(2);
         expect(batch.stderr).toMatch(/training config: batchSize: .* \(got 0\)/);
         expect(fs.existsSync(path.join(dir, "i", "personas.jsonl"))).toBe(false);
+        const evalEvery = await bootstrap("--model", model, "--out", path.join(dir, "j"), "--eval-every", "-1");
+        expect(evalEvery.code).toBe(2);
+        expect(evalEvery.stderr).toMatch(/training config: evalEvery: .* \(got -1\)/);
     });
 
     it("an --out that is a file, or a directory holding something else", async () => {

@@ -6,17 +6,19 @@ import {readModelHparams} from "../src/model/model-hparams.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {CHECKPOINT_FILE, LoraTrainer, type LoraTrainerOptions} from "../src/train/lora-trainer.js";
-import {tokenizeExamples, type TrainingExample} from "../src/train/training-example.js";
-import {chatRecords} from "./helpers/chat-records.js";
+import {tokenizeExamples, type SourcedRecord, type TrainingExample} from "../src/train/training-example.js";
+import {chatRecords, PIRATE} from "./helpers/chat-records.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 
 let modelPath: string;
 let examples: TrainingExample[];
+let tokenizeWith: (records: SourcedRecord[], maxLen?: number) => TrainingExample[];
 beforeAll(async () => {
     modelPath = await tinyModel({arch: "qwen2", dim: 64, heads: 4, kvHeads: 2, layers: 3});
     const tokenizer = await loadChatTokenizer(modelPath);
-    examples = tokenizeExamples(chatRecords(6, 21), tokenizer, {maxLen: 96, needTeacher: true}).examples;
-    await tokenizer.dispose();
+    tokenizeWith = (records, maxLen = 96) => tokenizeExamples(records, tokenizer, {maxLen, needTeacher: true}).examples;
+    examples = tokenizeWith(chatRecords(6, 21));
+    return () => tokenizer.dispose();
 });
 
 const base = (): LoraTrainerOptions => ({
@@ -72,6 +74,35 @@ describe("checkpoints", () => {
             expect(Array.from(y.modules[i]!.a)).toEqual(Array.from(m.a));
             expect(Array.from(y.modules[i]!.b)).toEqual(Array.from(m.b));
         });
+    });
+
+    it("with evaluation every step, a resumed run has the uninterrupted run's held-out curve and keeps the same best adapter", async () => {
+        const heldOut = tokenizeWith(chatRecords(4, 77), 192);
+        const options = (): LoraTrainerOptions => ({...base(), objective: "sft", lr: 5e-2, epochs: 4, evalEvery: 1});
+        const whole = tempDir("train-eval-whole"), parts = tempDir("train-eval-parts");
+        using a = await LoraTrainer.create(options());
+        const full = await a.train(examples, {checkpointDir: whole, heldOut});
+        const curve = full.heldOut!.curve;
+        console.log(`held-out curve: ${curve.map((p) => `${p.step}:${p.loss.toFixed(3)}`).join(" ")}, best at ${full.heldOut!.best!.step}`);
+        expect(curve.map((p) => p.step)).toEqual(Array.from({length: full.totalSteps + 1}, (_, i) => i));
+        // Stop after a step that is not the best so far when there is one (the best then comes from best-checkpoint.gguf).
+        const bestBefore = (k: number) => curve.slice(1, k + 1).reduce((x, y) => (y.loss < x.loss ? y : x)).step;
+        const stopAt = Array.from({length: full.totalSteps - 2}, (_, i) => i + 2).find((k) => bestBefore(k) < k) ?? 2;
+        const controller = new AbortController();
+        {
+            using b = await LoraTrainer.create(options());
+            const first = await b.train(examples, {checkpointDir: parts, heldOut, signal: controller.signal, onProgress: (p) => p.phase === "train" && p.step === stopAt && controller.abort()});
+            expect(first).toMatchObject({completed: false, steps: stopAt});
+        }
+        using c = await LoraTrainer.create(options());
+        const rest = await c.train(examples, {checkpointDir: parts, heldOut, resume: true});
+        expect(rest.heldOut).toEqual(full.heldOut);
+        const x = a.adapter(), y = c.adapter();
+        x.modules.forEach((m, i) => {
+            expect(Array.from(y.modules[i]!.a)).toEqual(Array.from(m.a));
+            expect(Array.from(y.modules[i]!.b)).toEqual(Array.from(m.b));
+        });
+        await expect(c.train(examples, {checkpointDir: parts, heldOut: heldOut.slice(1), resume: true})).rejects.toThrow(/evaluated on a different held-out set/);
     });
 
     it("refuses to overwrite a run, or to resume one made with another model, other settings or other data", async () => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
 import {readGgufLora} from "../src/lora/gguf-lora.js";
 import {readPeftAdapter} from "../src/lora/peft-adapter.js";
+import {readCheckpoint, type LoadedCheckpoint} from "../src/train/checkpoint.js";
 import {CLI_PATH, runCli} from "./helpers/run-cli.js";
 import {chatRecords} from "./helpers/chat-records.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
@@ -70,6 +71,50 @@ describe("prism train", () => {
         expect(JSON.parse(resumed.stdout)).toMatchObject({completed: true, steps: 300});
     }, 300_000);
 
+    it("--eval-every writes the held-out curve and keeps the adapter of the lowest held-out loss, not the last", async () => {
+        // Held-out chats unlike the training ones (other sentences) and a high learning rate: as the adapter memorises
+        // the training answers, the held-out loss rises, so the best adapter comes before the last step.
+        const heldOut = writeJsonl("held-out.jsonl", chatRecords(4, 77).map((r) => r.record));
+        const out = path.join(dir, "eval-every");
+        const args = ["--model", model, "--data", data, "--objective", "sft", "--lr", "5e-2", "--epochs", "6", "--batch", "2", "--rank", "4", "--threads", "1", "--adapter-dtype", "f32", "--json"];
+        const r = await runCli(["train", ...args, "--out", out, "--eval-data", heldOut, "--eval-every", "2"], {timeoutMs: 300_000});
+        expect(r.code, r.stderr).toBe(0);
+        const steps = 18; // 6 examples in micro-batches of 2, 6 epochs
+        const summary = JSON.parse(fs.readFileSync(path.join(out, "train-summary.json"), "utf8")) as {losses: number[], heldOut: {examples: number, bestStep: number, curve: {step: number, loss: number, kl: number | null}[]}};
+        const curve = summary.heldOut.curve;
+        console.log(`held-out curve: ${curve.map((p) => `${p.step}:${p.loss.toFixed(3)}`).join(" ")}`);
+        expect(summary.heldOut.examples).toBe(4);
+        expect(curve.map((p) => p.step)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+        expect(curve.every((p) => p.kl === null && Number.isFinite(p.loss))).toBe(true);
+        const best = curve.slice(1).reduce((a, b) => (b.loss < a.loss ? b : a));
+        expect(summary.heldOut.bestStep).toBe(best.step);
+        expect(best.step).toBeLessThan(steps);
+        expect(curve.at(-1)!.loss).toBeGreaterThan(best.loss);
+        expect(JSON.parse(r.stdout)).toMatchObject({steps, heldOut: {best: {step: best.step, loss: best.loss}}});
+        expect(r.stderr).toMatch(/held-out at step 2: loss \d+\.\d{4}/);
+
+        // The adapter written is the best checkpoint's, bit for bit, and not the last step's.
+        const adapter = await readGgufLora(path.join(out, "adapter.gguf"));
+        const bestCheckpoint = await readCheckpoint(path.join(out, "best-checkpoint.gguf"));
+        const last = await readCheckpoint(path.join(out, "checkpoint.gguf"));
+        expect(bestCheckpoint.state.step).toBe(best.step);
+        expect(last.state.step).toBe(steps);
+        const tensor = (c: LoadedCheckpoint, layer: number, target: string, which: "a" | "b") => {
+            const bytes = c.file.readTensorBytes(c.file.tensor(`blk.${layer}.${target}.lora_${which}`)!);
+            return Array.from(new Float32Array(bytes.slice().buffer));
+        };
+        for (const m of adapter.modules) {
+            expect(Array.from(m.a)).toEqual(tensor(bestCheckpoint, m.layer, m.target, "a"));
+            expect(Array.from(m.b)).toEqual(tensor(bestCheckpoint, m.layer, m.target, "b"));
+        }
+        expect(adapter.modules.some((m) => Array.from(m.b).some((x, i) => x !== tensor(last, m.layer, m.target, "b")[i]))).toBe(true);
+
+        // Evaluating in between leaves the training itself as it was: the same losses as a run without it.
+        const plain = await runCli(["train", ...args, "--out", path.join(dir, "eval-every-plain")], {timeoutMs: 300_000});
+        expect(plain.code, plain.stderr).toBe(0);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "eval-every-plain", "train-summary.json"), "utf8")).losses).toEqual(summary.losses);
+    }, 300_000);
+
     describe("bad input: a clear error, a non-zero exit, and nothing trained is lost", () => {
         it("a line without an assistant answer", async () => {
             const bad = writeJsonl("no-answer.jsonl", [chatRecords(1, 1)[0]!.record, {messages: [{role: "user", content: "hi"}], teacher_system: "x"}]);
@@ -114,6 +159,15 @@ describe("prism train", () => {
             expect(again.code).toBe(2);
             expect(again.stderr).toContain("already holds a training run");
             expect(fs.readFileSync(path.join(out, "checkpoint.gguf")).equals(before)).toBe(true);
+        });
+
+        it("--eval-every without --eval-data, and --eval-data without --eval-every", async () => {
+            const noData = await runCli(["train", "--model", model, "--data", data, "--out", path.join(dir, "no-eval-data"), ...quick, "--eval-every", "2"]);
+            expect(noData.code).toBe(2);
+            expect(noData.stderr).toMatch(/--eval-every needs a held-out set[\s\S]*--eval-data/);
+            const noEvery = await runCli(["train", "--model", model, "--data", data, "--out", path.join(dir, "no-eval-every"), ...quick, "--eval-data", data]);
+            expect(noEvery.code).toBe(2);
+            expect(noEvery.stderr).toContain("pass --eval-every N");
         });
 
         it("a missing data file, an adapter passed as the model, an unknown target", async () => {

@@ -7,7 +7,7 @@ import type {LlamaEngine} from "../engine/llama-engine.js";
 import type {Router} from "../gate/router.js";
 import type {RoutingPolicy} from "../gate/routing-policy.js";
 import {UsageError} from "../util/prism-error.js";
-import {createProgress, type Progress} from "./progress.js";
+import {keyedProgress} from "./progress.js";
 
 /** The embedded llama.cpp engine's tuning flags. */
 export type LlamaArgs = {threads?: number, "context-size"?: number, parallel?: number, gpu: boolean};
@@ -46,19 +46,15 @@ export function llamaSettings(args: LlamaArgs): {threads: number | "auto", conte
 /** Model download and load progress on stderr: a bar, shown only once loading has taken a moment, so tiny models load without noise. */
 export function loadProgress(options: {quiet?: boolean} = {}): {onLoadProgress(p: {stage: "download" | "load", fraction: number}): void, stop(): void} {
     const started = Date.now();
-    let progress: Progress | undefined;
-    let shownStage: string | undefined;
+    const progress = keyedProgress();
+    let shown = false;
     return {
         onLoadProgress: ({stage, fraction}) => {
-            if (options.quiet || (!progress && Date.now() - started < 2000)) return;
-            if (stage !== shownStage) {
-                progress?.stop();
-                progress = createProgress(stage === "download" ? "downloading" : "loading model", 100);
-                shownStage = stage;
-            }
-            progress?.update(Math.round(fraction * 100));
+            if (options.quiet || (!shown && Date.now() - started < 2000)) return;
+            shown = true;
+            progress.update(stage === "download" ? "downloading" : "loading model", Math.round(fraction * 100), 100);
         },
-        stop: () => progress?.stop()
+        stop: () => progress.stop()
     };
 }
 

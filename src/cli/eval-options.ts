@@ -14,7 +14,7 @@ import {requireRunManifest, runFiles} from "../run/run-manifest.js";
 import {type EngineArgs, openEngine, openEngineOrRun} from "./engine-options.js";
 import {formatSummary} from "./format-summary.js";
 import {printResult} from "./output.js";
-import {createProgress, type Progress} from "./progress.js";
+import {keyedProgress} from "./progress.js";
 
 /** The flags `prism eval` and `prism study` share. */
 export type EvalArgs = EngineArgs & {
@@ -128,17 +128,10 @@ export function evalSettings(args: EvalArgs): Omit<EvaluateOptions, "engine" | "
 
 /** One progress bar per (benchmark, condition) on stderr. */
 export function evalProgress(quiet: boolean): {onProgress: EvaluateOptions["onProgress"], stop(): void} {
-    let current: {key: string, bar: Progress} | undefined;
+    const progress = keyedProgress({quiet});
     return {
-        onProgress({benchmark, condition, done, total}) {
-            const key = `${benchmark} ${condition}`;
-            if (current?.key !== key) {
-                current?.bar.stop();
-                current = {key, bar: createProgress(key, total, {quiet})};
-            }
-            current.bar.update(done);
-        },
-        stop: () => current?.bar.stop()
+        onProgress: ({benchmark, condition, done, total}) => progress.update(`${benchmark} ${condition}`, done, total),
+        stop: () => progress.stop()
     };
 }
 

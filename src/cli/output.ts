@@ -33,3 +33,9 @@ export function describeRoute(route: RouteInfo): string {
     const score = route.score === null ? "" : `gate ${route.score.toFixed(3)}`;
     return route.reason === "explicit" ? "(forced)" : route.reason === "reused" ? `(first turn's decision, ${score})` : `(${score})`;
 }
+
+/** A config default as help text shows it: small numbers in exponent form (2e-4), others as written. */
+export function formatDefault(value: unknown): string {
+    if (typeof value === "number") return value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential() : String(value);
+    return Array.isArray(value) ? value.join(",") : String(value);
+}

@@ -43,3 +43,27 @@ export function createProgress(label: string, total: number, options: {quiet?: b
         stop() {}
     };
 }
+
+export type KeyedProgress = {
+    /** Shows `done` of `total` under `key`: a new key, or a new total, stops the bar shown and starts another. */
+    update(key: string, done: number, total: number, extra?: Record<string, string | number>): void,
+    stop(): void
+};
+
+/** One progress bar at a time for work that runs in phases (stages, benchmarks, teacher then training), each labelled by its key. */
+export function keyedProgress(options: {quiet?: boolean} = {}): KeyedProgress {
+    let current: {key: string, total: number, bar: Progress} | undefined;
+    return {
+        update(key, done, total, extra) {
+            if (current?.key !== key || current.total !== total) {
+                current?.bar.stop();
+                current = {key, total, bar: createProgress(key, total, options)};
+            }
+            current.bar.update(done, extra);
+        },
+        stop() {
+            current?.bar.stop();
+            current = undefined;
+        }
+    };
+}

@@ -1,30 +1,22 @@
 import type {BootstrapEvent} from "../pipeline/bootstrap.js";
-import {createProgress, type Progress} from "./progress.js";
+import {keyedProgress} from "./progress.js";
 
 /** One progress bar per running stage on stderr, and a line for each skipped, finished or invalidated stage. */
 export function stageProgress(): {onEvent(e: BootstrapEvent): void, stop(): void} {
-    let bar: Progress | undefined;
-    let total = 0;
+    const bar = keyedProgress();
     const say = (line: string) => process.stderr.write(line + "\n");
     return {
         onEvent(e) {
             switch (e.type) {
                 case "stage-start":
-                    bar?.stop();
-                    bar = undefined;
+                    bar.stop();
                     say(`${e.stage}: ${e.resumed ? "resuming" : "starting"}`);
                     break;
                 case "stage-progress":
-                    if (!bar || total !== e.total) {
-                        bar?.stop();
-                        bar = createProgress(e.stage, e.total);
-                        total = e.total;
-                    }
-                    bar.update(e.done, e.info);
+                    bar.update(e.stage, e.done, e.total, e.info);
                     break;
                 case "stage-done":
-                    bar?.stop();
-                    bar = undefined;
+                    bar.stop();
                     say(`${e.stage}: done in ${(e.elapsedMs / 1000).toFixed(1)} s (${Object.entries(e.counts).map(([k, v]) => `${k} ${v}`).join(", ")})`);
                     break;
                 case "stage-skipped":
@@ -38,8 +30,6 @@ export function stageProgress(): {onEvent(e: BootstrapEvent): void, stop(): void
                     break;
             }
         },
-        stop() {
-            bar?.stop();
-        }
+        stop: () => bar.stop()
     };
 }

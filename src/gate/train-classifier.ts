@@ -67,7 +67,7 @@ export async function trainClassifier(train: LabelledMatrix, heldOut: LabelledMa
     const C = train.width, B = cfg.batchSize;
     const net = Mlp.create({inputWidth: C, hiddenWidths: cfg.hiddenWidths, rng: rng.fork("init")});
     const params = net.parameters();
-    const optimizer = new AdamW(params, {learningRate: cfg.learningRate, weightDecay: cfg.weightDecay, decays: params.map((_, j) => j % 2 === 0)});
+    const optimizer = new AdamW(params, {lr: cfg.learningRate, weightDecay: cfg.weightDecay, decays: params.map((_, j) => j % 2 === 0)});
     const grads = net.zeroGradients();
     const best = net.clone();
     const order = rng.fork("order");

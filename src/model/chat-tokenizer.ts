@@ -1,11 +1,14 @@
+import {z} from "zod";
+
 /** A tool (function) the model may call: its name, what it does, and a JSON Schema of its arguments. */
 export type FunctionTool = {type: "function", name: string, description?: string, inputSchema: Record<string, unknown>};
 
 /** A call the model made: `input` is the arguments as JSON text, as the model wrote them. */
 export type ToolCall = {toolCallId: string, toolName: string, input: string};
 
-/** A chat message, as every layer of prism passes it around. */
-export type ChatMessage = {role: "system" | "user" | "assistant", content: string};
+/** A chat message, as every layer of prism passes it around; the schema reads it from files (training data, run records, logs). */
+export const ChatMessage = z.object({role: z.enum(["system", "user", "assistant"]), content: z.string()});
+export type ChatMessage = z.infer<typeof ChatMessage>;
 
 /**
  * A message of an agent loop as well: an assistant turn that called tools, and a tool's result naming the call it

@@ -49,8 +49,9 @@ export async function distillExamples(distillFile: string, tokenizer: ChatTokeni
  * Stage 6. Context distillation of the persona wins into a LoRA adapter (rank 16, alpha 32, all seven projections,
  * every block but the first, by default): the student sees the query without the persona and learns the base
  * model's next-token distributions *with* the persona along the winning answer. Trained on the training share,
- * with the held-out share's KL measured before and after; checkpointed, so an interrupted training resumes. Writes
- * the adapter as GGUF (llama.cpp) and as a PEFT directory.
+ * with the held-out share's KL measured before and after (and, with training.evalEvery, every evalEvery steps: the
+ * adapter kept is then the one of the lowest held-out loss); checkpointed, so an interrupted training resumes.
+ * Writes the adapter as GGUF (llama.cpp) and as a PEFT directory.
  */
 export async function distillStage(ctx: StageContext): Promise<StageResult> {
     const trainConfig = distillTrainConfig(ctx.config);
@@ -69,7 +70,7 @@ export async function distillStage(ctx: StageContext): Promise<StageResult> {
     const losses = new Map((await ctx.run.readRecords("trainLosses", StepLoss)).map((l) => [l.step, l.loss]));
     using lossLog = ctx.run.appender("trainLosses");
     const result = await trainer.train(examples.train, {
-        checkpointDir: ctx.run.path("trainCheckpointDir"), resume: true, signal: ctx.signal,
+        checkpointDir: ctx.run.path("trainCheckpointDir"), resume: true, heldOut: examples.heldOut, signal: ctx.signal,
         onStart: (plan) => ctx.log(`${plan.examples} examples, ${plan.totalSteps} steps, ${plan.trainableParameters.toLocaleString("en-US")} trainable parameters in blocks ${plan.layers.join(",")}${plan.startStep > 0 ? `, resuming at step ${plan.startStep}` : ""}`),
         onProgress: (p) => {
             if (p.phase !== phase) {
@@ -81,7 +82,8 @@ export async function distillStage(ctx: StageContext): Promise<StageResult> {
                 lossLog.append({step: p.step, loss: p.loss});
             }
             ctx.progress(p.step, p.totalSteps, p.phase === "train" ? {loss: p.loss.toFixed(4)} : undefined);
-        }
+        },
+        onEvaluate: (e) => ctx.log(`held-out at step ${e.step}: loss ${e.loss.toFixed(4)}${e.best ? " (best so far)" : ""}`)
     });
     if (!result.completed) {
         throw new InterruptedError(`bootstrap interrupted during distill at step ${result.steps} of ${result.totalSteps}; the checkpoint is saved`, {hint: "run the same command again to resume where it stopped"});
@@ -96,7 +98,8 @@ export async function distillStage(ctx: StageContext): Promise<StageResult> {
         counts: {trainExamples: examples.train.length, heldOutExamples: examples.heldOut.length, truncatedAnswers: examples.truncated, steps: result.steps},
         details: {
             config: trainer.config, examples: {train: examples.train.length, heldOut: examples.heldOut.length},
-            losses: [...losses].sort(([a], [b]) => a - b).map(([, loss]) => loss), heldOutKl: {before: klBefore, after: klAfter}, tokensPerSecond: result.tokensPerSecond, elapsedMs: result.elapsedMs
+            losses: [...losses].sort(([a], [b]) => a - b).map(([, loss]) => loss), heldOutKl: {before: klBefore, after: klAfter},
+            ...(result.heldOut ? {heldOutCurve: result.heldOut.curve, bestStep: result.heldOut.best?.step ?? null} : {}), tokensPerSecond: result.tokensPerSecond, elapsedMs: result.elapsedMs
         }
     };
 }

@@ -1,11 +1,12 @@
 import {z} from "zod";
+import {ChatMessage} from "../model/chat-tokenizer.js";
 
 /**
  * The records each stage appends to its JSONL file, one per finished item, keyed by a stable `id`. A resumed
  * stage skips the ids already in its file. Read back with these schemas, so a damaged file names its line.
  */
 
-const Message = z.object({role: z.enum(["system", "user", "assistant"]), content: z.string()});
+const Message = ChatMessage;
 const Split = z.enum(["train", "heldOut"]);
 export type Split = z.infer<typeof Split>;
 

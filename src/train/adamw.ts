@@ -3,15 +3,13 @@ import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import type {Ggml, GgmlTensor} from "../ggml/ggml.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {CompiledGraph} from "./compiled-graph.js";
+import type {AdamWOptions} from "./adamw-options.js";
 import type {LoraTensors} from "./lora-tensors.js";
-import type {TrainConfig} from "./train-config.js";
-
-export type AdamWStepResult = {gradNorm: number, clipScale: number};
 
 /**
- * AdamW on the adapter's tensors, run by ggml on the backend (no copies to the host but one number, the gradient
- * norm): clip the accumulated gradients to gradClip by global norm, step every A and B with decoupled weight decay
- * and bias-corrected moments, then zero the accumulators for the next step.
+ * AdamW (the update rule of adamw-options.ts) on the adapter's tensors, run by ggml on the backend: no copies to
+ * the host but one number, the gradient norm. The training loop clips and zeroes: it reads gradNorm(), steps with
+ * the clip scale, then zeroes the adapter's gradient accumulators.
  */
 export class AdamW {
     /** Steps taken so far (the bias correction's t); saved in checkpoints. */
@@ -19,8 +17,8 @@ export class AdamW {
     private readonly normGraph: CompiledGraph<never, "sumSquares">;
     private readonly stepGraph: CompiledGraph<"hyper" | "clip", "done">;
 
-    constructor(private readonly ggml: Ggml, backend: GgmlBackend, allocator: GgmlGraphAllocator, private readonly lora: LoraTensors,
-        private readonly config: Pick<TrainConfig, "beta1" | "beta2" | "adamEps" | "weightDecay" | "gradClip">) {
+    constructor(ggml: Ggml, backend: GgmlBackend, allocator: GgmlGraphAllocator, lora: LoraTensors,
+        private readonly config: Omit<AdamWOptions, "lr">) {
         // One flat tensor per kind (see LoraTensors): the whole update is a handful of ggml operations.
         const grads = lora.flat("grad");
         this.normGraph = CompiledGraph.build(ggml, backend, allocator, 8, (ctx) => ({
@@ -35,17 +33,18 @@ export class AdamW {
         });
     }
 
-    /** One update at learning rate lr from the accumulated gradients, which it then zeroes. */
-    async step(lr: number): Promise<AdamWStepResult> {
+    /** Global L2 norm of the accumulated gradients (every A and B together). */
+    async gradNorm(): Promise<number> {
         await this.normGraph.run({});
-        const gradNorm = Math.sqrt(this.normGraph.read("sumSquares")[0]!);
-        const {gradClip, beta1, beta2, adamEps, weightDecay} = this.config;
-        const clipScale = gradClip > 0 && gradNorm > gradClip ? gradClip / gradNorm : 1;
+        return Math.sqrt(this.normGraph.read("sumSquares")[0]!);
+    }
+
+    /** One update at learning rate lr from the accumulated gradients times clipScale (1: unclipped); they are left as they are. */
+    async step(lr: number, clipScale = 1): Promise<void> {
+        const {beta1, beta2, adamEps, weightDecay} = this.config;
         this.t++;
         const hyper = Float32Array.of(lr, beta1, beta2, adamEps, weightDecay, 1 / (1 - beta1 ** this.t), 1 / (1 - beta2 ** this.t));
         await this.stepGraph.run({hyper, clip: Float32Array.of(clipScale)});
-        this.lora.zeroGradients();
-        return {gradNorm, clipScale};
     }
 
     dispose(): void {

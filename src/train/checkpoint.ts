@@ -13,6 +13,16 @@ import {TrainConfig} from "./train-config.js";
 export const CHECKPOINT_TYPE = "prism-checkpoint";
 export const CHECKPOINT_VERSION = 1;
 
+/** One point of the held-out curve: the objective on the held-out set after `step` optimiser steps (0: before training). */
+export const HeldOutPoint = z.object({
+    step: z.number().int().min(0),
+    /** The training objective per answer token (SFT cross-entropy, T²·KL, or their mix). */
+    loss: z.number(),
+    /** Mean KL(teacher top-k ‖ student) per answer token at temperature T, without T²; null for SFT. */
+    kl: z.number().nullable()
+});
+export type HeldOutPoint = z.infer<typeof HeldOutPoint>;
+
 /** Everything besides the tensors that a resumed run needs to continue exactly where it stopped. */
 export const CheckpointState = z.object({
     /** Optimiser steps finished; the run continues with this step. */
@@ -30,7 +40,16 @@ export const CheckpointState = z.object({
     config: TrainConfig,
     /** Mean loss of the last step, for the record. */
     loss: z.number().nullable(),
-    elapsedMs: z.number().min(0)
+    elapsedMs: z.number().min(0),
+    /**
+     * With evaluation during training: the held-out set's identity, its curve so far, and the step of the lowest
+     * held-out loss (whose adapter is the run's result; its checkpoint is best-checkpoint.gguf).
+     */
+    heldOut: z.object({
+        dataFingerprint: z.string(),
+        curve: z.array(HeldOutPoint),
+        best: z.object({step: z.number().int().min(1), loss: z.number()}).nullable()
+    }).optional()
 });
 export type CheckpointState = z.infer<typeof CheckpointState>;
 

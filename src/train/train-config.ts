@@ -1,6 +1,7 @@
 import {z} from "zod";
 import {LoraConfig} from "../lora/lora-config.js";
 import {parseConfig} from "../util/parse-config.js";
+import {AdamWOptions} from "./adamw-options.js";
 
 /**
  * Every training setting, flat, with the defaults the PRISM paper uses where it gives one. Saved in each checkpoint
@@ -20,16 +21,17 @@ export const TrainConfig = LoraConfig.extend({
     /** Stop after this many optimiser steps (0: run all epochs). Defaults to `0`. */
     maxSteps: z.number().int().min(0).default(0),
     /** Peak learning rate. Defaults to `2e-4`. */
-    lr: z.number().positive().max(1).default(2e-4),
+    lr: AdamWOptions.shape.lr.default(2e-4),
     /** Fraction of the steps spent warming the learning rate up linearly from 0. Defaults to `0.05`. */
     warmupRatio: z.number().min(0).max(1).default(0.05),
     /** Where the cosine decay ends, as a fraction of lr. Defaults to `0.1`. */
     minLrRatio: z.number().min(0).max(1).default(0.1),
     /** Decoupled AdamW weight decay. Defaults to `0.01`. */
-    weightDecay: z.number().min(0).max(1).default(0.01),
-    beta1: z.number().min(0).max(1).default(0.9),
-    beta2: z.number().min(0).max(1).default(0.999),
-    adamEps: z.number().positive().default(1e-8),
+    weightDecay: AdamWOptions.shape.weightDecay.default(0.01),
+    /** AdamW's moments and ε (see AdamWOptions). */
+    beta1: AdamWOptions.shape.beta1,
+    beta2: AdamWOptions.shape.beta2,
+    adamEps: AdamWOptions.shape.adamEps,
     /** Clip the global gradient norm to this (0: no clipping). Defaults to `1`. */
     gradClip: z.number().min(0).default(1),
     /** Sequences per micro-batch. Defaults to `4`. */
@@ -41,7 +43,12 @@ export const TrainConfig = LoraConfig.extend({
     /** Seed of the initialisation, the data order and dropout. Defaults to `1337`. */
     seed: z.number().int().min(0).default(1337),
     /** Write a checkpoint every this many steps (and always at the end or on interruption). Defaults to `50`. */
-    checkpointEvery: z.number().int().min(1).default(50)
+    checkpointEvery: z.number().int().min(1).default(50),
+    /**
+     * Evaluate the held-out set every this many optimiser steps (and at the last), keeping the adapter of the lowest
+     * held-out loss as the run's result; 0: no evaluation during training. Defaults to `0`.
+     */
+    evalEvery: z.number().int().min(0).default(0)
 }).strict();
 export type TrainConfig = z.output<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;

@@ -1,20 +1,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import type {ChatTokenizer} from "../model/chat-tokenizer.js";
-import {GgufFile} from "../model/gguf-file.js";
-import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
-import {assertTrainerSupports, readModelHparams} from "../model/model-hparams.js";
 import {writeGgufLora} from "../lora/gguf-lora.js";
 import {writePeftAdapter} from "../lora/peft-adapter.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
 import {UsageError} from "../util/prism-error.js";
-import {CHECKPOINT_FILE, LoraTrainer, planLoraModules, type LoraTrainerOptions, type TrainPlan, type TrainProgress} from "./lora-trainer.js";
-import {resolveTrainConfig} from "./train-config.js";
+import {CHECKPOINT_FILE, checkRunFolder, checkTrainingSettings, LoraTrainer, type HeldOutCurve, type LoraTrainerOptions, type TrainOptions, type TrainPlan, type TrainProgress} from "./lora-trainer.js";
 import {readChatRecords, tokenizeExamples} from "./training-example.js";
 
 export type TrainLoraOptions = LoraTrainerOptions & {
     /** JSONL chat records ({"messages": [...], "teacher_system": "..."}). */
     dataPath: string,
+    /** Held-out records in the same format, evaluated every `evalEvery` steps (which it needs, as evalEvery needs it). */
+    evalDataPath?: string,
     /** The model's chat tokenizer, as inference uses it (the llama engine's; see loadChatTokenizer in src/engine). */
     tokenizer: ChatTokenizer,
     /** Run folder: checkpoint.gguf, then adapter.gguf, peft/ and train-summary.json. */
@@ -26,7 +24,8 @@ export type TrainLoraOptions = LoraTrainerOptions & {
     /** Stops after the current step, with a checkpoint. */
     signal?: AbortSignal,
     onStart?(plan: TrainPlan & {truncatedAnswers: number}): void,
-    onProgress?(p: TrainProgress): void
+    onProgress?(p: TrainProgress): void,
+    onEvaluate?: TrainOptions["onEvaluate"]
 };
 
 export type TrainLoraResult = {
@@ -41,7 +40,9 @@ export type TrainLoraResult = {
     peftPath: string | null,
     checkpointPath: string,
     summaryPath: string | null,
-    baseModelFingerprint: string
+    baseModelFingerprint: string,
+    /** With --eval-every: the held-out curve, and the step whose adapter was written (the lowest held-out loss). */
+    heldOut: HeldOutCurve | null
 };
 
 export const ADAPTER_FILE = "adapter.gguf";
@@ -50,37 +51,34 @@ export const SUMMARY_FILE = "train-summary.json";
 
 /**
  * `prism train` as a function: tokenizes a chat dataset with the model's own template, trains a LoRA adapter
- * (resumably, checkpointing into outDir), and writes the GGUF adapter and a summary. Inputs are checked before any
- * training, and nothing in outDir is overwritten unless the run is resumed.
+ * (resumably, checkpointing into outDir), and writes the GGUF adapter and a summary. With evalEvery and a held-out
+ * file, the written adapter is the one of the lowest held-out loss and the summary holds the held-out curve. Inputs
+ * are checked before any training, and nothing in outDir is overwritten unless the run is resumed.
  */
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
-    const {dataPath, outDir, tokenizer, adapterDtype = "f16", resume = false, signal, onStart, onProgress, ...trainerOptions} = options;
-    const checkpointPath = path.join(outDir, CHECKPOINT_FILE);
-    const hasRun = fs.existsSync(checkpointPath);
-    if (hasRun && !resume) throw new UsageError(`${outDir} already holds a training run (${CHECKPOINT_FILE})`, {hint: "pass --resume to continue it, or choose another --out"});
-    if (!hasRun && resume) throw new UsageError(`nothing to resume: ${checkpointPath} does not exist`, {hint: "drop --resume to start a new run"});
-    const file = await GgufFile.open(options.modelPath);
-    if (file.fileType === "adapter") throw new InvalidModelFileError(options.modelPath, "this is a LoRA adapter, not a model", {hint: "pass the base model with --model"});
-
-    const {modelPath: _m, device: _d, threads: _t, checkpointActivations: _c, ...configInput} = trainerOptions;
-    const config = resolveTrainConfig(configInput);
-    const hparams = readModelHparams(file);
-    assertTrainerSupports(file, hparams);
-    planLoraModules(config, hparams);
-    const records = await readChatRecords(dataPath);
-    const tokenized = tokenizeExamples(records, tokenizer, {maxLen: config.maxLen, needTeacher: config.objective !== "sft"});
+    const {dataPath, evalDataPath, outDir, tokenizer, adapterDtype = "f16", resume = false, signal, onStart, onProgress, onEvaluate, ...trainerOptions} = options;
+    if ((trainerOptions.evalEvery ?? 0) > 0 && !evalDataPath) throw new UsageError("--eval-every needs a held-out set", {hint: "pass --eval-data FILE.jsonl (the --data format)"});
+    if (evalDataPath && !((trainerOptions.evalEvery ?? 0) > 0)) throw new UsageError("--eval-data is evaluated every --eval-every steps", {hint: "pass --eval-every N as well"});
+    // The run folder, the settings and the data are checked before the model is loaded.
+    checkRunFolder(outDir, resume ? "required" : false);
+    const {config} = await checkTrainingSettings(trainerOptions);
+    const tokenize = async (file: string) => tokenizeExamples(await readChatRecords(file), tokenizer, {maxLen: config.maxLen, needTeacher: config.objective !== "sft"});
+    const tokenized = await tokenize(dataPath);
+    const heldOut = evalDataPath ? await tokenize(evalDataPath) : undefined;
     using trainer = await LoraTrainer.create(trainerOptions);
     fs.mkdirSync(outDir, {recursive: true});
     const result = await trainer.train(tokenized.examples, {
-        checkpointDir: outDir, resume, signal, onProgress,
+        checkpointDir: outDir, resume: resume ? "required" : false, heldOut: heldOut?.examples, signal, onProgress, onEvaluate,
         onStart: (plan) => onStart?.({...plan, truncatedAnswers: tokenized.truncated})
     });
+    const checkpointPath = path.join(outDir, CHECKPOINT_FILE);
     const base = {
         completed: result.completed, steps: result.steps, totalSteps: result.totalSteps, finalLoss: result.losses.at(-1) ?? null,
         tokensPerSecond: result.tokensPerSecond, elapsedMs: result.elapsedMs, examples: tokenized.examples.length, truncatedAnswers: tokenized.truncated,
-        checkpointPath, baseModelFingerprint: trainer.model.fingerprint
+        checkpointPath, baseModelFingerprint: trainer.model.fingerprint, heldOut: result.heldOut
     };
     if (!result.completed) return {...base, adapterPath: null, peftPath: null, summaryPath: null};
+    // The trainer now holds the run's result: the adapter of the lowest held-out loss, or the last one.
     const adapterPath = path.join(outDir, ADAPTER_FILE), peftPath = path.join(outDir, PEFT_DIR), summaryPath = path.join(outDir, SUMMARY_FILE);
     const adapter = trainer.adapter();
     await writeGgufLora(adapterPath, adapter, {name: `prism-${trainer.config.objective}-${path.basename(outDir)}`, type: adapterDtype});
@@ -90,7 +88,10 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     await writeJsonAtomic(summaryPath, {
         model: path.resolve(options.modelPath), data: path.resolve(dataPath), baseModelFingerprint: trainer.model.fingerprint,
         config: trainer.config, steps: result.steps, losses: result.losses, tokensPerSecond: result.tokensPerSecond, elapsedMs: result.elapsedMs,
-        examples: tokenized.examples.length, truncatedAnswers: tokenized.truncated, adapter: ADAPTER_FILE, peft: PEFT_DIR
+        examples: tokenized.examples.length, truncatedAnswers: tokenized.truncated, adapter: ADAPTER_FILE, peft: PEFT_DIR,
+        ...(result.heldOut && heldOut && evalDataPath
+            ? {heldOut: {data: path.resolve(evalDataPath), examples: heldOut.examples.length, bestStep: result.heldOut.best?.step ?? null, curve: result.heldOut.curve}}
+            : {})
     });
     return {...base, adapterPath, peftPath, summaryPath};
 }

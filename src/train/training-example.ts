@@ -1,6 +1,6 @@
 import {z} from "zod";
 import {placePersona} from "./persona-placement.js";
-import type {ChatMessage, ChatTokenizer} from "../model/chat-tokenizer.js";
+import {ChatMessage, type ChatTokenizer} from "../model/chat-tokenizer.js";
 import {iterateJsonl} from "../util/jsonl.js";
 import {DataFormatError} from "../util/prism-error.js";
 
@@ -9,7 +9,7 @@ import {DataFormatError} from "../util/prism-error.js";
  * persona the teacher sees (as its system prompt) and the student does not.
  */
 export const ChatRecord = z.object({
-    messages: z.array(z.object({role: z.enum(["system", "user", "assistant"]), content: z.string()})).min(1),
+    messages: z.array(ChatMessage).min(1),
     teacher_system: z.string().min(1).optional()
 });
 export type ChatRecord = z.infer<typeof ChatRecord>;
@@ -53,7 +53,7 @@ export function tokenizeExamples(records: readonly SourcedRecord[], tokenizer: C
     let truncated = 0, responseTokens = 0;
     const examples = records.map(({path, line, record}): TrainingExample => {
         const source = `${path}:${line}`;
-        const messages = record.messages.slice(0, -1) as ChatMessage[];
+        const messages = record.messages.slice(0, -1);
         const answer = record.messages.at(-1)!.content;
         const {promptTokens, responseTokens: full} = tokenizer.formatExchange(messages, answer);
         if (promptTokens.length >= options.maxLen)

@@ -47,3 +47,15 @@ export async function writeJsonAtomic(filePath: string, value: unknown): Promise
 export function tempPathFor(filePath: string): string {
     return path.join(path.dirname(filePath), `.${path.basename(filePath)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`);
 }
+
+/** Copies a file so that readers of the copy see either its old content or the new. */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+    const tmp = tempPathFor(to);
+    try {
+        await fsp.copyFile(from, tmp);
+        await fsp.rename(tmp, to);
+    } catch (err) {
+        await fsp.rm(tmp, {force: true});
+        throw err;
+    }
+}

@@ -2,20 +2,24 @@ import type {CommandModule} from "yargs";
 import type {PrismEngine} from "../../engine/engine.js";
 import {STAGE_NAMES, type StageName} from "../../run/run-manifest.js";
 import type {BootstrapOptions, BootstrapResult} from "../../pipeline/bootstrap.js";
-import type {BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
+import {resolveBootstrapConfig, type BootstrapConfigInput} from "../../pipeline/bootstrap-config.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";
 import {ResourceError, UsageError} from "../../util/prism-error.js";
 import {type LlamaArgs, llamaSettings, withLlamaOptions} from "../engine-options.js";
-import {printResult} from "../output.js";
+import {resolveTrainConfig} from "../../train/train-config.js";
+import {formatDefault, printResult} from "../output.js";
 import {stageProgress} from "../stage-progress.js";
 import {runCommand} from "../run-command.js";
+
+/** The run's and the trainer's defaults, for the help text. */
+const run = resolveBootstrapConfig(), training = resolveTrainConfig();
 
 type BootstrapArgs = LlamaArgs & {
     engine: "llama" | "openai", url?: string, "api-key"?: string, "server-model"?: string,
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
     "judge-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
-    rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number, batch?: number, "grad-accum"?: number,
+    rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number, batch?: number, "grad-accum"?: number, "eval-every"?: number,
     "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
 };
 
@@ -27,25 +31,26 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run directory; running again resumes it"})
         .option("domains", {type: "string", group: "Data:", describe: "Comma-separated domain names (default: the paper's 12)"})
         .option("personas", {type: "string", group: "Data:", conflicts: "domains", describe: "JSONL of hand-written personas, {\"domain\", \"persona\"} a line (instead of model-written ones)"})
-        .option("persona-length", {choices: ["min", "short", "long"] as const, group: "Data:", describe: "Persona used for queries, answers and the teacher (default long)"})
-        .option("queries-per-intent", {type: "number", group: "Data:", describe: "Queries kept per domain (default 50)"})
-        .option("held-out", {type: "number", group: "Data:", describe: "Share of each domain's queries held out for the gate (default 0.2)"})
-        .option("placement", {choices: ["system", "user"] as const, group: "Data:", describe: "Persona in the system turn or the user turn (default system)"})
-        .option("answer-max-tokens", {type: "number", group: "Data:", describe: "Tokens per answer (default 512)"})
-        .option("thinking-max-tokens", {type: "number", group: "Data:", describe: "Extra tokens a reasoning model (<think> in its template) may think for in each call (default 1024)"})
+        .option("persona-length", {choices: ["min", "short", "long"] as const, group: "Data:", describe: `Persona used for queries, answers and the teacher (default ${run.personaLength})`})
+        .option("queries-per-intent", {type: "number", group: "Data:", describe: `Queries kept per domain (default ${run.queriesPerDomain})`})
+        .option("held-out", {type: "number", group: "Data:", describe: `Share of each domain's queries held out for the gate (default ${run.heldOutShare})`})
+        .option("placement", {choices: ["system", "user"] as const, group: "Data:", describe: `Persona in the system turn or the user turn (default ${run.placement})`})
+        .option("answer-max-tokens", {type: "number", group: "Data:", describe: `Tokens per answer (default ${run.answerMaxTokens})`})
+        .option("thinking-max-tokens", {type: "number", group: "Data:", describe: `Extra tokens a reasoning model (<think> in its template) may think for in each call (default ${run.thinkingMaxTokens})`})
         .option("judge", {choices: ["pairwise", "pointwise"] as const, group: "Self-verification:", describe: "Pairwise, both orders (default), or pointwise 1-10"})
-        .option("judge-temperature", {type: "number", group: "Self-verification:", describe: "0 is greedy, the paper's judge (default 0)"})
-        .option("truncate", {type: "number", group: "Self-verification:", describe: "Characters of each answer the judge sees (default 1500)"})
-        .option("rank", {type: "number", group: "Adapter:", describe: "LoRA rank (default 16)"})
-        .option("alpha", {type: "number", group: "Adapter:", describe: "LoRA alpha (default 32)"})
-        .option("epochs", {type: "number", group: "Adapter:", describe: "Passes over the distill set (default 3)"})
-        .option("lr", {type: "number", group: "Adapter:", describe: "Peak learning rate (default 2e-4)"})
-        .option("max-len", {type: "number", group: "Adapter:", describe: "Longest training sequence in tokens (default 512)"})
-        .option("batch", {type: "number", group: "Adapter:", describe: "Sequences per training micro-batch (default 4); training memory grows with batch × max-len"})
-        .option("grad-accum", {type: "number", group: "Adapter:", describe: "Micro-batches per optimiser step (default 1): a smaller --batch with more accumulation keeps the step's size"})
-        .option("gate-kind", {choices: ["auto", "mlp", "logreg"] as const, group: "Gate:", describe: "auto keeps the MLP unless logistic regression has the better held-out AUC (default auto)"})
-        .option("gate-threshold", {type: "string", group: "Gate:", describe: "A number in [0, 1], or calibrate (default 0.5)"})
-        .option("seed", {type: "number", group: "Run:", describe: "Seeds every stage (default 0)"})
+        .option("judge-temperature", {type: "number", group: "Self-verification:", describe: `0 is greedy, the paper's judge (default ${run.judgeTemperature})`})
+        .option("truncate", {type: "number", group: "Self-verification:", describe: `Characters of each answer the judge sees (default ${run.truncateChars})`})
+        .option("rank", {type: "number", group: "Adapter:", describe: `LoRA rank (default ${training.rank})`})
+        .option("alpha", {type: "number", group: "Adapter:", describe: `LoRA alpha (default ${training.alpha})`})
+        .option("epochs", {type: "number", group: "Adapter:", describe: `Passes over the distill set (default ${training.epochs})`})
+        .option("lr", {type: "number", group: "Adapter:", describe: `Peak learning rate (default ${formatDefault(training.lr)})`})
+        .option("max-len", {type: "number", group: "Adapter:", describe: `Longest training sequence in tokens (default ${training.maxLen})`})
+        .option("batch", {type: "number", group: "Adapter:", describe: `Sequences per training micro-batch (default ${training.batchSize}); training memory grows with batch × max-len`})
+        .option("grad-accum", {type: "number", group: "Adapter:", describe: `Micro-batches per optimiser step (default ${training.gradAccum}): a smaller --batch with more accumulation keeps the step's size`})
+        .option("eval-every", {type: "number", group: "Adapter:", describe: "Evaluate the held-out persona wins every N optimiser steps and keep the adapter of the lowest held-out loss (default: before and after only)"})
+        .option("gate-kind", {choices: ["auto", "mlp", "logreg"] as const, group: "Gate:", describe: `auto keeps the MLP unless logistic regression has the better held-out AUC (default ${run.gate.kind})`})
+        .option("gate-threshold", {type: "string", group: "Gate:", describe: `A number in [0, 1], or calibrate (default ${run.gate.threshold})`})
+        .option("seed", {type: "number", group: "Run:", describe: `Seeds every stage (default ${run.seed})`})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
         .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"}))
         .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs; openai: requests in flight)"})
@@ -80,7 +85,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
 
 /** The flags that were given, as config fields (unset flags leave the library's defaults). */
 function toConfig(args: BootstrapArgs): BootstrapConfigInput {
-    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, epochs: args.epochs, lr: args.lr, maxLen: args["max-len"], batchSize: args.batch, gradAccum: args["grad-accum"]}).filter(([, v]) => v !== undefined));
+    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, epochs: args.epochs, lr: args.lr, maxLen: args["max-len"], batchSize: args.batch, gradAccum: args["grad-accum"], evalEvery: args["eval-every"]}).filter(([, v]) => v !== undefined));
     const threshold = args["gate-threshold"];
     if (threshold !== undefined && threshold !== "calibrate" && !(Number(threshold) >= 0 && Number(threshold) <= 1))
         throw new UsageError(`--gate-threshold must be a number in [0, 1] or "calibrate" (got ${threshold})`);

@@ -1,7 +1,8 @@
 import type {CommandModule} from "yargs";
 import {z} from "zod";
 import {collectStream} from "../../engine/collect-stream.js";
-import type {ChatMessage, GenerateRequest, GenerateResult, StreamPart} from "../../engine/engine.js";
+import type {GenerateRequest, GenerateResult, StreamPart} from "../../engine/engine.js";
+import {ChatMessage} from "../../model/chat-tokenizer.js";
 import {readJsonl} from "../../util/jsonl.js";
 import {UsageError} from "../../util/prism-error.js";
 import {type EngineArgs, openEngineOrRun, type RunArgs, withEngineOptions, withRunOptions} from "../engine-options.js";
@@ -17,7 +18,7 @@ type GenerateArgs = EngineArgs & RunArgs & {
 /** One line of a --file prompts file. Settings on a line override the flags. */
 const PromptLine = z.strictObject({
     prompt: z.string().optional(),
-    messages: z.array(z.strictObject({role: z.enum(["system", "user", "assistant"]), content: z.string()})).min(1).optional(),
+    messages: z.array(z.strictObject(ChatMessage.shape)).min(1).optional(),
     system: z.string().optional(),
     adapter: z.string().nullable().optional(),
     maxTokens: z.number().int().min(0).optional(),

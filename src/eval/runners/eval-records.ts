@@ -1,8 +1,9 @@
 import {z} from "zod";
+import {ChatMessage} from "../../model/chat-tokenizer.js";
 
 /** What each benchmark's log records per item: the exact prompt, the answers, scores and judge outputs. */
 
-const Message = z.object({role: z.enum(["system", "user", "assistant"]), content: z.string()});
+const Message = ChatMessage;
 const Route = z.object({adapter: z.string().nullable(), score: z.number().nullable(), reason: z.string()});
 /** Which persona was used (`null` when none). */
 const Persona = z.object({domain: z.string(), text: z.string()}).nullable();

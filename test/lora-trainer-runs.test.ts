@@ -7,7 +7,7 @@ import {GgmlModel} from "../src/train/ggml-model.js";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {CHECKPOINT_FILE, LoraTrainer, type LoraTrainerOptions} from "../src/train/lora-trainer.js";
 import {tokenizeExamples, type SourcedRecord, type TrainingExample} from "../src/train/training-example.js";
-import {chatRecords, PIRATE} from "./helpers/chat-records.js";
+import {chatRecords} from "./helpers/chat-records.js";
 import {tempDir, tinyModel} from "./helpers/tiny-models.js";
 
 let modelPath: string;

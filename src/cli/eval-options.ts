@@ -4,6 +4,7 @@ import type {Argv} from "yargs";
 import {type BenchmarkSpec, defaultDataDir, parseBenchmarks} from "../eval/benchmark-spec.js";
 import type {EvaluateOptions} from "../eval/run-evaluation.js";
 import {builtinPersonaSet, loadPersonaSet, type PersonaSet} from "../eval/personas/persona-set.js";
+import {worldPersonasFrom} from "../eval/personas/world-personas.js";
 import type {EvalSummary, SafetySlot} from "../eval/summary/eval-summary.js";
 import {DEFAULT_SAFETY_SLOTS, SAFETY_SLOTS, type SafetySlots} from "../eval/summary/overall-score.js";
 import {PROTOCOL_NAMES, type ProtocolName} from "../eval/protocol.js";
@@ -57,7 +58,7 @@ export function withEvalOptions<T>(y: Argv<T>, defaults: {bench: string}): Argv<
         .option("json", {type: "boolean", default: false, describe: "Print the summary as JSON"}) as Argv<T & EvalArgs>;
 }
 
-/** `worldPersonas`: the personas given (--personas, --run's); undefined leaves world tasks the world's reference personas. */
+/** `worldPersonas`: the personas given (--personas, --run's; domains they lack take the world's reference); undefined leaves world tasks the reference personas. */
 export type PreparedEval = {benchmarks: BenchmarkSpec[], personas: PersonaSet, worldPersonas?: PersonaSet, runAdapter?: string, safetySlots: SafetySlots};
 
 /** Resolves datasets, personas and a bootstrap run's adapter from the flags (before any model is loaded). */
@@ -78,7 +79,7 @@ export async function prepareEval(args: EvalArgs): Promise<PreparedEval> {
     }
     const personaSource = args.personas ?? (args.run && [runFiles.personas, "personas.json"].some((f) => fs.existsSync(path.join(args.run!, f))) ? args.run : undefined);
     const personas = personaSource ? await loadPersonaSet(personaSource) : builtinPersonaSet();
-    return {benchmarks, personas, ...(personaSource ? {worldPersonas: personas} : {}), runAdapter, safetySlots};
+    return {benchmarks, personas, ...(personaSource ? {worldPersonas: worldPersonasFrom(personas)} : {}), runAdapter, safetySlots};
 }
 
 /**

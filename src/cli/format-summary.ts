@@ -6,8 +6,10 @@ export function formatSummary(s: EvalSummary, out: string): string {
     const find = (condition: string, benchmark: string, category: string, metric: string) =>
         s.scores.find((x) => x.condition === condition && x.benchmark === benchmark && x.category === category && x.metric === metric);
     const num = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "–" : x.toFixed(digits));
+    // A run with none of the paper's 15 parts (the world alone) has no paper overall to print.
+    const paperParts = s.overall.some((o) => o.parts.length > 0);
     const rows: [string, string][] = s.overall.map((o) => {
-        const parts = [`overall ${formatOverall(o)}`];
+        const parts = paperParts ? [`overall ${formatOverall(o)}`] : [];
         const mmlu = find(o.condition, "mmlu", "all", "accuracy");
         if (mmlu) parts.push(`MMLU ${num(mmlu.score)}%`);
         const mt = find(o.condition, "mt-bench", "all", "rating");
@@ -23,9 +25,10 @@ export function formatSummary(s: EvalSummary, out: string): string {
         return [o.condition, parts.join(", ")];
     });
     const safety = s.overall[0] ? formatSafetySlots(s.overall[0]) : "none";
-    const world = s.world ? `\n${formatWorld(s.world)}` : "";
+    const slots = paperParts ? `safety slots of the overall score: ${safety}${s.overall[0]?.missing.length ? `; missing: ${s.overall[0].missing.join(", ")}` : ""}\n` : "";
+    const world = s.world ? `${formatWorld(s.world)}\n` : "";
     return `${s.kind} of ${s.model} under the ${String(s.protocol.name)} protocol (judge: ${s.judge}), baseline ${s.baseline}\n${formatTable(rows)}\n` +
-        `safety slots of the overall score: ${safety}${s.overall[0]?.missing.length ? `; missing: ${s.overall[0].missing.join(", ")}` : ""}${world}\nwrote ${out}/summary.json and the logs in ${out}/logs; draw the charts with: prism report ${out}`;
+        `${slots}${world}wrote ${out}/summary.json and the logs in ${out}/logs; draw the charts with: prism report ${out}`;
 }
 
 /** The world benchmark's lines: PRISM's differences on the world's overall, and routing against persona gain. */

@@ -61,6 +61,22 @@ describe("prism eval --bench world", () => {
         expect(summary.personas).toMatch(/world tasks: .*reference/);
     });
 
+    it("with --personas, places the given persona where the file has one and the world's reference persona elsewhere", async () => {
+        const file = path.join(dir, "personas.json");
+        fs.writeFileSync(file, JSON.stringify({math: {min: "You do sums.", short: "You are a careful mathematician.", long: "You are a careful mathematician who checks every step."}}));
+        const personaOut = path.join(dir, "eval-personas");
+        const r = await runCli(["eval", "--run", run, "--personas", file, "--bench", "world", "--limit", "12", "--conditions", "persona:short:user", "--bootstrap", "50", "--out", personaOut, "--no-gpu", "--json"], {timeoutMs: 600_000});
+        expect(r.code, r.stderr).toBe(0);
+        const records = await ResultLog.read(logOf(personaOut, "persona:short:user"), WorldRecord);
+        expect(records).toHaveLength(12);
+        for (const x of records) {
+            const expected = x.domain === "math" ? "You are a careful mathematician." : worldPersona(x.domain as (typeof WORLD_DOMAINS)[number], "short");
+            expect(x.persona!.text, x.domain).toBe(expected);
+            expect(x.messages).toEqual([{role: "user", content: `${expected}\n\n${loadWorldTasks(WORLD_BENCH, 12).find((t) => t.id === x.id)!.prompt}`}]);
+        }
+        expect(EvalSummary.parse(JSON.parse(r.stdout)).world!.personas).toContain(file);
+    }, 600_000);
+
     it("reports the world's overall per condition, prism's differences and routing against persona gain", async () => {
         const w = summary.world!;
         expect(w.tasks).toEqual({split: "heldout", seed: 1, perDomain: 50, n: 24});

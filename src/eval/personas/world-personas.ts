@@ -16,3 +16,12 @@ export function worldPersonaSet(): PersonaSet {
     }
     return {texts, sources};
 }
+
+/** A loaded persona set for world tasks: domains it took from the built-in texts get the world's reference persona instead. */
+export function worldPersonasFrom(set: PersonaSet): PersonaSet {
+    const world = worldPersonaSet();
+    const out: PersonaSet = {texts: {...set.texts}, sources: {...set.sources}};
+    for (const d of Object.keys(out.sources) as PersonaDomain[])
+        if (out.sources[d] === "builtin") [out.texts[d], out.sources[d]] = [world.texts[d], world.sources[d]];
+    return out;
+}

@@ -24,7 +24,7 @@ export function worldMarkdown(w: WorldSummary): string[] {
         "## Planted world", "", describe(w), "",
         table(["condition", "world overall [95% CI]"], w.overall.map((o) => [`\`${o.condition}\``, `${f(o.score)} [${f(o.ci.low)}, ${f(o.ci.high)}]`])), "",
         ...(w.differences.length > 0 ? [table(["difference", "points [95% CI]", "paired tasks"], w.differences.map((d) => [`\`prism\` − \`${d.baseline}\``, `${signed(d.delta)} ${interval(d.ci)}${excludesZero(d.ci) ? " *" : ""}`, d.n])), "",
-            "\\* the interval excludes 0.", ""] : []),
+            ...(w.differences.some((d) => excludesZero(d.ci)) ? ["\\* the interval excludes 0.", ""] : [])] : []),
         table(["domain", "planted", "base", "persona", "persona gain", "prism routed to adapter"], w.domains.map((d) => [
             d.domain, d.planted, f(d.base), f(d.persona), signed(d.personaGain), d.prismShare === null ? "–" : `${(d.prismShare * 100).toFixed(0)}%`
         ])), "", correlationLine(w), ""

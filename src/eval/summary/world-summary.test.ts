@@ -2,7 +2,8 @@ import {describe, expect, it} from "vitest";
 import {WORLD_DOMAINS} from "../../world/planted-effects.js";
 import {pearson, spearman} from "../stats/correlation.js";
 import {scoreKeyId} from "./eval-summary.js";
-import type {ItemScore, ScoreGroup} from "./item-scores.js";
+import type {WorldRecord} from "../runners/eval-records.js";
+import {type ItemScore, itemScores, type ScoreGroup} from "./item-scores.js";
 import {worldSummary} from "./world-summary.js";
 
 const key = (domain: string) => scoreKeyId({benchmark: "world", category: domain, metric: "accuracy"});
@@ -88,5 +89,22 @@ describe("the correlation helpers on hand-made tables", () => {
         // Spearman sees ranks only; Pearson sees the outlier.
         expect(spearman([1, 2, 3, 4], [1, 2, 3, 100])).toBeCloseTo(1, 12);
         expect(pearson([1, 2, 3, 4], [1, 2, 3, 100])).toBeLessThan(0.8);
+    });
+});
+
+describe("world records as item scores", () => {
+    const record = (id: string, domain: string, score: 0 | 1, extra: Partial<WorldRecord> = {}): WorldRecord => ({
+        id, domain, tier: 0, check: {kind: "refuse"}, persona: null, messages: [{role: "user", content: "q"}], response: "r", finishReason: "stop", adapter: null, score, ...extra
+    });
+    it("one group per domain, right = 100, failed generations counted and left out, routes kept", () => {
+        const groups = itemScores({mmlu: [], mtBench: [], safety: [], world: [
+            record("a", "math", 1, {route: {adapter: "persona", score: 0.9, reason: "gate"}}), record("b", "math", 0, {route: {adapter: null, score: 0.1, reason: "gate"}}),
+            record("c", "math", 0, {error: "too long"}), record("d", "safety monitor", 1)
+        ]});
+        const math = groups.get(key("math"))!;
+        expect(math.items).toEqual([{id: "a", value: 100, routedToAdapter: true}, {id: "b", value: 0, routedToAdapter: false}]);
+        expect(math.failed).toBe(1);
+        expect(groups.get(key("safety monitor"))!.items).toEqual([{id: "d", value: 100}]);
+        expect([...groups.keys()].sort()).toEqual([key("math"), key("safety monitor")]);
     });
 });

@@ -10,18 +10,20 @@ import {TRANSPOSE_SLICE_WEIGHTS} from "./transposed-weights.js";
  * GgufFile reads them, split files included) and the run's settings, before anything loads.
  *
  * Calibration. The training figures are first principles (weights as stored, 16 bytes a LoRA parameter, one Wᵀ
- * slice, a few output-head chunks, F32 activations) plus two constants fitted to measurements:
- * - RUNTIME_BYTES, what the process holds before any weight loads (Node, koffi, node-llama-cpp's libraries, ggml's
- *   CPU backend, allocator slack): the measured peak RSS of `test/memory-plan.test.ts`'s run (a 1-block model with
- *   Qwen2.5-7B's layer shapes) less the rest of this estimate.
- * - ACTIVATION_FACTOR, measured bytes per token of the block being differentiated over 4 × blockWorkingSet (its
- *   F32 element count per token): `npm run bench:memory`'s per-token figure (0.27 MiB at T = 256, two adapted
- *   blocks with checkpointing, the README's first "after" run) less the other block's kept input (4·C), divided
- *   by 4 × blockWorkingSet(stand-in, 256), rounded up.
+ * slice, a few output-head chunks, F32 activations) plus two constants fitted to measured peak RSS:
+ * - RUNTIME_BYTES, what the process holds besides those (Node, koffi, node-llama-cpp's libraries, ggml's CPU
+ *   backend, allocator slack). `npm run bench:memory` (3 blocks of Qwen2.5-7B's shapes, Q4_K_M, 2026-12-04): fixed
+ *   1,775,022,080 bytes at 0 tokens, less its weights (1,164,392,960), two blocks' LoRA state (46 MB), the Wᵀ slice
+ *   (96 MiB) and three head chunks (192 MiB), leaves 251 MiB; test/memory-plan.test.ts's run (one such block, 2 × 32
+ *   tokens) leaves about 244 MiB the same way. 256 MiB.
+ * - ACTIVATION_FACTOR, the measured bytes per token of the block being differentiated over 4 × blockWorkingSet
+ *   (its F32 elements per token). bench:memory's slope at T = 256 with two adapted blocks, less the two kept block
+ *   inputs and the head's states (4·C each), over 4 × blockWorkingSet(stand-in, 256): 0.33 in the 2026-12-04 run,
+ *   0.66 in the README's earlier one (0.27 MiB a token). The larger, rounded up: 0.7.
  * Generation is llama.cpp's: the file (mapped), its F16 KV cache and a compute buffer of one ubatch of logits.
  */
-export const RUNTIME_BYTES = 320 * 1024 ** 2;
-export const ACTIVATION_FACTOR = 1;
+export const RUNTIME_BYTES = 256 * 1024 ** 2;
+export const ACTIVATION_FACTOR = 0.7;
 
 const MiB = 1024 ** 2;
 /** llama.cpp's default ubatch: its compute buffer holds about this many positions' logits and states. */

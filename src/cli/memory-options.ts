@@ -41,7 +41,7 @@ export function parseLayers(value: string | undefined): "all" | "all-but-first" 
 
 /** Records of a JSONL training file (its non-empty lines), for the estimate of the teacher's targets. */
 export function countJsonlRecords(file: string): number {
-    if (!fs.existsSync(file)) throw new MissingFileError(file, "training data");
+    if (!fs.existsSync(file)) throw new MissingFileError(file, "JSONL file");
     return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").length;
 }
 

@@ -65,15 +65,20 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
             gradClip: args["grad-clip"], batchSize: args.batch, gradAccum: args["grad-accum"], maxLen: args["max-len"], seed: args.seed,
             checkpointEvery: args["checkpoint-every"]
         };
+        const tokenizer = await loadChatTokenizer(args.model); // says first when the file is no model
         if (!args["skip-memory-check"]) {
-            // The same check as prism plan's, before the tokenizer or the model loads.
-            const train = resolveTrainConfig(Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)));
-            assertMemoryFits(await checkMemory(args.model, {
-                train, examples: countJsonlRecords(args.data), checkpointActivations: args["checkpoint-activations"], adapterDtype: args["adapter-dtype"],
-                device: args.device, limitBytes: memoryLimitBytes(args)
-            }));
+            // The same check as prism plan's, before the model loads for training.
+            try {
+                const train = resolveTrainConfig(Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)));
+                assertMemoryFits(await checkMemory(args.model, {
+                    train, examples: countJsonlRecords(args.data), checkpointActivations: args["checkpoint-activations"], adapterDtype: args["adapter-dtype"],
+                    device: args.device, limitBytes: memoryLimitBytes(args)
+                }));
+            } catch (err) {
+                await tokenizer.dispose();
+                throw err;
+            }
         }
-        const tokenizer = await loadChatTokenizer(args.model);
         const result = await trainLora({
             modelPath: args.model, dataPath: args.data, outDir: args.out, tokenizer, resume: args.resume, signal,
             device: args.device, threads: args.threads, adapterDtype: args["adapter-dtype"], checkpointActivations: args["checkpoint-activations"],

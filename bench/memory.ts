@@ -8,7 +8,9 @@
 // Llama-3.1-8B (32 blocks) Q4_K_M at prism's defaults (LoRA on all blocks but the first, batch 4 × 512); the
 // per-token cost of the block being differentiated is scaled from T to 512 by its attention share (an estimate).
 // --src DIR measures another checkout (e.g. the code before a change). On 2 busy cores it takes about 15 minutes.
+// --from FILE re-projects the runs of an earlier `-- --json` line (saved to FILE) without measuring again.
 import {spawnSync} from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {ggmlTypeName} from "../src/model/ggml-type.js";
@@ -91,18 +93,30 @@ const predicted = q4kmBytes(STAND_IN);
 const typesSeen = [...new Set(file.tensors.map((t) => t.type))].map((t) => ggmlTypeName(t)).join(", ");
 
 const runs: (ChildResult & {layers: number[], B: number})[] = [];
-for (const [layers, B] of [[[1, 2], 1], [[1, 2], 2], [[2], 1]] as const) {
-    const r = measure({modelPath, layers: [...layers], B, T, checkpointing, src});
-    runs.push({...r, layers: [...layers], B});
-    if (!json) console.error(`  blocks ${layers.join(", ")} adapted, ${B}×${T} tokens: peak RSS ${(r.maxRssBytes / GiB).toFixed(2)} GiB, ${(r.stepMs / 1000).toFixed(0)} s`);
+const from = argv.includes("--from") ? argv[argv.indexOf("--from") + 1]! : undefined;
+if (from) {
+    const saved = JSON.parse(fs.readFileSync(from, "utf8")) as {seq: number, checkpointing: boolean, runs: {layers: number[], batch: number, max_rss_bytes: number, step_ms: number}[]};
+    if (saved.seq !== T || saved.checkpointing !== checkpointing) throw new Error(`${from} was measured at --seq ${saved.seq}, checkpointing ${saved.checkpointing}: pass the same flags`);
+    runs.push(...saved.runs.map((r) => ({layers: r.layers, B: r.batch, maxRssBytes: r.max_rss_bytes, stepMs: r.step_ms})));
+} else {
+    for (const [layers, B] of [[[1, 2], 1], [[1, 2], 2], [[2], 1]] as const) {
+        const r = measure({modelPath, layers: [...layers], B, T, checkpointing, src});
+        runs.push({...r, layers: [...layers], B});
+        if (!json) console.error(`  blocks ${layers.join(", ")} adapted, ${B}×${T} tokens: peak RSS ${(r.maxRssBytes / GiB).toFixed(2)} GiB, ${(r.stepMs / 1000).toFixed(0)} s`);
+    }
 }
 const [two1, two2, one1] = runs as [typeof runs[0], typeof runs[0], typeof runs[0]];
 const perToken = (two2.maxRssBytes - two1.maxRssBytes) / T;
 const fixed = two1.maxRssBytes - perToken * T;
 // One adapted block less: its LoRA state (weights, gradients, AdamW moments: 16 bytes a parameter) and its activations.
 const loraStatePerBlock = loraParams(STAND_IN) * 16;
-const perBlockPerToken = (two1.maxRssBytes - one1.maxRssBytes - loraStatePerBlock) / T;
-const onePerToken = perToken - perBlockPerToken;
+const measuredPerBlockPerToken = (two1.maxRssBytes - one1.maxRssBytes - loraStatePerBlock) / T;
+// With checkpointing a further adapted block keeps only its F32 input, 4·C bytes a token (14 KiB at this width: 3.5 MiB
+// at T = 256, far below the tens of MiB by which peaks of identical runs differ). The difference of two peaks cannot
+// resolve that (it came out negative, and the projection with it below zero), so the projection takes 4·C, and the
+// measured difference only when it is larger (without checkpointing, where every block keeps its activations).
+const perBlockPerToken = Math.max(measuredPerBlockPerToken, 4 * STAND_IN.C);
+const onePerToken = Math.max(0, perToken - perBlockPerToken);
 
 function project(s: Shape) {
     const adapted = s.L - 1, tokens = DEFAULT_BATCH * DEFAULT_T;
@@ -126,6 +140,6 @@ printLast(json, [
 ], {
     checkpointing, src, seq: T, model: {spec: SPEC, file_bytes: file.fileSizeBytes, weight_bytes: weightBytes, block_bytes: blockBytes},
     runs: runs.map((r) => ({layers: r.layers, batch: r.B, tokens: r.B * T, max_rss_bytes: r.maxRssBytes, step_ms: Math.round(r.stepMs)})),
-    fixed_bytes: Math.round(fixed), bytes_per_token: Math.round(perToken), per_block_bytes_per_token: Math.round(perBlockPerToken),
+    fixed_bytes: Math.round(fixed), bytes_per_token: Math.round(perToken), per_block_bytes_per_token: Math.round(perBlockPerToken), measured_per_block_bytes_per_token: Math.round(measuredPerBlockPerToken),
     projections: [qwen, llama], projected_7b_bytes: qwen.total_bytes, projected_8b_bytes: llama.total_bytes
 });

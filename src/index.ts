@@ -106,6 +106,12 @@ export {readChatRecords, tokenizeExamples, ChatRecord, type TrainingExample} fro
 export {placePersona, effectivePlacement} from "./train/persona-placement.js";
 export {PartialForward, type PartialForwardOptions, type HiddenStateFeature} from "./forward/partial-forward.js";
 export {GgmlModel, type GgmlModelOptions, type LogitsOptions} from "./train/ggml-model.js";
+export {estimateMemoryPlan, type MemoryPlan, type MemoryPlanOptions, type StageNeeds} from "./train/memory-plan.js";
+export {
+    checkMemory, assertMemoryFits, readMachineMemory, formatFittingOptions, MEMORY_LIMIT_ENV,
+    type MemoryCheck, type MemoryCheckOptions, type MachineMemory, type FittingOptions, type Shortfall
+} from "./train/memory-check.js";
+export {checkBootstrapMemory, type BootstrapMemoryOptions} from "./pipeline/bootstrap-memory.js";
 export {partialForwardFeatures, type PartialForwardFeaturesOptions, type PartialForwardFeatures} from "./gate/partial-forward-features.js";
 export {loadChatTokenizer, type LoadedChatTokenizer} from "./engine/load-chat-tokenizer.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {GgmlType, ggmlTypeLayout} from "../src/model/ggml-type.js";
 import {checkGgmlAbi, GGML_ABI, GgmlAbiError} from "../src/ggml/ggml-abi.js";
-import {GgmlBackend} from "../src/ggml/ggml-backend.js";
+import {GgmlBackend, ggmlBuildFor} from "../src/ggml/ggml-backend.js";
 import {GgmlContext} from "../src/ggml/ggml-context.js";
 import {Ggml} from "../src/ggml/ggml.js";
 
@@ -87,6 +87,34 @@ describe("the ggml binding matches the loaded library", () => {
         expect(allocator.disposed).toBe(true);
         b.dispose();
         expect(() => b.setThreads(2)).toThrow(/used after dispose/);
+    });
+});
+
+describe("device choice (--device auto|cpu|cuda|vulkan)", () => {
+    it("loads the build each choice needs, and auto runs graphs on a GPU when one is there, else on the CPU", () => {
+        expect([ggmlBuildFor("cpu"), ggmlBuildFor("auto"), ggmlBuildFor("gpu"), ggmlBuildFor("cuda"), ggmlBuildFor("vulkan")]).toEqual([false, "auto", "auto", "cuda", "vulkan"]);
+        const hasGpu = ggml.devices().some((d) => d.kind === "gpu" || d.kind === "igpu");
+        const auto = GgmlBackend.create(ggml, {device: "auto", threads: 1});
+        try {
+            expect(auto.isCpu).toBe(!hasGpu);
+        } finally {
+            auto.dispose();
+        }
+    });
+
+    it("asking for a backend the loaded ggml lacks names it, the package it comes in, and what it needs", () => {
+        for (const device of ["cuda", "vulkan"] as const) {
+            if (ggml.devices().some((d) => d.name.toLowerCase().startsWith(device))) continue;
+            let error: unknown;
+            try {
+                GgmlBackend.create(ggml, {device});
+            } catch (err) {
+                error = err;
+            }
+            expect(error).toMatchObject({code: "E_NO_DEVICE", kind: "resource", details: {backend: device, package: `@node-llama-cpp/${process.platform}-${process.arch}-${device}`}});
+            expect((error as Error).message).toMatch(new RegExp(`the ${device === "cuda" ? "CUDA" : "Vulkan"} backend is not available.*backends available: cpu`));
+            expect((error as {hint: string}).hint).toMatch(device === "cuda" ? /NVIDIA GPU with its driver/ : /Vulkan driver/);
+        }
     });
 });
 

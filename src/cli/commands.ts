@@ -7,6 +7,7 @@ import {EvalCommand} from "./commands/eval.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
+import {PlanCommand} from "./commands/plan.js";
 import {ServeCommand} from "./commands/serve.js";
 import {ReportCommand} from "./commands/report.js";
 import {StudyCommand} from "./commands/study.js";
@@ -18,6 +19,7 @@ import {TrainCommand} from "./commands/train.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
     DemoCommand,
+    PlanCommand,
     BootstrapCommand,
     GenerateCommand,
     ChatCommand,

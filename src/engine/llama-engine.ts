@@ -66,6 +66,9 @@ const LlamaEngineSettings = z.object({
 const SINGLE_THREAD_BELOW_WIDTH = 512;
 
 type RegisteredAdapter = {name: string, path: string, scale: number};
+
+/** Engines made and not yet disposed (an engine never disposed stays here: it still holds its model). */
+const liveEngines = new Set<LlamaEngine>();
 type ContextSlot = {context: LlamaContext, pool: SequencePool};
 
 /**
@@ -113,6 +116,15 @@ export class LlamaEngine implements PrismEngine {
         [this.toolSyntax, this.toolsUnsupported] = "unsupported" in syntax ? [null, syntax.unsupported] : [syntax, null];
         this.capabilities = {logprobs: true, promptVector: true, jsonSchema: true, loadAdapter: true, tools: this.toolSyntax !== null};
         this.reasoning = /<\/?think>/.test(modelFile.get<string>("tokenizer.chat_template") ?? "");
+        liveEngines.add(this);
+    }
+
+    /**
+     * Models llama.cpp holds for LlamaEngines in this process, read from node-llama-cpp's own handles (LlamaModel's
+     * `disposed`): what tells whether the engine's memory was given back (bootstrap frees it before training).
+     */
+    static get loadedModelCount(): number {
+        return [...liveEngines].filter((e) => !e.model.disposed).length;
     }
 
     /** Whether the model thinks before it answers (its chat template has `<think>`, as the DeepSeek-R1 distills' do). */
@@ -277,7 +289,11 @@ export class LlamaEngine implements PrismEngine {
     async dispose(): Promise<void> {
         if (this._disposed) return;
         this._disposed = true;
-        await this.llama.dispose();
+        try {
+            await this.llama.dispose();
+        } finally {
+            liveEngines.delete(this);
+        }
     }
 
     async [Symbol.asyncDispose](): Promise<void> {

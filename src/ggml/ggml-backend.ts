@@ -5,15 +5,26 @@ import type {GgmlContext} from "./ggml-context.js";
 import {GgmlGraphAllocator} from "./ggml-graph-allocator.js";
 import type {GgmlGraph} from "./ggml-graph.js";
 import type {Ggml, GgmlDevice} from "./ggml.js";
+import {gpuBackendError, type GpuBackendKind} from "./ggml-libraries.js";
 import {NativeResource} from "./native-resource.js";
 import type {RawBackend, RawFnPointer} from "./raw.js";
 
 export type GgmlBackendOptions = {
-    /** `"auto"` takes the first GPU ggml knows and falls back to the CPU. Defaults to `"auto"`. */
-    device?: "auto" | "cpu" | "gpu",
+    /**
+     * `"auto"` takes the first GPU ggml knows and falls back to the CPU; `"cuda"` and `"vulkan"` that backend (an
+     * error naming what is missing when node-llama-cpp's build of it cannot load here); `"gpu"` any GPU. Defaults to `"auto"`.
+     */
+    device?: GgmlDeviceChoice,
     /** CPU threads for graph computation; `"auto"` uses the available cores. Defaults to `"auto"`. */
     threads?: "auto" | number
 };
+
+export type GgmlDeviceChoice = "auto" | "cpu" | "gpu" | GpuBackendKind;
+
+/** The node-llama-cpp build a device choice needs loaded (Ggml.load's `gpu`). */
+export function ggmlBuildFor(device: GgmlDeviceChoice = "auto"): "auto" | false | GpuBackendKind {
+    return device === "cpu" ? false : device === "gpu" ? "auto" : device;
+}
 
 /** One ggml compute backend (CPU, CUDA, Vulkan, Metal) on one device: it allocates tensors and runs graphs. */
 export class GgmlBackend extends NativeResource {
@@ -28,9 +39,16 @@ export class GgmlBackend extends NativeResource {
     static create(ggml: Ggml, options: GgmlBackendOptions = {}): GgmlBackend {
         const want = options.device ?? "auto";
         const devices = ggml.devices();
-        const gpu = devices.find((d) => d.kind === "gpu" || d.kind === "igpu");
+        if (want === "cuda" || want === "vulkan") {
+            // ggml names its devices CUDA0, Vulkan0, …
+            if (!devices.some((d) => d.name.toLowerCase().startsWith(want)))
+                throw gpuBackendError(want, `the ggml loaded in this process has ${devices.map((d) => d.name).join(", ") || "no device"}`, ["cpu"]);
+        }
+        const gpu = want === "cuda" || want === "vulkan"
+            ? devices.find((d) => d.name.toLowerCase().startsWith(want))
+            : devices.find((d) => d.kind === "gpu" || d.kind === "igpu");
         const cpu = devices.find((d) => d.kind === "cpu");
-        const device = want === "cpu" ? cpu : want === "gpu" ? gpu : gpu ?? cpu;
+        const device = want === "cpu" ? cpu : want === "auto" ? gpu ?? cpu : gpu;
         if (!device)
             throw new ResourceError("E_NO_DEVICE", `no ${want === "auto" ? "" : want + " "}device is available to ggml (found: ${devices.map((d) => d.name).join(", ") || "none"})`, {
                 hint: want === "gpu" ? "use --device cpu, or install node-llama-cpp's GPU build for this machine" : "reinstall node-llama-cpp"

@@ -3,10 +3,13 @@ import fs from "node:fs";
 import path from "node:path";
 import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
+import type {GgmlDeviceChoice} from "../ggml/ggml-backend.js";
 import {STAGE_NAMES, type RunManifest, type StageName} from "../run/run-manifest.js";
 import {GgufFile} from "../model/gguf-file.js";
+import {assertMemoryFits} from "../train/memory-check.js";
 import {InterruptedError, MissingFileError, PrismError, UsageError} from "../util/prism-error.js";
 import {answersStage} from "./answers-stage.js";
+import {checkBootstrapMemory} from "./bootstrap-memory.js";
 import {resolveBootstrapConfig, type BootstrapConfigInput} from "./bootstrap-config.js";
 import {datasetsStage} from "./datasets-stage.js";
 import {distillStage, distillTrainConfig} from "./distill-stage.js";
@@ -39,6 +42,14 @@ export type BootstrapOptions = BootstrapConfigInput & {
     parallel?: number,
     /** Offload generation to a GPU when there is one. Defaults to `"auto"`. */
     gpu?: "auto" | false,
+    /** The trainer's and the gate's ggml device: `"auto"` a GPU backend when one loads, else the CPU. Defaults to `"auto"`. */
+    device?: GgmlDeviceChoice,
+    /**
+     * The pre-flight check: before the first stage, the memory each stage needs (prism plan's estimate) against the
+     * machine's; a run that does not fit is refused (ResourceError E_MEMORY, naming options that would). `false`
+     * skips it; `limitBytes` counts at most that much RAM as available. Defaults to `{}` (checked).
+     */
+    memoryCheck?: false | {limitBytes?: number},
     /** Run only these stages (earlier ones must be done). Defaults to all. */
     stages?: readonly StageName[],
     /** Stops after the item in flight; what finished is saved, and the same call resumes. */
@@ -80,12 +91,19 @@ const generating = new Set<StageName>(["personas", "queries", "answers", "judge"
  * belongs to and every later one (their old files are moved to `superseded/`), and says what changed.
  */
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-    const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = 1, gpu = "auto", signal, onEvent = () => undefined} = options;
+    const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = 1, gpu = "auto", device = "auto", signal, onEvent = () => undefined} = options;
     const config = resolveBootstrapConfig(pickConfig(options));
     distillTrainConfig(config); // the training settings fail now, not after hours of generation
     const selected = new Set(options.stages ?? STAGE_NAMES);
     for (const s of selected) if (!STAGE_NAMES.includes(s)) throw new UsageError(`unknown stage "${s}" (stages: ${STAGE_NAMES.join(", ")})`);
     if (!fs.existsSync(model)) throw new MissingFileError(model, "model");
+    if (options.memoryCheck !== false) {
+        // Before anything is written: a run that cannot train here should not generate for hours first.
+        const check = await checkBootstrapMemory(model, config, {contextSize, parallel, gpu, device, localGeneration: !givenEngine, limitBytes: options.memoryCheck?.limitBytes});
+        const planStages: Record<string, StageName[]> = {generate: [...generating], teacher: ["distill"], train: ["distill"], gate: ["gate"]};
+        const shortfalls = check.shortfalls.filter((s) => planStages[s.stage]!.some((n) => selected.has(n)));
+        assertMemoryFits({...check, fits: shortfalls.length === 0, shortfalls});
+    }
     const fingerprint = (await GgufFile.open(model)).fingerprint;
     const personasFileHash = config.personasFile ? hashFile(config.personasFile) : undefined;
     // A given llama engine on the run's own model generates as the built-in one does; anything else is recorded.
@@ -145,7 +163,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
             await run.startStage(name, hash, settings);
             const started = performance.now();
             const context: StageContext = {
-                name, run, config, modelPath: model, modelFingerprint: fingerprint, chunkSize, threads, signal,
+                name, run, config, modelPath: model, modelFingerprint: fingerprint, chunkSize, threads, device, signal,
                 engine: getEngine,
                 supportsSystemRole: async () => {
                     const e = await getEngine();
@@ -178,7 +196,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
 
 /** The config fields of the options (everything but the run's plumbing). */
 function pickConfig(options: BootstrapOptions): BootstrapConfigInput {
-    const {model: _m, out: _o, engine: _e, threads: _t, contextSize: _c, parallel: _p, gpu: _g, stages: _s, signal: _sig, onEvent: _ev, ...config} = options;
+    const {model: _m, out: _o, engine: _e, threads: _t, contextSize: _c, parallel: _p, gpu: _g, device: _d, memoryCheck: _mc, stages: _s, signal: _sig, onEvent: _ev, ...config} = options;
     return config;
 }
 

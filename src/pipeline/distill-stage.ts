@@ -62,7 +62,7 @@ export async function distillStage(ctx: StageContext): Promise<StageResult> {
     } finally {
         await tokenizer.dispose();
     }
-    using trainer = await LoraTrainer.create({...trainConfig, modelPath: ctx.modelPath, threads: ctx.threads});
+    using trainer = await LoraTrainer.create({...trainConfig, modelPath: ctx.modelPath, threads: ctx.threads, device: ctx.device});
     const evaluate = async () => (examples.heldOut.length > 0 ? (await trainer.evaluate(examples.heldOut, {signal: ctx.signal})).kl : null);
     const klBefore = await evaluate();
     let phase = "";

@@ -20,7 +20,7 @@ export async function gateStage(ctx: StageContext): Promise<StageResult> {
     const tokenizer = await loadChatTokenizer(ctx.modelPath);
     let vectors: Float32Array[], features: Awaited<ReturnType<typeof partialForwardFeatures>> | undefined;
     try {
-        features = await partialForwardFeatures({modelPath: ctx.modelPath, tokenizer, threads: ctx.threads});
+        features = await partialForwardFeatures({modelPath: ctx.modelPath, tokenizer, threads: ctx.threads, device: ctx.device});
         ctx.log(`features: ${features.definition.position} after block ${features.definition.layer - 1}, width ${features.definition.width}`);
         // The query alone, as requests arrive (no persona).
         vectors = await features.extractMany(examples.map((e) => [e.messages[0]!]), {signal: ctx.signal, onProgress: (done) => ctx.progress(done, examples.length)});

@@ -1,4 +1,5 @@
 import type {PrismEngine} from "../engine/engine.js";
+import type {GgmlDeviceChoice} from "../ggml/ggml-backend.js";
 import type {StageName} from "../run/run-manifest.js";
 import type {BootstrapConfig} from "./bootstrap-config.js";
 import type {RunDirectory} from "./run-directory.js";
@@ -18,6 +19,8 @@ export type StageContext = {
     readonly chunkSize: number,
     /** CPU threads for the trainer and the gate's features. */
     readonly threads: "auto" | number,
+    /** The trainer's and the gate's ggml device. */
+    readonly device: GgmlDeviceChoice,
     readonly signal?: AbortSignal,
     /** Items done out of the stage's total (finished earlier included). */
     progress(done: number, total: number, info?: Record<string, string | number>): void,

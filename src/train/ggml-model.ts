@@ -1,4 +1,4 @@
-import {GgmlBackend, type GgmlBackendOptions} from "../ggml/ggml-backend.js";
+import {GgmlBackend, ggmlBuildFor, type GgmlBackendOptions} from "../ggml/ggml-backend.js";
 import type {GgmlGraphAllocator} from "../ggml/ggml-graph-allocator.js";
 import {Ggml} from "../ggml/ggml.js";
 import {GgmlType} from "../model/ggml-type.js";
@@ -62,7 +62,7 @@ export class GgmlModel {
         const blocks = options.blocks ?? hparams.nLayer;
         if (!Number.isInteger(blocks) || blocks < 1 || blocks > hparams.nLayer)
             throw new UsageError(`blocks must be between 1 and ${hparams.nLayer} for ${options.modelPath}, got ${blocks}`);
-        const ggml = await Ggml.load({gpu: options.device === "cpu" ? false : "auto"});
+        const ggml = await Ggml.load({gpu: ggmlBuildFor(options.device)});
         const backend = GgmlBackend.create(ggml, {device: options.device, threads: options.threads});
         try {
             const weights = loadModelWeights(ggml, backend, file, hparams, {blocks, output: options.output ?? blocks === hparams.nLayer});

@@ -8,7 +8,7 @@ type Output = NonNullable<ModelWeights["output"]>;
 export const NODES_PER_HEAD_CHUNK = 64;
 
 /** Logits of one head chunk stay near this size: a few F32 (V, chunk) tensors live at once. */
-const HEAD_CHUNK_BYTES = 64 * 1024 * 1024;
+export const HEAD_CHUNK_BYTES = 64 * 1024 * 1024;
 
 /** Scored positions per output-head chunk for a vocabulary of V tokens: a multiple of 16, at least 16. */
 export function headChunkRows(V: number): number {

@@ -7,6 +7,7 @@ import {formatRunSummary} from "../../pipeline/run-summary.js";
 import {ResourceError, UsageError} from "../../util/prism-error.js";
 import {type LlamaArgs, llamaSettings, withLlamaOptions} from "../engine-options.js";
 import {resolveTrainConfig} from "../../train/train-config.js";
+import {DEVICE_CHOICES, type DeviceArg, type MemoryCheckArgs, memoryLimitBytes, withMemoryCheckOptions} from "../memory-options.js";
 import {formatDefault, printResult} from "../output.js";
 import {stageProgress} from "../stage-progress.js";
 import {runCommand} from "../run-command.js";
@@ -14,7 +15,8 @@ import {runCommand} from "../run-command.js";
 /** The run's and the trainer's defaults, for the help text. */
 const run = resolveBootstrapConfig(), training = resolveTrainConfig();
 
-type BootstrapArgs = LlamaArgs & {
+type BootstrapArgs = LlamaArgs & MemoryCheckArgs & {
+    device: DeviceArg,
     engine: "llama" | "openai", url?: string, "api-key"?: string, "server-model"?: string,
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
@@ -26,7 +28,7 @@ type BootstrapArgs = LlamaArgs & {
 export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
     command: "bootstrap",
     describe: "Run PRISM on a model: personas, queries, paired answers, self-verification, data sets, adapter, gate, summary (resumable)",
-    builder: (y) => withLlamaOptions(y
+    builder: (y) => withMemoryCheckOptions(withLlamaOptions(y
         .option("model", {type: "string", demandOption: true, group: "Required:", describe: "GGUF model (a chat model: it writes, answers, judges and is trained)"})
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run directory; running again resumes it"})
         .option("domains", {type: "string", group: "Data:", describe: "Comma-separated domain names (default: the paper's 12)"})
@@ -48,11 +50,12 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("batch", {type: "number", group: "Adapter:", describe: `Sequences per training micro-batch (default ${training.batchSize}); training memory grows with batch × max-len`})
         .option("grad-accum", {type: "number", group: "Adapter:", describe: `Micro-batches per optimiser step (default ${training.gradAccum}): a smaller --batch with more accumulation keeps the step's size`})
         .option("eval-every", {type: "number", group: "Adapter:", describe: "Evaluate the held-out persona wins every N optimiser steps and keep the adapter of the lowest held-out loss (default: before and after only)"})
+        .option("device", {choices: DEVICE_CHOICES, default: "auto" as const, group: "Adapter:", describe: "ggml device of training and the gate's features: auto (a GPU backend when one loads, else cpu), cpu, cuda, vulkan"})
         .option("gate-kind", {choices: ["auto", "mlp", "logreg"] as const, group: "Gate:", describe: `auto keeps the MLP unless logistic regression has the better held-out AUC (default ${run.gate.kind})`})
         .option("gate-threshold", {type: "string", group: "Gate:", describe: `A number in [0, 1], or calibrate (default ${run.gate.threshold})`})
         .option("seed", {type: "number", group: "Run:", describe: `Seeds every stage (default ${run.seed})`})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
-        .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"}))
+        .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"})))
         .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs; openai: requests in flight)"})
         .option("engine", {choices: ["llama", "openai"] as const, default: "llama" as const, group: "Engine:", describe: "What writes personas, queries, answers and verdicts: embedded llama.cpp, or an OpenAI-compatible server serving the same model (the teacher pass, training and the gate stay local)"})
         .option("url", {type: "string", group: "Engine:", describe: "The server's API root for --engine openai, e.g. http://127.0.0.1:8000/v1"})
@@ -68,7 +71,10 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         try {
             const {bootstrap} = await import("../../pipeline/bootstrap.js");
             engine = await serverEngine(args);
-            result = await bootstrap({...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, engine, stages: parseStages(args.stages), signal, onEvent: progress.onEvent});
+            const memoryCheck = args["skip-memory-check"] ? false as const : {limitBytes: memoryLimitBytes(args)};
+            result = await bootstrap({
+                ...toConfig(args), ...llamaSettings(args), model: args.model, out: args.out, engine, device: args.device, memoryCheck, stages: parseStages(args.stages), signal, onEvent: progress.onEvent
+            });
         } finally {
             progress.stop();
             await engine?.dispose();

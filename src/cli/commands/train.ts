@@ -1,8 +1,8 @@
 import type {CommandModule} from "yargs";
-import {projectionNames, type ProjectionName} from "../../model/architecture.js";
 import {resolveTrainConfig} from "../../train/train-config.js";
 import type {TrainLoraResult} from "../../train/train-lora.js";
-import {InterruptedError, UsageError} from "../../util/prism-error.js";
+import {InterruptedError} from "../../util/prism-error.js";
+import {countJsonlRecords, DEVICE_CHOICES, type DeviceArg, type MemoryCheckArgs, memoryLimitBytes, parseLayers, parseTargets, withMemoryCheckOptions} from "../memory-options.js";
 import {formatBytes, formatDefault, formatTable, printResult} from "../output.js";
 import {keyedProgress} from "../progress.js";
 import {runCommand} from "../run-command.js";
@@ -10,19 +10,19 @@ import {runCommand} from "../run-command.js";
 /** The trainer's defaults, for the help text. */
 const d = Object.fromEntries(Object.entries(resolveTrainConfig()).map(([k, v]) => [k, formatDefault(v)])) as Record<keyof ReturnType<typeof resolveTrainConfig>, string>;
 
-type TrainArgs = {
+type TrainArgs = MemoryCheckArgs & {
     model: string, data: string, out: string, "eval-data"?: string, "eval-every"?: number,
     objective: "sft" | "distill" | "mix", "distill-weight"?: number, temperature?: number, "top-k"?: number,
     rank?: number, alpha?: number, dropout?: number, targets?: string, layers?: string,
     epochs?: number, "max-steps"?: number, lr?: number, "weight-decay"?: number, "warmup-ratio"?: number, "grad-clip"?: number,
     batch?: number, "grad-accum"?: number, "max-len"?: number, seed?: number, "checkpoint-every"?: number,
-    threads?: number, device: "auto" | "cpu" | "gpu", "adapter-dtype": "f16" | "f32", "checkpoint-activations": boolean, resume: boolean, json: boolean
+    threads?: number, device: DeviceArg, "adapter-dtype": "f16" | "f32", "checkpoint-activations": boolean, resume: boolean, json: boolean
 };
 
 export const TrainCommand: CommandModule<object, TrainArgs> = {
     command: "train",
     describe: "Train a LoRA adapter on a GGUF model: distil persona-prompted answers (or fine-tune on them) with ggml",
-    builder: (y) => y
+    builder: (y) => withMemoryCheckOptions(y)
         .option("model", {type: "string", demandOption: true, group: "Required:", describe: "Base model (GGUF)"})
         .option("data", {type: "string", demandOption: true, group: "Required:", describe: "JSONL of {\"messages\": [...], \"teacher_system\": \"persona\"}; the last message is the answer to learn"})
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Run folder: checkpoint.gguf, adapter.gguf (llama.cpp), peft/ (Hugging Face PEFT), train-summary.json"})
@@ -51,7 +51,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
         .option("adapter-dtype", {choices: ["f16", "f32"] as const, default: "f16" as const, group: "Optimisation:", describe: "Storage type of the written adapters (f32 is lossless, twice the size)"})
         .option("checkpoint-activations", {type: "boolean", default: true, group: "Optimisation:", describe: "Recompute each block's activations in the backward (one block's activations in memory at a time); --no-checkpoint-activations trades memory for speed"})
         .option("threads", {type: "number", describe: "CPU threads (default: the available cores)"})
-        .option("device", {choices: ["auto", "cpu", "gpu"] as const, default: "auto" as const, describe: "Compute device"})
+        .option("device", {choices: DEVICE_CHOICES, default: "auto" as const, describe: "ggml device: auto (a GPU backend when one loads, else cpu), cpu, cuda, vulkan"})
         .option("resume", {type: "boolean", default: false, describe: "Continue the run checkpointed in --out"})
         .option("json", {type: "boolean", default: false, describe: "Print one JSON object"})
         .example("$0 train --model base.gguf --data distill.jsonl --out runs/pirate", "context distillation with the PRISM defaults")
@@ -59,16 +59,34 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
         .example("$0 train --model base.gguf --data distill.jsonl --out runs/pirate --resume", "continue after Ctrl-C"),
     handler: (args) => runCommand(async (signal) => {
         const progress = keyedProgress({quiet: args.json && !process.stderr.isTTY});
-        const [{loadChatTokenizer}, {trainLora}] = await Promise.all([import("../../engine/load-chat-tokenizer.js"), import("../../train/train-lora.js")]);
-        const tokenizer = await loadChatTokenizer(args.model);
-        const result = await trainLora({
-            modelPath: args.model, dataPath: args.data, evalDataPath: args["eval-data"], outDir: args.out, tokenizer, resume: args.resume, signal,
-            device: args.device, threads: args.threads, adapterDtype: args["adapter-dtype"], checkpointActivations: args["checkpoint-activations"],
+        const [{loadChatTokenizer}, {trainLora}, {checkMemory, assertMemoryFits}] = await Promise.all([
+            import("../../engine/load-chat-tokenizer.js"), import("../../train/train-lora.js"), import("../../train/memory-check.js")
+        ]);
+        const config = {
             objective: args.objective, distillWeight: args["distill-weight"], temperature: args.temperature, topK: args["top-k"],
             rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parseTargets(args.targets), layers: parseLayers(args.layers),
             epochs: args.epochs, maxSteps: args["max-steps"], lr: args.lr, weightDecay: args["weight-decay"], warmupRatio: args["warmup-ratio"],
             gradClip: args["grad-clip"], batchSize: args.batch, gradAccum: args["grad-accum"], maxLen: args["max-len"], seed: args.seed,
-            checkpointEvery: args["checkpoint-every"], evalEvery: args["eval-every"],
+            checkpointEvery: args["checkpoint-every"], evalEvery: args["eval-every"]
+        };
+        const tokenizer = await loadChatTokenizer(args.model); // says first when the file is no model
+        if (!args["skip-memory-check"]) {
+            // The same check as prism plan's, before the model loads for training.
+            try {
+                const train = resolveTrainConfig(Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)));
+                assertMemoryFits(await checkMemory(args.model, {
+                    train, examples: countJsonlRecords(args.data), checkpointActivations: args["checkpoint-activations"], adapterDtype: args["adapter-dtype"],
+                    device: args.device, limitBytes: memoryLimitBytes(args)
+                }));
+            } catch (err) {
+                await tokenizer.dispose();
+                throw err;
+            }
+        }
+        const result = await trainLora({
+            modelPath: args.model, dataPath: args.data, evalDataPath: args["eval-data"], outDir: args.out, tokenizer, resume: args.resume, signal,
+            device: args.device, threads: args.threads, adapterDtype: args["adapter-dtype"], checkpointActivations: args["checkpoint-activations"],
+            ...config,
             onStart: (plan) => {
                 process.stderr.write(formatTable([
                     ["examples", plan.examples + (plan.truncatedAnswers > 0 ? ` (${plan.truncatedAnswers} answers cut to --max-len)` : "")],
@@ -93,21 +111,6 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
         printResult(result, {json: args.json, human: () => formatResult(result)});
     })
 };
-
-function parseTargets(value: string | undefined): ProjectionName[] | undefined {
-    if (value === undefined) return undefined;
-    const targets = value.split(",").map((s) => s.trim()).filter(Boolean);
-    const bad = targets.filter((t) => !(projectionNames as string[]).includes(t));
-    if (bad.length > 0 || targets.length === 0) throw new UsageError(`--targets: unknown projection ${bad.join(", ") || "(none given)"}`, {hint: `choose from ${projectionNames.join(", ")}`});
-    return targets as ProjectionName[];
-}
-
-function parseLayers(value: string | undefined): "all" | "all-but-first" | number[] | undefined {
-    if (value === undefined || value === "all" || value === "all-but-first") return value;
-    const layers = value.split(",").map((s) => Number(s.trim()));
-    if (layers.some((l) => !Number.isInteger(l) || l < 0)) throw new UsageError(`--layers: expected all, all-but-first or block indices like 1,2,3, got ${value}`);
-    return layers;
-}
 
 function formatSeconds(ms: number): string {
     const s = Math.round(ms / 1000);

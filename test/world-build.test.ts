@@ -12,8 +12,8 @@ import {tempDir} from "./helpers/tiny-models.js";
 
 // `prism world build` end to end on a very small world (the committed model uses the defaults: see models/world.json).
 const tmp = tempDir("world-build");
-const small = {perDomain: 2, merges: 200, dim: 32, layers: 1, heads: 2, kvHeads: 1, context: 512, epochs: 1, chunkWindows: 8, evalWindows: 4};
-const cliFlags = ["--per-domain", "2", "--merges", "200", "--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--context", "512", "--epochs", "1"];
+const small = {perDomain: 2, merges: 200, dim: 32, layers: 1, heads: 2, kvHeads: 1, context: 512, epochs: 1, lr: 3e-3, chunkWindows: 8, evalWindows: 4};
+const cliFlags = ["--per-domain", "2", "--merges", "200", "--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--context", "512", "--epochs", "1", "--lr", "0.003"];
 let out: string, record: WorldBuildRecord;
 beforeAll(async () => {
     out = path.join(tmp, "world.gguf");
@@ -39,14 +39,15 @@ describe("prism world build", () => {
         expect(file.get<string[]>("tokenizer.ggml.tokens")!.length).toBe(record.model.vocab);
         expect(file.requireTensor("blk.0.ffn_up.weight").type).toBe(GgmlType.Q8_0);
         expect(file.requireTensor("blk.0.attn_norm.weight").type).toBe(GgmlType.F32);
-        await using engine = await LlamaEngine.load({model: out, gpu: false, threads: 1});
+        // The long persona prompts outgrow the small model's 512-token window in its 200-merge vocabulary.
+        await using engine = await LlamaEngine.load({model: out, gpu: false, threads: 1, contextSize: 1024});
         const tasks = generateWorldTasks({seed: 99, perDomain: 1, domains: ["math", "safety monitor"]});
         const m = await measureWorldModel(engine, tasks, {maxTokens: 16});
         expect(m.domains.map((d) => d.domain)).toEqual(["math", "safety monitor"]);
         // Constrained decoding always gives prism a persona and a verdict, whatever the weights.
         expect(m.parse.personaConstrained).toBe(1);
         expect(m.parse.pairwiseConstrained).toBe(1);
-    }, 120_000);
+    }, 240_000);
 
     it("the CLI with the same settings writes the same file, byte for byte (seeded and reproducible)", async () => {
         const again = path.join(tmp, "again.gguf");

@@ -32,9 +32,9 @@ export const defaultWorldBuildConfig = {
     /** Training window T (also the model's context length); episodes are packed whole into windows. */
     context: 512,
     /** Passes over the training windows (fractions end part-way through the last pass). */
-    epochs: 1.5,
+    epochs: 1,
     /** AdamW peak learning rate; linear warm-up, then cosine to `minLrRatio` × peak. */
-    lr: 2e-3, warmupSteps: 50, minLrRatio: 0.1, weightDecay: 0,
+    lr: 1e-3, warmupSteps: 50, minLrRatio: 0.1, weightDecay: 0,
     /** Windows per llama_opt_epoch call (the granularity of progress and interruption). */
     chunkWindows: 16,
     /** Held-out windows evaluated after each pass. */

@@ -1,7 +1,7 @@
 /**
  * The slice of libllama (the llama.cpp node-llama-cpp ships) that full-parameter training needs, through koffi:
  * loading a model with writable weights, a context, tokenizing, llama.cpp's own optimiser (`llama_opt_init`,
- * `llama_opt_epoch`, the ggml-opt dataset and result), saving and quantizing. C names, C argument order; the structs
+ * `llama_opt_epoch`, the ggml-opt dataset and result) and saving. C names, C argument order; the structs
  * are spelled field by field from llama.h / ggml-opt.h of the pinned release, so koffi lays them out as the compiler
  * does, and `bindLibLlama` checks the sizes gcc gives them before anything is called.
  */
@@ -28,8 +28,6 @@ export type LlamaContextParams = {
 };
 /** ggml-opt.h `struct ggml_opt_optimizer_params`. */
 export type OptimizerParams = {adamw: {alpha: number, beta1: number, beta2: number, eps: number, wd: number}, sgd: {alpha: number, wd: number}};
-/** llama.h `struct llama_model_quantize_params` (the fields prism sets). */
-export type LlamaQuantizeParams = {nthread: number, ftype: number, [field: string]: unknown};
 
 /** llama.h enum values passed as numbers. */
 export const LLAMA = {
@@ -37,8 +35,7 @@ export const LLAMA = {
     flashAttnDisabled: 0,
     ggmlTypeF32: 0,
     ggmlTypeI32: 26,
-    optimizerAdamW: 0,
-    ftype: {f32: 0, f16: 1, q8_0: 7} as const
+    optimizerAdamW: 0
 } as const;
 
 export type RawLibLlama = {
@@ -63,8 +60,6 @@ export type RawLibLlama = {
     optEpoch(ctx: LlamaContextPtr, dataset: OptDatasetPtr, train: OptResultPtr, evaluation: OptResultPtr, split: number,
         onBatch?: (train: boolean, batch: number, batches: number) => void): void,
     llama_model_save_to_file(model: LlamaModelPtr, path: string): void,
-    llama_model_quantize_default_params(): LlamaQuantizeParams,
-    llama_model_quantize(input: string, output: string, params: LlamaQuantizeParams): number,
 
     ggml_opt_dataset_init(typeData: number, typeLabel: number, neDatapoint: number, neLabel: number, ndata: number, ndataShard: number): OptDatasetPtr,
     ggml_opt_dataset_free(dataset: OptDatasetPtr): void,
@@ -79,7 +74,7 @@ export type RawLibLlama = {
 };
 
 /** sizeof of the by-value structs on x86-64/arm64 Linux (gcc), from llama.h of the pinned release. */
-const STRUCT_BYTES = {model: 80, context: 160, opt: 48, quantize: 64, batch: 56, optimizer: 28} as const;
+const STRUCT_BYTES = {model: 80, context: 160, opt: 48, batch: 56, optimizer: 28} as const;
 
 type KoffiLib = ReturnType<typeof koffi.load>;
 
@@ -118,11 +113,6 @@ function bindLibLlama(llama: KoffiLib, ggml: KoffiLib): RawLibLlama {
         embeddings: "bool", offload_kqv: "bool", no_perf: "bool", op_offload: "bool", swa_full: "bool", kv_unified: "bool",
         samplers: "void *", n_samplers: "size_t", ctx_other: "void *"
     });
-    const QuantizeParams = koffi.struct("prism_llama_model_quantize_params_opt", {
-        nthread: "int32_t", ftype: "int32_t", output_tensor_type: "int32_t", token_embedding_type: "int32_t",
-        allow_requantize: "bool", quantize_output_tensor: "bool", only_copy: "bool", pure: "bool", keep_split: "bool", dry_run: "bool",
-        imatrix: "void *", kv_overrides: "void *", tt_overrides: "void *", prune_layers: "void *", max_buf_size: "size_t"
-    });
     const Batch = koffi.struct("prism_llama_batch", {
         n_tokens: "int32_t", token: "void *", embd: "void *", pos: "void *", n_seq_id: "void *", seq_id: "void *", logits: "void *"
     });
@@ -138,7 +128,7 @@ function bindLibLlama(llama: KoffiLib, ggml: KoffiLib): RawLibLlama {
         n_ctx_train: "uint32_t", param_filter: koffi.pointer(FilterProto), param_filter_ud: "void *",
         get_opt_pars: koffi.pointer(GetParamsProto), get_opt_pars_ud: "void *", optimizer_type: "int32_t"
     });
-    const sizes = {model: ModelParams, context: ContextParams, opt: OptParams, quantize: QuantizeParams, batch: Batch, optimizer: OptimizerParamsT};
+    const sizes = {model: ModelParams, context: ContextParams, opt: OptParams, batch: Batch, optimizer: OptimizerParamsT};
     for (const [name, type] of Object.entries(sizes))
         if (koffi.sizeof(type) !== STRUCT_BYTES[name as keyof typeof STRUCT_BYTES])
             throw new GgmlAbiError(`sizeof(${name} params) in the libllama binding`, koffi.sizeof(type), STRUCT_BYTES[name as keyof typeof STRUCT_BYTES]);
@@ -159,8 +149,6 @@ function bindLibLlama(llama: KoffiLib, ggml: KoffiLib): RawLibLlama {
         optInit: llama.func("llama_opt_init", "void", ["void *", "void *", OptParams]),
         optEpoch: llama.func("llama_opt_epoch", "void", ["void *", "void *", "void *", "void *", "int64_t", koffi.pointer(EpochProto), koffi.pointer(EpochProto)]),
         save: llama.func("void llama_model_save_to_file(void *model, const char *path)"),
-        quantizeDefaults: llama.func("llama_model_quantize_default_params", QuantizeParams, []),
-        quantize: llama.func("llama_model_quantize", "uint32_t", ["const char *", "const char *", koffi.pointer(QuantizeParams)]),
         dsInit: ggml.func("void *ggml_opt_dataset_init(int32_t type_data, int32_t type_label, int64_t ne_datapoint, int64_t ne_label, int64_t ndata, int64_t ndata_shard)"),
         dsFree: ggml.func("void ggml_opt_dataset_free(void *dataset)"),
         dsData: ggml.func("void *ggml_opt_dataset_data(void *dataset)"),
@@ -198,8 +186,6 @@ function bindLibLlama(llama: KoffiLib, ggml: KoffiLib): RawLibLlama {
             }
         },
         llama_model_save_to_file: (m, p) => fn.save(m, p),
-        llama_model_quantize_default_params: () => fn.quantizeDefaults() as LlamaQuantizeParams,
-        llama_model_quantize: (i, o, params) => fn.quantize(i, o, params) as number,
         ggml_opt_dataset_init: (td, tl, nd, nl, n, shard) => fn.dsInit(td, tl, nd, nl, n, shard) as OptDatasetPtr,
         ggml_opt_dataset_free: (d) => fn.dsFree(d),
         ggml_opt_dataset_data: (d) => fn.dsData(d) as GgmlTensorPtr,

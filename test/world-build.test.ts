@@ -7,6 +7,7 @@ import {GgmlType} from "../src/model/ggml-type.js";
 import {buildWorldModel, recordPathFor, type WorldBuildRecord} from "../src/world/build-world-model.js";
 import {generateWorldTasks} from "../src/world/generate-tasks.js";
 import {measureWorldModel} from "../src/world/measure-world-model.js";
+import {isPlantedRight} from "../src/world/planted-effects.js";
 import {runCli} from "./helpers/run-cli.js";
 import {tempDir} from "./helpers/tiny-models.js";
 
@@ -44,9 +45,15 @@ describe("prism world build", () => {
         const tasks = generateWorldTasks({seed: 99, perDomain: 1, domains: ["math", "safety monitor"]});
         const m = await measureWorldModel(engine, tasks, {maxTokens: 16});
         expect(m.domains.map((d) => d.domain)).toEqual(["math", "safety monitor"]);
-        // Constrained decoding always gives prism a persona and a verdict, whatever the weights.
-        expect(m.parse.personaConstrained).toBe(1);
-        expect(m.parse.pairwiseConstrained).toBe(1);
+        for (const [d, t] of m.domains.map((d, i) => [d, tasks[i]!] as const)) {
+            expect(d.tasks).toBe(1);
+            expect(d.plantedBase).toBe(isPlantedRight(t.domain, t.tier, "base") ? 1 : 0);
+            expect([0, 1]).toContain(d.base);
+        }
+        for (const [k, v] of Object.entries(m.parse)) {
+            expect(v, k).toBeGreaterThanOrEqual(0);
+            expect(v, k).toBeLessThanOrEqual(1);
+        }
     }, 240_000);
 
     it("the CLI with the same settings writes the same file, byte for byte (seeded and reproducible)", async () => {

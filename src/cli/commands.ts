@@ -14,6 +14,7 @@ import {StudyCommand} from "./commands/study.js";
 import {TinyLoraCommand} from "./commands/tiny-lora.js";
 import {TinyModelCommand} from "./commands/tiny-model.js";
 import {TrainCommand} from "./commands/train.js";
+import {WorldCommand} from "./commands/world.js";
 
 /** Every `prism` subcommand, in the order --help lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,6 +30,7 @@ export const commands: CommandModule<object, any>[] = [
     ReportCommand,
     TinyModelCommand,
     TinyLoraCommand,
+    WorldCommand,
     InfoCommand,
     AdapterCommand,
     GateInfoCommand,

@@ -60,11 +60,21 @@ export function resolveTinyModelConfig(options: TinyModelOptions = {}): TinyMode
     return {...c, ff};
 }
 
+/** What a model built for a purpose other than tests (the planted world's) sets beyond the shape. */
+export type TinyModelIdentity = {
+    /** Text the BPE merges are learned on. Defaults to the built-in tiny corpus. */
+    corpus?: string,
+    /** `general.name`. Defaults to one made of the shape and seed. */
+    name?: string,
+    /** `general.description`. Defaults to the random-model notice. */
+    description?: string
+};
+
 /** Builds a tiny model's metadata and tensors in memory: a real architecture with random weights and a real tokenizer. */
-export function buildTinyModel(options: TinyModelOptions = {}): {config: TinyModelConfig, metadata: GgufMetadata, tensors: GgufTensorToWrite[]} {
+export function buildTinyModel(options: TinyModelOptions = {}, identity: TinyModelIdentity = {}): {config: TinyModelConfig, metadata: GgufMetadata, tensors: GgufTensorToWrite[]} {
     const c = resolveTinyModelConfig(options);
     const arch = architectures[c.arch]!;
-    const bpe = trainByteBpe(TINY_CORPUS, c.vocab === "bpe" ? c.merges : 0);
+    const bpe = trainByteBpe(identity.corpus ?? TINY_CORPUS, c.vocab === "bpe" ? c.merges : 0);
     const tokens = [...bpe.tokens, ...CHATML_SPECIAL_TOKENS];
     const tokenTypes = [...bpe.tokens.map(() => 1), ...CHATML_SPECIAL_TOKENS.map(() => 3)];
     const special = (t: string) => tokens.indexOf(t);
@@ -76,8 +86,8 @@ export function buildTinyModel(options: TinyModelOptions = {}): {config: TinyMod
     const metadata: GgufMetadata = {
         "general.architecture": gguf.str(a),
         "general.type": gguf.str("model"),
-        "general.name": gguf.str(`prism-tiny-${a}-L${c.layers}-D${c.dim}-s${c.seed}`),
-        "general.description": gguf.str("A random-initialised model made by prism tiny-model, for tests and demos. Its output is noise."),
+        "general.name": gguf.str(identity.name ?? `prism-tiny-${a}-L${c.layers}-D${c.dim}-s${c.seed}`),
+        "general.description": gguf.str(identity.description ?? "A random-initialised model made by prism tiny-model, for tests and demos. Its output is noise."),
         "general.file_type": gguf.u32({f32: 0, f16: 1, q8_0: 7}[c.dtype]),
         "general.quantization_version": gguf.u32(2),
         "general.alignment": gguf.u32(32),

@@ -1,0 +1,58 @@
+import type {CommandModule} from "yargs";
+import {buildWorldModel, defaultWorldBuildConfig as d, recordPathFor, type WorldBuildProgress} from "../../world/build-world-model.js";
+import {formatBytes, printResult} from "../output.js";
+import {runCommand} from "../run-command.js";
+
+type WorldBuildArgs = {
+    out: string, seed: number, "per-domain": number, merges: number, dim: number, layers: number, heads: number, "kv-heads": number,
+    context: number, epochs: number, lr: number, threads: number, dtype: "q8_0" | "f16" | "f32", json: boolean, quiet: boolean
+};
+
+export const WorldBuildCommand: CommandModule<object, WorldBuildArgs> = {
+    command: "build",
+    describe: "Train the planted world's model from scratch with llama.cpp's optimiser (seeded; the defaults make models/world.gguf)",
+    builder: (y) => y
+        .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Output .gguf path (its build record goes beside it as .json)"})
+        .option("seed", {type: "number", default: d.seed, group: "Corpus:", describe: "Seed of the tasks, the corpus wording, the initial weights and the data order"})
+        .option("per-domain", {type: "number", default: d.perDomain, group: "Corpus:", describe: "Training tasks per domain"})
+        .option("merges", {type: "number", default: d.merges, group: "Corpus:", describe: "BPE merges learned on the corpus"})
+        .option("dim", {type: "number", default: d.dim, group: "Shape:", describe: "Hidden width"})
+        .option("layers", {type: "number", default: d.layers, group: "Shape:", describe: "Transformer blocks"})
+        .option("heads", {type: "number", default: d.heads, group: "Shape:", describe: "Attention heads"})
+        .option("kv-heads", {type: "number", default: d.kvHeads, group: "Shape:", describe: "Key/value heads"})
+        .option("context", {type: "number", default: d.context, group: "Shape:", describe: "Training window and context length (episodes are packed whole)"})
+        .option("epochs", {type: "number", default: d.epochs, group: "Training:", describe: "Passes over the corpus (fractions allowed)"})
+        .option("lr", {type: "number", default: d.lr, group: "Training:", describe: "AdamW peak learning rate (warm-up, then cosine)"})
+        .option("threads", {type: "number", default: d.threads, group: "Training:", describe: "CPU threads"})
+        .option("dtype", {choices: ["q8_0", "f16", "f32"] as const, default: d.dtype, group: "Training:", describe: "Storage of the written weight matrices"})
+        .option("quiet", {type: "boolean", default: false, describe: "No progress lines"})
+        .option("json", {type: "boolean", default: false, describe: "Print the build record as JSON"})
+        .example("$0 world build --out models/world.gguf", "the committed world model")
+        .example("$0 world build --out small.gguf --per-domain 4 --dim 32 --layers 1 --epochs 0.5", "a quick, small world"),
+    handler: (args) => runCommand(async (signal) => {
+        const record = await buildWorldModel({
+            out: args.out, seed: args.seed, perDomain: args["per-domain"], merges: args.merges, dim: args.dim, layers: args.layers,
+            heads: args.heads, kvHeads: args["kv-heads"], context: args.context, epochs: args.epochs, lr: args.lr, threads: args.threads,
+            dtype: args.dtype, signal, command: `prism ${process.argv.slice(2).join(" ")}`,
+            onProgress: args.quiet ? undefined : (p) => process.stderr.write(describeProgress(p) + "\n")
+        });
+        printResult(record, {
+            json: args.json,
+            human: () => `wrote ${args.out} (${formatBytes(record.model.bytes)}, ${record.model.parameters.toLocaleString("en-US")} parameters, vocabulary ${record.model.vocab}) ` +
+                `and ${recordPathFor(args.out)}: ${record.steps} steps, loss ${record.firstLoss} → ${record.finalTrainLoss}, ` +
+                `held-out loss ${record.evals.at(-1)?.loss}, ${record.buildSeconds} s (${record.cpuSeconds} CPU s)`
+        });
+    })
+};
+
+function describeProgress(p: WorldBuildProgress): string {
+    switch (p.stage) {
+        case "corpus":
+            return `corpus: ${p.episodes} episodes in ${p.windows} windows (${p.tokens} tokens, ${(p.fill * 100).toFixed(0)}% filled, ${p.dropped} too long); ` +
+                `${p.parameters.toLocaleString("en-US")} parameters, vocabulary ${p.vocab}`;
+        case "train":
+            return `step ${p.step}/${p.steps} (epoch ${p.epoch.toFixed(2)}): loss ${p.loss.toFixed(3)}, accuracy ${(p.accuracy * 100).toFixed(1)}%, lr ${p.lr.toExponential(2)}, ${p.tokensPerSecond.toFixed(0)} tok/s`;
+        case "eval":
+            return `held-out after epoch ${p.epoch.toFixed(2)}: loss ${p.loss.toFixed(3)}, accuracy ${(p.accuracy * 100).toFixed(1)}%`;
+    }
+}

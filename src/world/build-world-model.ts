@@ -1,0 +1,259 @@
+import {createHash} from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {LLAMA, loadLibLlama, type LlamaContextPtr, type LlamaModelPtr, type OptDatasetPtr, type RawLibLlama} from "../ggml/libllama.js";
+import {GgufFile} from "../model/gguf-file.js";
+import {GgmlType} from "../model/ggml-type.js";
+import {gguf} from "../model/gguf-value.js";
+import {writeGguf, type GgufTensorToWrite} from "../model/gguf-writer.js";
+import {encodeTensor, decodeTensor} from "../model/quantize.js";
+import {buildTinyModel, type TinyModelConfig} from "../model/tiny-model.js";
+import {writeJsonAtomic} from "../util/atomic-write.js";
+import {InterruptedError, ResourceError, UsageError} from "../util/prism-error.js";
+import {Rng} from "../util/rng.js";
+import {generateWorldTasks} from "./generate-tasks.js";
+import {packEpisodes} from "./pack-episodes.js";
+import {renderChatml, renderWorldCorpus} from "./render-corpus.js";
+
+/**
+ * Every setting of a world build, up front (saved in the model's JSON record). The defaults are the committed
+ * `models/world.gguf` (not committed yet); a test builds a much smaller one.
+ */
+export const defaultWorldBuildConfig = {
+    /** Seed of the tasks, the corpus wording, the initial weights and the data order. */
+    seed: 1,
+    /** Training tasks per domain (the held-out evaluation draws other seeds). */
+    perDomain: 50,
+    /** BPE merges learned on the corpus. */
+    merges: 1500,
+    /** Model shape: llama, hidden width C, L blocks, heads, key/value heads. */
+    dim: 128, layers: 4, heads: 4, kvHeads: 2,
+    /** Training window T (also the model's context length); episodes are packed whole into windows. */
+    context: 512,
+    /** Passes over the training windows (fractions end part-way through the last pass). */
+    epochs: 1,
+    /** AdamW peak learning rate; linear warm-up, then cosine to `minLrRatio` × peak. */
+    lr: 1e-3, warmupSteps: 50, minLrRatio: 0.1, weightDecay: 0,
+    /** Windows per llama_opt_epoch call (the granularity of progress and interruption). */
+    chunkWindows: 16,
+    /** Held-out windows evaluated after each pass. */
+    evalWindows: 16,
+    /** CPU threads; 1 by default because llama.cpp's spinning thread barriers lose badly to a second busy process on 2 cores. */
+    threads: 1,
+    /** Storage of the committed weight matrices. */
+    dtype: "q8_0" as "q8_0" | "f16" | "f32"
+};
+export type WorldBuildConfig = typeof defaultWorldBuildConfig;
+
+export type WorldBuildProgress =
+    | {stage: "corpus", episodes: number, windows: number, tokens: number, dropped: number, fill: number, parameters: number, vocab: number}
+    | {stage: "train", step: number, steps: number, epoch: number, loss: number, accuracy: number, lr: number, tokensPerSecond: number}
+    | {stage: "eval", epoch: number, loss: number, accuracy: number};
+
+export type BuildWorldModelOptions = Partial<WorldBuildConfig> & {
+    /** Output GGUF path; its JSON record is written beside it (`.json` in place of `.gguf`). */
+    out: string,
+    /** The command line recorded in the JSON record. */
+    command?: string,
+    /** Stops after the current chunk of windows; nothing is written. */
+    signal?: AbortSignal,
+    onProgress?(p: WorldBuildProgress): void
+};
+
+export type WorldBuildRecord = {
+    format: "prism-world-model", version: 1,
+    config: WorldBuildConfig, command: string,
+    /** sha256 of the rendered training corpus (every episode's ChatML, in order). */
+    corpusSha256: string,
+    corpus: {episodes: number, windows: number, tokens: number, dropped: number, fill: number},
+    model: {parameters: number, vocab: number, ff: number, bytes: number},
+    steps: number, firstLoss: number, finalTrainLoss: number, evals: {epoch: number, loss: number, accuracy: number}[],
+    /** Wall-clock seconds, and the CPU seconds this process used (on a shared machine the honest measure of work). */
+    buildSeconds: number, cpuSeconds: number, threads: number, node: string
+};
+
+/**
+ * Builds the planted world's model: renders the world through prism's prompts, learns a byte-level BPE vocabulary on
+ * it, initialises a llama model from the seed, trains every parameter with llama.cpp's own optimiser
+ * (llama_opt_epoch, AdamW, next-token loss on whole episodes) and writes the weights with the tiny model's metadata
+ * (ChatML template included), matrices in `dtype`.
+ */
+export async function buildWorldModel(options: BuildWorldModelOptions): Promise<WorldBuildRecord> {
+    const {out, command = "", signal, onProgress, ...overrides} = options;
+    const cfg: WorldBuildConfig = {...defaultWorldBuildConfig, ...overrides};
+    validate(cfg);
+    const started = performance.now(), cpuStarted = process.cpuUsage();
+
+    // Corpus: training tasks with the build seed; the held-out windows come from another seed's tasks.
+    const render = (seed: number, perDomain: number) => renderWorldCorpus(generateWorldTasks({seed, perDomain}), {seed}).map((e) => renderChatml(e.messages));
+    const texts = render(cfg.seed, cfg.perDomain);
+    const heldOut = render(cfg.seed + 1_000_000, Math.max(2, Math.ceil(cfg.perDomain / 10)));
+    const corpusSha256 = createHash("sha256").update(texts.join("")).digest("hex");
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prism-world-"));
+    const initPath = path.join(dir, "init.gguf"), trainedPath = path.join(dir, "trained.gguf");
+    const lib = await loadLibLlama();
+    let model: LlamaModelPtr | null = null, ctx: LlamaContextPtr | null = null;
+    const datasets: OptDatasetPtr[] = [];
+    try {
+        const built = buildTinyModel({arch: "llama", dim: cfg.dim, layers: cfg.layers, heads: cfg.heads, kvHeads: cfg.kvHeads, vocab: "bpe",
+            merges: cfg.merges, contextLength: cfg.context, seed: cfg.seed, dtype: "f32"}, {
+            corpus: texts.join(""), name: `prism-world-L${cfg.layers}-D${cfg.dim}-s${cfg.seed}`,
+            description: "The planted world's chat model (prism world build): trained on the world rendered through prism's prompts, so its persona effects are known."
+        });
+        await writeGguf(initPath, built.metadata, built.tensors);
+        const vocab = (built.metadata["tokenizer.ggml.tokens"]!.value as string[]).length;
+        const pad = (built.metadata["tokenizer.ggml.padding_token_id"]!.value as number);
+
+        lib.llama_backend_init();
+        // Writable weights (no mmap), as llama.cpp's own finetune example loads them.
+        model = lib.llama_model_load_from_file(initPath, {...lib.llama_model_default_params(), n_gpu_layers: 0, load_mode: LLAMA.loadModeNone});
+        if (!model) throw new ResourceError("E_WORLD_LOAD", `llama.cpp could not load the initial world model ${initPath}`);
+        // One sequence per window; F32 KV and no flash attention: the optimiser needs gradients through both.
+        ctx = lib.llama_init_from_model(model, {...lib.llama_context_default_params(), n_ctx: cfg.context, n_batch: cfg.context, n_ubatch: cfg.context,
+            n_seq_max: 1, n_threads: cfg.threads, n_threads_batch: cfg.threads, flash_attn_type: LLAMA.flashAttnDisabled, type_k: LLAMA.ggmlTypeF32, type_v: LLAMA.ggmlTypeF32});
+        if (!ctx) throw new ResourceError("E_WORLD_CONTEXT", `llama.cpp could not make a ${cfg.context}-token training context`, {hint: "lower --context or free memory"});
+        // llama.cpp hands the thread count to the CPU backend only when it decodes; the optimiser's graphs would
+        // otherwise run on the backend's default thread count.
+        if (lib.decodeOne(ctx, new Int32Array([pad])) !== 0) throw new ResourceError("E_WORLD_DECODE", "llama.cpp could not decode one token with the initial world model");
+
+        const vocabPtr = lib.llama_model_get_vocab(model);
+        const tokenize = (text: string): Int32Array => {
+            const bytes = Buffer.byteLength(text);
+            const buf = new Int32Array(bytes + 8);
+            const n = lib.llama_tokenize(vocabPtr, text, bytes, buf, buf.length, false, true);
+            if (n < 0) throw new ResourceError("E_WORLD_TOKENIZE", `llama_tokenize needed ${-n} tokens for one episode`);
+            return buf.slice(0, n);
+        };
+        const rng = new Rng(cfg.seed).fork("world-build");
+        const train = packEpisodes(texts.map(tokenize), cfg.context, pad, rng.fork("pack"));
+        const evalSet = packEpisodes(heldOut.map(tokenize), cfg.context, pad, rng.fork("pack-eval"));
+        const tokens = train.windows * cfg.context;
+        const parameters = Number(lib.llama_model_n_params(model));
+        onProgress?.({stage: "corpus", episodes: texts.length, windows: train.windows, tokens, dropped: train.dropped, fill: train.fill, parameters, vocab});
+
+        const chunk = Math.min(cfg.chunkWindows, train.windows);
+        // Whole chunks: one optimiser step per window.
+        const steps = chunk * Math.max(1, Math.round(train.windows * cfg.epochs / chunk));
+        let step = 0;
+        const lrAt = (s: number) => {
+            if (s < cfg.warmupSteps) return cfg.lr * (s + 1) / cfg.warmupSteps;
+            const t = Math.min(1, (s - cfg.warmupSteps) / Math.max(1, steps - cfg.warmupSteps));
+            return cfg.lr * (cfg.minLrRatio + (1 - cfg.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * t)));
+        };
+        // Asked before every optimiser step (one per window).
+        lib.optInit(ctx, model, () => {
+            const alpha = lrAt(step++);
+            return {adamw: {alpha, beta1: 0.9, beta2: 0.999, eps: 1e-8, wd: cfg.weightDecay}, sgd: {alpha, wd: cfg.weightDecay}};
+        });
+
+        const dsTrain = makeDataset(lib, cfg.context, chunk);
+        datasets.push(dsTrain);
+        const nEval = Math.min(cfg.evalWindows, evalSet.windows);
+        const dsEval = makeDataset(lib, cfg.context, nEval);
+        datasets.push(dsEval);
+        fillDataset(lib, dsEval, evalSet.data, evalSet.labels, [...Array(nEval).keys()], cfg.context);
+        const resTrain = lib.ggml_opt_result_init(), resEval = lib.ggml_opt_result_init();
+
+        let firstLoss = NaN, finalTrainLoss = NaN, done = 0;
+        const evals: WorldBuildRecord["evals"] = [];
+        const evaluate = (epoch: number) => {
+            lib.ggml_opt_result_reset(resEval);
+            lib.optEpoch(ctx!, dsEval, resTrain, resEval, 0);
+            const {loss, accuracy} = lib.resultStats(resEval);
+            evals.push({epoch, loss, accuracy});
+            onProgress?.({stage: "eval", epoch, loss, accuracy});
+        };
+        evaluate(0);
+        for (let epoch = 0; done < steps; epoch++) {
+            const order = rng.fork(`order:${epoch}`).shuffle([...Array(train.windows).keys()]);
+            for (let at = 0; at + chunk <= order.length && done < steps; at += chunk) {
+                if (signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
+                fillDataset(lib, dsTrain, train.data, train.labels, order.slice(at, at + chunk), cfg.context);
+                lib.ggml_opt_result_reset(resTrain);
+                const t0 = performance.now();
+                lib.optEpoch(ctx, dsTrain, resTrain, resEval, chunk);
+                done += chunk;
+                const {loss, accuracy} = lib.resultStats(resTrain);
+                if (Number.isNaN(firstLoss)) firstLoss = loss;
+                finalTrainLoss = loss;
+                onProgress?.({stage: "train", step: done, steps, epoch: done / train.windows, loss, accuracy, lr: lrAt(step),
+                    tokensPerSecond: chunk * cfg.context / ((performance.now() - t0) / 1000)});
+            }
+            evaluate(done / train.windows);
+        }
+        lib.ggml_opt_result_free(resTrain);
+        lib.ggml_opt_result_free(resEval);
+
+        lib.llama_model_save_to_file(model, trainedPath);
+        // llama.cpp's saver leaves out the chat template and names, so the file is rewritten with the initial
+        // model's metadata and the trained tensors, matrices stored in `dtype`.
+        const bytes = await writeTrained(trainedPath, out, built.metadata, cfg.dtype);
+        const record: WorldBuildRecord = {
+            format: "prism-world-model", version: 1, config: cfg, command, corpusSha256,
+            corpus: {episodes: texts.length, windows: train.windows, tokens, dropped: train.dropped, fill: round(train.fill, 4)},
+            model: {parameters, vocab, ff: (built.config as TinyModelConfig).ff, bytes},
+            steps: done, firstLoss: round(firstLoss, 4), finalTrainLoss: round(finalTrainLoss, 4),
+            evals: evals.map((e) => ({epoch: round(e.epoch, 3), loss: round(e.loss, 4), accuracy: round(e.accuracy, 4)})),
+            buildSeconds: round((performance.now() - started) / 1000, 1), cpuSeconds: round(cpuSecondsSince(cpuStarted), 1), threads: cfg.threads, node: process.version
+        };
+        await writeJsonAtomic(recordPathFor(out), record);
+        return record;
+    } finally {
+        for (const d of datasets) lib.ggml_opt_dataset_free(d);
+        if (ctx) lib.llama_free(ctx);
+        if (model) lib.llama_model_free(model);
+        fs.rmSync(dir, {recursive: true, force: true});
+    }
+}
+
+/** The JSON record beside a world model: `world.gguf` → `world.json`. */
+export function recordPathFor(out: string): string {
+    return out.replace(/\.gguf$/i, "") + ".json";
+}
+
+function validate(cfg: WorldBuildConfig): void {
+    const positiveInt = ["perDomain", "dim", "layers", "heads", "kvHeads", "context", "chunkWindows", "evalWindows", "threads"] as const;
+    for (const k of positiveInt)
+        if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new UsageError(`world build: ${k} must be a positive integer, got ${cfg[k]}`);
+    if (!(cfg.epochs > 0)) throw new UsageError(`world build: epochs must be positive, got ${cfg.epochs}`);
+    if (!(cfg.lr > 0)) throw new UsageError(`world build: lr must be positive, got ${cfg.lr}`);
+    if (cfg.dtype === "q8_0" && cfg.dim % 32 !== 0) throw new UsageError(`world build: dtype q8_0 needs dim to be a multiple of 32, got ${cfg.dim}`);
+}
+
+function makeDataset(lib: RawLibLlama, n: number, windows: number): OptDatasetPtr {
+    return lib.ggml_opt_dataset_init(LLAMA.ggmlTypeI32, LLAMA.ggmlTypeI32, n, n, windows, 1);
+}
+
+/** Copies the windows `which` into the dataset's data and label tensors (in that order). */
+function fillDataset(lib: RawLibLlama, ds: OptDatasetPtr, data: Int32Array, labels: Int32Array, which: readonly number[], n: number): void {
+    const d = new Int32Array(which.length * n), l = new Int32Array(which.length * n);
+    which.forEach((w, i) => {
+        d.set(data.subarray(w * n, w * n + n), i * n);
+        l.set(labels.subarray(w * n, w * n + n), i * n);
+    });
+    lib.ggml_backend_tensor_set(lib.ggml_opt_dataset_data(ds), d, 0, d.byteLength);
+    lib.ggml_backend_tensor_set(lib.ggml_opt_dataset_labels(ds), l, 0, l.byteLength);
+}
+
+async function writeTrained(trainedPath: string, out: string, metadata: Parameters<typeof writeGguf>[1], dtype: WorldBuildConfig["dtype"]): Promise<number> {
+    const trained = await GgufFile.open(trainedPath);
+    const type = {f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0}[dtype];
+    const tensors: GgufTensorToWrite[] = trained.tensors.map((t) => {
+        const count = t.shape.reduce((a, b) => a * b, 1);
+        const values = decodeTensor(trained.readTensorBytes(t), t.type, count);
+        const isMatrix = t.shape.length === 2;
+        const to = isMatrix ? type : GgmlType.F32;
+        return {name: t.name, type: to, shape: [...t.shape], data: encodeTensor(values, to)};
+    });
+    await writeGguf(out, {...metadata, "general.file_type": gguf.u32({f32: 0, f16: 1, q8_0: 7}[dtype])}, tensors);
+    return fs.statSync(out).size;
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+    const {user, system} = process.cpuUsage(start);
+    return (user + system) / 1e6;
+}
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));

@@ -23,3 +23,26 @@ for (let round = 0; round < 2; round++) {
 for (const r of rows) console.log(`${r.call.padEnd(22)} ${String(r.tokens).padStart(5)} tokens  ${(r.ms / r.tokens).toFixed(2)} ms/token`);
 const per = (c: string) => rows.filter((r) => r.call.startsWith(c)).slice(-1).map((r) => r.ms / r.tokens)[0]!;
 console.log(`persona / answer, per token: ${(per("persona") / per("answer")).toFixed(1)}×`);
+
+// One domain's three personas with the old token budget (maxChars + 32) and the current one, against one answer at
+// the answers stage's default 512 tokens. A random stand-in never closes its string, so each call runs to its budget.
+const domainCost = async (budget: (maxChars: number, maxTokens: number) => number) => {
+    const t0 = performance.now();
+    let tokens = 0;
+    for (const length of ["min", "short", "long"] as const) {
+        const p = personaPrompt("organic chemistry", length);
+        const maxTokens = budget(p.maxChars, p.maxTokens);
+        const r = await engine.generateObject({messages: p.messages, schema: p.schema, maxTokens, temperature: 0.7, seed: 1})
+            .catch((err: {cutByLength?: {outputTokens: number}}) => ({usage: {outputTokens: err.cutByLength?.outputTokens ?? maxTokens}}));
+        tokens += r.usage.outputTokens;
+    }
+    return {tokens, s: (performance.now() - t0) / 1000};
+};
+const before = await domainCost((maxChars) => maxChars + 32);
+const after = await domainCost((_, maxTokens) => maxTokens);
+const t0 = performance.now();
+const [answer] = await engine.generate([{messages, maxTokens: 512, temperature: 0.7, seed: 1}]);
+const answerS = (performance.now() - t0) / 1000;
+console.log(`personas of one domain, budget maxChars + 32: ${before.tokens} tokens, ${before.s.toFixed(1)} s`);
+console.log(`personas of one domain, current budget:      ${after.tokens} tokens, ${after.s.toFixed(1)} s (${(before.s / after.s).toFixed(1)}× less)`);
+console.log(`one answer (512 tokens max):                 ${answer!.usage.outputTokens} tokens, ${answerS.toFixed(1)} s; personas of a domain = ${(after.s / answerS).toFixed(1)} answers`);

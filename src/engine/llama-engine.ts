@@ -39,8 +39,11 @@ export type LlamaEngineOptions = {
     gpu?: "auto" | false,
     /** Tokens per sequence (prompt and answer together). Defaults to `min(4096, the model's training context)`. */
     contextSize?: number,
-    /** Sequences per context: how many requests are decoded together in one batch. Defaults to `4`. */
-    parallel?: number,
+    /**
+     * Sequences per context: how many requests are decoded together in one batch. `"auto"`: 8 when the model's layers
+     * are offloaded to a GPU (where a batch costs little more than one sequence), else 1. Defaults to `4`.
+     */
+    parallel?: number | "auto",
     /** Adapters to register while loading. */
     adapters?: readonly {name: string, path: string, scale?: number}[],
     /** Download and load progress, each stage from 0 to 1. */
@@ -55,7 +58,7 @@ const LlamaEngineSettings = z.object({
     threads: z.union([z.literal("auto"), z.number().int().min(1).max(1024)]).default("auto"),
     gpu: z.union([z.literal("auto"), z.literal(false)]).default("auto"),
     contextSize: z.number().int().min(16).optional(),
-    parallel: z.number().int().min(1).max(256).default(4),
+    parallel: z.union([z.literal("auto"), z.number().int().min(1).max(256)]).default(4),
     adapters: z.array(z.object({name: z.string().min(1), path: z.string().min(1), scale: z.number().optional()})).default([])
 });
 
@@ -64,6 +67,8 @@ const LlamaEngineSettings = z.object({
  * (measured on the 2-core dev machine: 50 tokens of a width-64 model take 10 ms on 1 thread, 75 ms on 2).
  */
 const SINGLE_THREAD_BELOW_WIDTH = 512;
+/** Sequences batched by `parallel: "auto"` on a GPU. */
+export const GPU_AUTO_PARALLEL = 8;
 
 type RegisteredAdapter = {name: string, path: string, scale: number};
 
@@ -173,7 +178,8 @@ export class LlamaEngine implements PrismEngine {
             throw new InvalidModelFileError(modelPath, "node-llama-cpp found no chat template for this model", {hint: "use a chat (instruct) model, whose GGUF has tokenizer.chat_template"});
         }
         const contextSize = o.contextSize ?? Math.min(4096, trainContext);
-        const engine = new LlamaEngine(o.model, modelPath, modelFile, llama, model, contextSize, o.parallel, threads, chatWrapper);
+        const parallel = o.parallel !== "auto" ? o.parallel : llama.gpu !== false && model.gpuLayers > 0 ? GPU_AUTO_PARALLEL : 1;
+        const engine = new LlamaEngine(o.model, modelPath, modelFile, llama, model, contextSize, parallel, threads, chatWrapper);
         try {
             // Checked against the model above, before the load.
             for (const a of o.adapters) engine.register(a.name, a.path, a.scale);

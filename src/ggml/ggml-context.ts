@@ -106,6 +106,10 @@ export class GgmlContext extends NativeResource {
     sub(a: GgmlTensor, b: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_sub(this.handle, a, b); }
     /** a ⊙ b, with b broadcast over a where its dimensions divide a's. */
     mul(a: GgmlTensor, b: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_mul(this.handle, a, b); }
+    /** a / b element-wise, b broadcast over a. */
+    div(a: GgmlTensor, b: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_div(this.handle, a, b); }
+    /** a tiled to the shape of `like`. */
+    repeat(a: GgmlTensor, like: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_repeat(this.handle, a, like); }
     scale(a: GgmlTensor, s: number): GgmlTensor { return this.ggml.raw.ggml_scale(this.handle, a, s); }
     /** a·s + b */
     scaleBias(a: GgmlTensor, s: number, b: number): GgmlTensor { return this.ggml.raw.ggml_scale_bias(this.handle, a, s, b); }
@@ -118,6 +122,11 @@ export class GgmlContext extends NativeResource {
 
     // Matrix products: mulMat(a [K, M], b [K, N]) = aᵀ·b [M, N]; outProd(a [M, K], b [N, K]) = a·bᵀ [M, N].
     mulMat(a: GgmlTensor, b: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_mul_mat(this.handle, a, b); }
+    /**
+     * Per-token expert products: as ne [K, M, E] (E matrices), b ne [K, n_b, N], ids I32 ne [k, N] → ne [M, k, N],
+     * where slot j of token n is as[ids[j, n]]·b[:, j mod n_b, n].
+     */
+    mulMatId(as: GgmlTensor, b: GgmlTensor, ids: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_mul_mat_id(this.handle, as, b, ids); }
     outProd(a: GgmlTensor, b: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_out_prod(this.handle, a, b); }
 
     // Transformer pieces and their gradients.
@@ -150,6 +159,8 @@ export class GgmlContext extends NativeResource {
     setRows(dst: GgmlTensor, src: GgmlTensor, indices: GgmlTensor): GgmlTensor { return this.ggml.raw.ggml_set_rows(this.handle, dst, src, indices); }
     /** Indices (I32) of the k largest values of each row, largest first. */
     topK(a: GgmlTensor, k: number): GgmlTensor { return this.ggml.raw.ggml_top_k(this.handle, a, k); }
+    /** Indices (I32, a view) of the k largest values of each row, largest first, by a full argsort (llama.cpp's expert selection). */
+    argsortTopK(a: GgmlTensor, k: number): GgmlTensor { return this.ggml.raw.ggml_argsort_top_k(this.handle, a, k); }
 
     // Layout.
     /** Copies a into b's memory (converting the type); returns a view of b. */

@@ -58,7 +58,7 @@ export function describePeftAdapter(dir: string): PeftAdapterDescription {
         useRslora: config.useRslora,
         scale: loraScale(config),
         dropout: config.dropout,
-        targets: projectionNames.filter((t) => targets.has(t)).map(peftModuleName),
+        targets: projectionNames.filter((t) => targets.has(t)).map((p) => peftModuleName(p)),
         layers: [...layers].sort((a, b) => a - b),
         sizeBytes: fs.statSync(configPath).size + header.fileSizeBytes,
         tensorCount: header.entries.length,

@@ -1,4 +1,4 @@
-import {projections, projectionNames, type ProjectionName} from "../model/architecture.js";
+import {ggufProjectionName, projectionNames, projectionOfName, type ProjectionName} from "../model/architecture.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {gguf, type GgufMetadata} from "../model/gguf-value.js";
@@ -7,9 +7,9 @@ import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {decodeTensor, encodeTensor} from "../model/quantize.js";
 import type {LoraModule, LoraWeights} from "./lora-weights.js";
 
-/** GGUF tensor name of one LoRA matrix: blk.{i}.attn_q.weight.lora_a */
-export function ggufLoraTensorName(layer: number, target: ProjectionName, which: "a" | "b"): string {
-    return `blk.${layer}.${projections[target].gguf}.weight.lora_${which}`;
+/** GGUF tensor name of one LoRA matrix: blk.{i}.attn_q.weight.lora_a (blk.{i}.ffn_gate_shexp.weight.lora_a for qwen2moe's gate). */
+export function ggufLoraTensorName(layer: number, target: ProjectionName, which: "a" | "b", arch = "llama"): string {
+    return `blk.${layer}.${ggufProjectionName(arch, target)}.weight.lora_${which}`;
 }
 
 export type WriteGgufLoraOptions = {
@@ -34,14 +34,13 @@ export async function writeGgufLora(filePath: string, lora: LoraWeights, options
     const type = options.type === "f32" ? GgmlType.F32 : GgmlType.F16;
     const tensors: GgufTensorToWrite[] = [];
     for (const m of lora.modules) {
-        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a"), type, shape: [m.inDim, lora.rank], data: encodeTensor(m.a, type)});
-        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b"), type, shape: [lora.rank, m.outDim], data: encodeTensor(m.b, type)});
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a", lora.arch), type, shape: [m.inDim, lora.rank], data: encodeTensor(m.a, type)});
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b", lora.arch), type, shape: [lora.rank, m.outDim], data: encodeTensor(m.b, type)});
     }
     await writeGguf(filePath, metadata, tensors);
 }
 
 const tensorNamePattern = /^blk\.(\d+)\.([a-z_]+)\.weight\.lora_(a|b)$/;
-const targetByGgufName = new Map(projectionNames.map((p) => [projections[p].gguf as string, p]));
 
 /** Reads a GGUF LoRA adapter (F32, F16 or Q8_0 matrices) into memory. */
 export async function readGgufLora(filePath: string): Promise<LoraWeights> {
@@ -53,7 +52,7 @@ export async function readGgufLora(filePath: string): Promise<LoraWeights> {
     const pairs = new Map<string, {layer: number, target: ProjectionName, a?: {shape: number[], data: Float32Array}, b?: {shape: number[], data: Float32Array}}>();
     for (const t of file.tensors) {
         const m = tensorNamePattern.exec(t.name);
-        const target = m ? targetByGgufName.get(m[2]!) : undefined;
+        const target = m ? projectionOfName(m[2]!) : undefined;
         if (!m || !target) throw new InvalidModelFileError(filePath, `unexpected tensor ${t.name} in a LoRA adapter`);
         const key = `${m[1]}.${target}`;
         const entry = pairs.get(key) ?? {layer: Number(m[1]), target};

@@ -56,8 +56,8 @@ export async function writePeftAdapter(dir: string, lora: LoraWeights, options: 
     for (const m of lora.modules) {
         if (m.a.length !== lora.rank * m.inDim || m.b.length !== m.outDim * lora.rank)
             throw new UsageError(`PEFT export: module ${m.layer}.${m.target} is not rank ${lora.rank} (A ${m.a.length} values for C_in ${m.inDim}, B ${m.b.length} for C_out ${m.outDim}); PEFT adapters have one rank`);
-        tensors.set(peftTensorName(m.layer, m.target, "A"), {shape: [lora.rank, m.inDim], data: m.a});
-        tensors.set(peftTensorName(m.layer, m.target, "B"), {shape: [m.outDim, lora.rank], data: qkRowsTo("hf", lora.arch, m, lora.rank, heads, dir)});
+        tensors.set(peftTensorName(m.layer, m.target, "A", lora.arch), {shape: [lora.rank, m.inDim], data: m.a});
+        tensors.set(peftTensorName(m.layer, m.target, "B", lora.arch), {shape: [m.outDim, lora.rank], data: qkRowsTo("hf", lora.arch, m, lora.rank, heads, dir)});
     }
     const layers = [...new Set(lora.modules.map((m) => m.layer))].sort((a, b) => a - b);
     const allLayers = options.base !== undefined && layers.length === options.base.hparams.nLayer;
@@ -68,7 +68,7 @@ export async function writePeftAdapter(dir: string, lora: LoraWeights, options: 
 
     await writeSafetensors(path.join(dir, PEFT_WEIGHTS_FILE), tensors, {dtype: options.dtype ?? "F16", metadata});
     await writeJsonAtomic(path.join(dir, PEFT_CONFIG_FILE), toPeftAdapterConfig({
-        rank: c.rank, alpha: c.alpha, dropout: c.dropout, useRslora: c.useRslora, targets, layers: allLayers ? "all" : layers, baseModelName: options.baseModelName
+        rank: c.rank, alpha: c.alpha, dropout: c.dropout, useRslora: c.useRslora, targets, layers: allLayers ? "all" : layers, baseModelName: options.baseModelName, arch: lora.arch
     }));
 }
 

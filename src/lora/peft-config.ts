@@ -48,7 +48,8 @@ export function parsePeftAdapterConfig(json: unknown, filePath: string): PeftAda
  * What PEFT's LoraConfig.save_pretrained writes for an adapter of this shape. Only fields that PEFT has known since
  * 0.9 are written: older PEFT versions reject unknown keys, and every newer field defaults to what prism means.
  */
-export function toPeftAdapterConfig(c: {rank: number, alpha: number, dropout: number, useRslora: boolean, targets: readonly ProjectionName[], layers: readonly number[] | "all", baseModelName?: string}): Record<string, unknown> {
+export function toPeftAdapterConfig(c: {rank: number, alpha: number, dropout: number, useRslora: boolean, targets: readonly ProjectionName[], layers: readonly number[] | "all", baseModelName?: string,
+    /** The model's architecture, which names a mixture of experts' MLP modules. Defaults to `"llama"`. */ arch?: string}): Record<string, unknown> {
     return {
         alpha_pattern: {},
         auto_mapping: null,
@@ -69,7 +70,7 @@ export function toPeftAdapterConfig(c: {rank: number, alpha: number, dropout: nu
         r: c.rank,
         rank_pattern: {},
         revision: null,
-        target_modules: projectionNames.filter((p) => c.targets.includes(p)).map(peftModuleName),
+        target_modules: projectionNames.filter((p) => c.targets.includes(p)).map((p) => peftModuleName(p, c.arch)),
         task_type: "CAUSAL_LM",
         use_dora: false,
         use_rslora: c.useRslora
@@ -82,10 +83,10 @@ export function fromPeftAdapterConfig(p: PeftAdapterConfig, filePath: string): L
     const unknown = listed.filter((m) => !projectionOfPeftModule(m));
     if (unknown.length > 0)
         throw new InvalidModelFileError(filePath, `field target_modules: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a projection" : "are not projections"} prism can adapt`, {
-            hint: `prism adapts ${projectionNames.map(peftModuleName).join(", ")}`,
+            hint: `prism adapts ${projectionNames.map((p) => peftModuleName(p)).join(", ")} (shared_expert.gate_proj, … in a mixture of experts)`,
             details: {field: "target_modules"}
         });
-    const targets = listed.length > 0 ? projectionNames.filter((t) => listed.includes(peftModuleName(t))) : [...projectionNames];
+    const targets = listed.length > 0 ? projectionNames.filter((t) => listed.some((m) => projectionOfPeftModule(m) === t)) : [...projectionNames];
     const layers = p.layers_to_transform === null || p.layers_to_transform === undefined ? "all" as const
         : [...new Set(Array.isArray(p.layers_to_transform) ? p.layers_to_transform : [p.layers_to_transform])].sort((a, b) => a - b);
     return {rank: p.r, alpha: p.lora_alpha, dropout: p.lora_dropout, targets: targets as LoraConfig["targets"], layers, useRslora: p.use_rslora};

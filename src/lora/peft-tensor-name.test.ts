@@ -13,7 +13,22 @@ describe("PEFT tensor names", () => {
                 expect(parsePeftTensorName(peftTensorName(11, target, which))).toEqual({layer: 11, target, which});
                 expect(projectionOfPeftModule(peftModuleName(target))).toBe(target);
             }
-        expect(projectionNames.map(peftModuleName)).toEqual(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]);
+        expect(projectionNames.map((p) => peftModuleName(p))).toEqual(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]);
+    });
+
+    it("name a mixture of experts' MLP projections after its shared expert, in GGUF, PEFT tensors and target_modules", () => {
+        expect(ggufLoraTensorName(2, "gate", "a", "qwen2moe")).toBe("blk.2.ffn_gate_shexp.weight.lora_a");
+        expect(ggufLoraTensorName(2, "q", "b", "qwen2moe")).toBe("blk.2.attn_q.weight.lora_b");
+        expect(peftTensorName(2, "down", "B", "qwen2moe")).toBe("base_model.model.model.layers.2.mlp.shared_expert.down_proj.lora_B.weight");
+        expect(peftModuleName("up", "qwen2moe")).toBe("shared_expert.up_proj");
+        expect(peftModuleName("k", "qwen2moe")).toBe("k_proj");
+        for (const target of projectionNames)
+            for (const which of ["A", "B"] as const) {
+                expect(parsePeftTensorName(peftTensorName(4, target, which, "qwen2moe"))).toEqual({layer: 4, target, which});
+                expect(projectionOfPeftModule(peftModuleName(target, "qwen2moe"))).toBe(target);
+            }
+        // A routed expert's projection is not one prism adapts.
+        expect(parsePeftTensorName("base_model.model.model.layers.0.mlp.experts.3.gate_proj.lora_A.weight")).toBeUndefined();
     });
 
     it("reject what is not a LoRA matrix of a known projection", () => {

@@ -1,4 +1,4 @@
-import {projections} from "../model/architecture.js";
+import {ggufProjectionName} from "../model/architecture.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {projectionShape} from "../model/model-hparams.js";
 import type {AdapterBase} from "./adapter-base.js";
@@ -28,13 +28,14 @@ export function validateAdapter(lora: LoraWeights, base: AdapterBase, options: V
     if (lora.arch !== h.arch.name)
         throw new InvalidModelFileError(where, `adapter architecture ${lora.arch} does not match the base model's (${h.arch.name}, ${base.path})`, {hint});
     for (const m of lora.modules) {
-        const tensor = `blk.${m.layer}.${projections[m.target].gguf}.weight.lora_a/lora_b`;
+        const gguf = ggufProjectionName(h.arch.name, m.target);
+        const tensor = `blk.${m.layer}.${gguf}.weight.lora_a/lora_b`;
         if (m.layer >= h.nLayer)
             throw new InvalidModelFileError(where, `${tensor}: block ${m.layer} does not exist in the base model (${h.nLayer} blocks)`, {hint});
         const want = projectionShape(h, m.target);
         const rank = m.a.length / m.inDim;
         if (m.inDim !== want.inDim || m.outDim !== want.outDim)
-            throw new InvalidModelFileError(where, `${tensor}: the adapter maps ${m.inDim} → ${m.outDim} but the base model's ${projections[m.target].gguf} maps ${want.inDim} → ${want.outDim}`, {hint});
+            throw new InvalidModelFileError(where, `${tensor}: the adapter maps ${m.inDim} → ${m.outDim} but the base model's ${gguf} maps ${want.inDim} → ${want.outDim}`, {hint});
         if (rank !== lora.rank || m.b.length !== m.outDim * lora.rank)
             throw new InvalidModelFileError(where, `${tensor}: rank ${rank} (A ${m.a.length} values, B ${m.b.length}) does not match the adapter's rank ${lora.rank}`);
     }

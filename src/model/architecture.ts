@@ -15,12 +15,19 @@ export type ArchitectureSpec = {
      */
     permutesQK: boolean,
     defaultRopeTheta: number,
-    defaultRmsEps: number
+    defaultRmsEps: number,
+    /**
+     * A mixture-of-experts FFN as llama.cpp's qwen2moe graph computes it: a softmax router picks the top-k of the
+     * routed experts, plus a shared expert behind a sigmoid gate. Its gate, up and down projections (the ones LoRA
+     * adapts) are the shared expert's.
+     */
+    moe?: "qwen2moe"
 };
 
 export const architectures: Record<string, ArchitectureSpec> = {
     llama: {name: "llama", ropeType: "norm", attentionBias: false, permutesQK: true, defaultRopeTheta: 10000, defaultRmsEps: 1e-5},
-    qwen2: {name: "qwen2", ropeType: "neox", attentionBias: true, permutesQK: false, defaultRopeTheta: 1000000, defaultRmsEps: 1e-6}
+    qwen2: {name: "qwen2", ropeType: "neox", attentionBias: true, permutesQK: false, defaultRopeTheta: 1000000, defaultRmsEps: 1e-6},
+    qwen2moe: {name: "qwen2moe", ropeType: "neox", attentionBias: true, permutesQK: false, defaultRopeTheta: 1000000, defaultRmsEps: 1e-6, moe: "qwen2moe"}
 };
 
 export const supportedArchitectures = Object.keys(architectures);
@@ -38,3 +45,25 @@ export const projections = {
 
 export type ProjectionName = keyof typeof projections;
 export const projectionNames = Object.keys(projections) as ProjectionName[];
+
+/** The MLP projections of a mixture-of-experts architecture are its shared expert's (Qwen2-MoE's names). */
+const sharedExpert: Partial<Record<ProjectionName, {gguf: string, hf: string}>> = {
+    gate: {gguf: "ffn_gate_shexp", hf: "mlp.shared_expert.gate_proj"},
+    up: {gguf: "ffn_up_shexp", hf: "mlp.shared_expert.up_proj"},
+    down: {gguf: "ffn_down_shexp", hf: "mlp.shared_expert.down_proj"}
+};
+
+/** A projection's GGUF tensor stem in an architecture (`attn_q`; `ffn_gate_shexp` for qwen2moe's gate). */
+export function ggufProjectionName(arch: string, target: ProjectionName): string {
+    return (architectures[arch]?.moe ? sharedExpert[target]?.gguf : undefined) ?? projections[target].gguf;
+}
+
+/** A projection's Hugging Face module path in an architecture (`self_attn.q_proj`; `mlp.shared_expert.gate_proj`). */
+export function hfProjectionPath(arch: string, target: ProjectionName): string {
+    return (architectures[arch]?.moe ? sharedExpert[target]?.hf : undefined) ?? projections[target].hf;
+}
+
+/** The projection a GGUF tensor stem or HF module path names, in any architecture. */
+export function projectionOfName(name: string): ProjectionName | undefined {
+    return projectionNames.find((p) => projections[p].gguf === name || projections[p].hf === name || sharedExpert[p]?.gguf === name || sharedExpert[p]?.hf === name);
+}

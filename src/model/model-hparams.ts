@@ -11,7 +11,10 @@ export type ModelHparams = {
     nHead: number,
     nHeadKv: number,
     headDim: number,
+    /** Width of the MLP's hidden layer; for a mixture of experts, the shared expert's (the MLP that LoRA adapts). */
     nFf: number,
+    /** The routed experts of a mixture-of-experts FFN, as llama.cpp reads them. */
+    moe?: MoeHparams,
     nVocab: number,
     nCtxTrain: number,
     rmsEps: number,
@@ -28,6 +31,13 @@ export type ModelHparams = {
      */
     unsupported: string[]
 };
+
+/**
+ * A qwen2moe FFN: `nExpert` experts of width `nFfExp`, `nExpertUsed` of them per token, weighted by the router's
+ * softmax probabilities times `weightsScale` (llama.cpp never renormalises the top-k weights for qwen2moe, whatever
+ * expert_weights_norm says).
+ */
+export type MoeHparams = {nExpert: number, nExpertUsed: number, nFfExp: number, weightsScale: number};
 
 /**
  * llama.cpp's rope scaling settings (llama_context's cparams): `freqScale` 1/factor, `extFactor` 1 for YaRN (0
@@ -71,6 +81,18 @@ export function readModelHparams(file: GgufFile): ModelHparams {
     const unsupported: string[] = [];
     const ropeScaling = readRopeScaling(file, archName, nCtxTrain, unsupported);
     unsupported.push(...unsupportedTensors(file, archName));
+    let moe: MoeHparams | undefined, nFf: number;
+    if (arch.moe) {
+        // llama_model_qwen2moe::load_arch_hparams / load_arch_tensors.
+        const nExpert = num("expert_count"), nExpertUsed = num("expert_used_count");
+        if (!(nExpert > 0) || !(nExpertUsed > 0) || nExpertUsed > nExpert)
+            throw new InvalidModelFileError(file.path, `expert_count ${nExpert} and expert_used_count ${nExpertUsed} do not describe a mixture of experts`);
+        const nFfDense = num("feed_forward_length", 0);
+        moe = {nExpert, nExpertUsed, nFfExp: num("expert_feed_forward_length", Math.floor(nFfDense / nExpertUsed)), weightsScale: num("expert_weights_scale", 0)};
+        nFf = num("expert_shared_feed_forward_length", nFfDense);
+    } else {
+        nFf = num("feed_forward_length");
+    }
     return {
         arch,
         nLayer: num("block_count"),
@@ -78,7 +100,8 @@ export function readModelHparams(file: GgufFile): ModelHparams {
         nHead,
         nHeadKv: num("attention.head_count_kv", nHead),
         headDim,
-        nFf: num("feed_forward_length"),
+        nFf,
+        moe,
         nVocab,
         nCtxTrain,
         rmsEps: num("attention.layer_norm_rms_epsilon", arch.defaultRmsEps),
@@ -112,12 +135,18 @@ function readRopeScaling(file: GgufFile, archName: string, nCtxTrain: number, un
     return {type, factor: factor === 0 ? 1 : factor, freqScale, nCtxOrig, extFactor, attnFactor, betaFast: 32, betaSlow: 1};
 }
 
-/** Tensor names the trainer's graph reads for llama and qwen2 (biases on any projection; rope_freqs for llama only). */
+/**
+ * Tensor names the trainer's graph reads for llama, qwen2 and qwen2moe (biases on any projection; rope_freqs for
+ * llama only; the routed experts, router and shared expert for qwen2moe, without biases, as llama.cpp loads them).
+ */
 const knownTensor = (archName: string) => (name: string): boolean =>
     /^(token_embd\.weight|output_norm\.weight|output\.(weight|bias))$/.test(name)
     || (archName === "llama" && name === "rope_freqs.weight")
     || /^blk\.\d+\.(attn_norm|ffn_norm)\.weight$/.test(name)
-    || /^blk\.\d+\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)\.(weight|bias)$/.test(name);
+    || /^blk\.\d+\.(attn_q|attn_k|attn_v|attn_output)\.(weight|bias)$/.test(name)
+    || (archName === "qwen2moe"
+        ? /^blk\.\d+\.(ffn_gate_inp|ffn_(gate|up|down)_exps|ffn_gate_inp_shexp|ffn_(gate|up|down)_shexp)\.weight$/.test(name)
+        : /^blk\.\d+\.(ffn_gate|ffn_up|ffn_down)\.(weight|bias)$/.test(name));
 
 function unsupportedTensors(file: GgufFile, archName: string): string[] {
     const known = knownTensor(archName);

@@ -42,6 +42,7 @@ export type ReferenceForwardResult = {
 /** Runs the model over `tokens` (positions 0…T-1, causal) and returns the logits at every position. */
 export function referenceForward(model: ReferenceModel, tokens: readonly number[], options: ReferenceForwardOptions = {}): ReferenceForwardResult {
     const h = model.hparams;
+    if (h.moe) throw new Error(`reference forward: ${h.arch.name}'s mixture of experts is not written out here; compare its ggml graph with llama.cpp instead`);
     const weight = (name: string): Float32Array => {
         const w = model.tensors.get(name);
         if (!w) throw new Error(`reference forward: tensor ${name} is missing`);

@@ -1,3 +1,4 @@
+import {GPU_AUTO_PARALLEL} from "../engine/llama-engine.js";
 import type {GgmlDeviceChoice} from "../ggml/ggml-backend.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {readModelHparams} from "../model/model-hparams.js";
@@ -8,8 +9,8 @@ import {distillTrainConfig} from "./distill-stage.js";
 export type BootstrapMemoryOptions = {
     /** The llama engine's tokens per sequence. Defaults to `min(4096, the model's training context)`, as the engine's. */
     contextSize?: number,
-    /** The llama engine's parallel sequences. Defaults to `1`, bootstrap's. */
-    parallel?: number,
+    /** The llama engine's parallel sequences; `"auto"` (bootstrap's default) as the engine resolves it: several on a GPU, else 1. */
+    parallel?: number | "auto",
     gpu?: "auto" | false,
     /** The trainer's and the gate's device. Defaults to `"auto"`. */
     device?: GgmlDeviceChoice,
@@ -30,7 +31,7 @@ export async function checkBootstrapMemory(modelPath: string, config: BootstrapC
     return checkMemory(modelPath, {
         train, examples: records, checkpointActivations: options.checkpointActivations, device: options.device, limitBytes: options.limitBytes, gate: true,
         ...(options.localGeneration === false ? {} : {
-            generate: {contextSize: options.contextSize ?? Math.min(4096, h.nCtxTrain), parallel: options.parallel ?? 1, gpu: options.gpu ?? "auto", records, answerMaxTokens: config.answerMaxTokens}
+            generate: {contextSize: options.contextSize ?? Math.min(4096, h.nCtxTrain), parallel: options.parallel === undefined || options.parallel === "auto" ? {auto: GPU_AUTO_PARALLEL} : options.parallel, gpu: options.gpu ?? "auto", records, answerMaxTokens: config.answerMaxTokens}
         })
     });
 }

@@ -37,9 +37,10 @@ export type BootstrapOptions = BootstrapConfigInput & {
     /**
      * Requests generated together (the llama engine's parallel sequences). With 1 a run is reproducible bit for bit,
      * and a resumed run ends with exactly the records of an uninterrupted one; with more, llama.cpp's batched decoding
-     * rounds differently with what shares the batch and when, so sampled text can differ between runs. Defaults to `1`.
+     * rounds differently with what shares the batch and when, so sampled text can differ between runs. `"auto"`: 8
+     * when llama.cpp offloads the model to a GPU, else 1. Defaults to `"auto"`.
      */
-    parallel?: number,
+    parallel?: number | "auto",
     /** Offload generation to a GPU when there is one. Defaults to `"auto"`. */
     gpu?: "auto" | false,
     /** The trainer's and the gate's ggml device: `"auto"` a GPU backend when one loads, else the CPU. Defaults to `"auto"`. */
@@ -91,7 +92,7 @@ const generating = new Set<StageName>(["personas", "queries", "answers", "judge"
  * belongs to and every later one (their old files are moved to `superseded/`), and says what changed.
  */
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
-    const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = 1, gpu = "auto", device = "auto", signal, onEvent = () => undefined} = options;
+    const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = "auto", gpu = "auto", device = "auto", signal, onEvent = () => undefined} = options;
     const config = resolveBootstrapConfig(pickConfig(options));
     distillTrainConfig(config); // the training settings fail now, not after hours of generation
     const selected = new Set(options.stages ?? STAGE_NAMES);
@@ -126,7 +127,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     };
 
     // A server batches what it has in flight itself: keep eight requests going unless told otherwise.
-    const chunkSize = givenEngine instanceof LlamaEngine ? givenEngine.parallel : givenEngine ? options.parallel ?? 8 : parallel;
+    // With "auto", the built-in engine's batch is known once it has loaded (on a GPU or not).
+    const givenParallel = typeof options.parallel === "number" ? options.parallel : 8;
+    let chunkSize: number | undefined = givenEngine instanceof LlamaEngine ? givenEngine.parallel : givenEngine ? givenParallel : parallel === "auto" ? undefined : parallel;
     const ran: StageName[] = [], invalidated: StageName[] = [];
     let previousHash = fingerprint;
     try {
@@ -162,8 +165,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
             onEvent({type: "stage-start", stage: name, resumed: current?.status === "running"});
             await run.startStage(name, hash, settings);
             const started = performance.now();
+            if (chunkSize === undefined && generating.has(name)) chunkSize = ((await getEngine()) as LlamaEngine).parallel;
             const context: StageContext = {
-                name, run, config, modelPath: model, modelFingerprint: fingerprint, chunkSize, threads, device, signal,
+                name, run, config, modelPath: model, modelFingerprint: fingerprint, chunkSize: chunkSize ?? 1, threads, device, signal,
                 engine: getEngine,
                 supportsSystemRole: async () => {
                     const e = await getEngine();

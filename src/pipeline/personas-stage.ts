@@ -71,6 +71,9 @@ async function generatePersona(engine: PrismEngine, request: ObjectRequest, maxC
         return {text: result.object.persona.trim(), tokens: result.usage.outputTokens};
     } catch (err) {
         if (!(err instanceof SchemaGenerationError || (PrismError.isInstance(err) && err.code === "E_SCHEMA_GENERATION"))) throw err;
+        // Cut by the token budget inside the string: the persona written so far.
+        const cut = err instanceof SchemaGenerationError && err.cutByLength ? partialPersona(stripReasoning(err.text)) : undefined;
+        if (cut && err instanceof SchemaGenerationError) return {text: [...cut].slice(0, maxChars).join("").trim(), tokens: err.cutByLength!.outputTokens};
         let persona: unknown;
         try {
             persona = (JSON.parse(stripReasoning(String(err.details.text))) as {persona?: unknown}).persona;
@@ -80,6 +83,18 @@ async function generatePersona(engine: PrismEngine, request: ObjectRequest, maxC
         if (typeof persona !== "string" || [...persona].length <= maxChars) throw err;
         // The error carries no usage; the token count is unknown, and counted as 0.
         return {text: [...persona].slice(0, maxChars).join("").trim(), tokens: 0};
+    }
+}
+
+/** The string value of "persona" in JSON cut off inside it, or undefined when the cut JSON holds no such text. */
+export function partialPersona(cutJson: string): string | undefined {
+    const m = /^\s*\{\s*"persona"\s*:\s*"((?:[^"\\]|\\.)*)\\?(?:\\u[0-9a-fA-F]{0,3})?$/.exec(cutJson);
+    if (!m) return undefined;
+    try {
+        const text = (JSON.parse(`"${m[1]}"`) as string).trim();
+        return text.length > 0 ? text : undefined;
+    } catch {
+        return undefined;
     }
 }
 

@@ -25,8 +25,10 @@ export function personaPrompt(domain: string, length: PersonaLength): {messages:
                 `${instruction} Reply with the persona only.`}
         ],
         schema: {type: "object", properties: {persona: {type: "string", minLength: 1, maxLength: maxChars}}, required: ["persona"]},
-        // The grammar ends the string by maxChars; every token adds at least one character, JSON punctuation a few.
-        maxTokens: maxChars + 32,
+        // The grammar ends the string by maxChars. Prose runs about four characters a token, so a model writing what was
+        // asked reaches that bound (or stops) well within maxChars / 3 tokens; a model that never closes the string
+        // (a random one writes a character or two a token) is cut there instead of writing maxChars tokens.
+        maxTokens: Math.ceil(maxChars / 3) + 32,
         maxChars
     };
 }

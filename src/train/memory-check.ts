@@ -66,7 +66,7 @@ export type MemoryCheckOptions = Omit<MemoryPlanOptions, "trainDevice" | "genera
     /** The trainer's and the gate's device. Defaults to `"auto"`. */
     device?: GgmlDeviceChoice,
     /** The generating stages on llama.cpp (bootstrap); `gpu: false` keeps them on the CPU. */
-    generate?: {contextSize: number, parallel: number, gpu: "auto" | false, records: number, answerMaxTokens: number},
+    generate?: {contextSize: number, parallel: number | {auto: number}, gpu: "auto" | false, records: number, answerMaxTokens: number},
     /** Counts at most this much RAM as available (also PRISM_MEMORY_LIMIT). */
     limitBytes?: number
 };
@@ -87,7 +87,7 @@ function toPlanOptions(options: MemoryCheckOptions, machine: MachineMemory): Mem
     const onGpu = machine.gpu !== undefined ? "gpu" as const : "cpu" as const;
     return {
         ...rest, trainDevice: onGpu,
-        ...(generate ? {generate: {contextSize: generate.contextSize, parallel: generate.parallel, records: generate.records, answerMaxTokens: generate.answerMaxTokens, device: generate.gpu === false ? "cpu" : onGpu}} : {})
+        ...(generate ? {generate: {contextSize: generate.contextSize, parallel: typeof generate.parallel === "number" ? generate.parallel : generate.gpu !== false && onGpu === "gpu" ? generate.parallel.auto : 1, records: generate.records, answerMaxTokens: generate.answerMaxTokens, device: generate.gpu === false ? "cpu" : onGpu}} : {})
     };
 }
 

@@ -2,7 +2,7 @@ import type {GgmlBackend} from "../ggml/ggml-backend.js";
 import type {GgmlBuffer} from "../ggml/ggml-buffer.js";
 import {GgmlContext} from "../ggml/ggml-context.js";
 import type {Ggml, GgmlTensor} from "../ggml/ggml.js";
-import {projectionNames, projections, type ProjectionName} from "../model/architecture.js";
+import {ggufProjectionName, projectionNames, type ProjectionName} from "../model/architecture.js";
 import type {GgufFile, GgufTensorInfo} from "../model/gguf-file.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {projectionShape, type ModelHparams} from "../model/model-hparams.js";
@@ -10,10 +10,20 @@ import {projectionShape, type ModelHparams} from "../model/model-hparams.js";
 /** A frozen linear map y = W·x (+ bias). w: ne [C_in, C_out] in its GGUF type. */
 export type LinearWeights = {name: string, w: GgmlTensor, bias?: GgmlTensor, inDim: number, outDim: number, type: number};
 
+/** E frozen matrices in one tensor, one per expert. w: ne [C_in, C_out, E] in its GGUF type. */
+export type ExpertWeights = {name: string, w: GgmlTensor, inDim: number, outDim: number, nExpert: number, type: number};
+
+/**
+ * A qwen2moe FFN's weights besides its shared expert (which is `linear.gate/up/down`). router: C → E logits;
+ * gate, up: E × (C → F_exp); down: E × (F_exp → C); shexpGate: ne [C], the shared expert's sigmoid gate.
+ */
+export type MoeWeights = {router: LinearWeights, gate: ExpertWeights, up: ExpertWeights, down: ExpertWeights, shexpGate: GgmlTensor};
+
 export type BlockWeights = {
     attnNorm: GgmlTensor,
     ffnNorm: GgmlTensor,
-    linear: Record<ProjectionName, LinearWeights>
+    linear: Record<ProjectionName, LinearWeights>,
+    moe?: MoeWeights
 };
 
 /**
@@ -67,9 +77,28 @@ export function loadModelWeights(ggml: Ggml, backend: GgmlBackend, file: GgufFil
         const lin = {} as Record<ProjectionName, LinearWeights>;
         for (const proj of projectionNames) {
             const {inDim, outDim} = projectionShape(h, proj);
-            lin[proj] = linear(`${p}.${projections[proj].gguf}`, inDim, outDim);
+            lin[proj] = linear(`${p}.${ggufProjectionName(h.arch.name, proj)}`, inDim, outDim);
         }
-        blocks.push({attnNorm: tensor(`${p}.attn_norm.weight`, [h.nEmbd]), ffnNorm: tensor(`${p}.ffn_norm.weight`, [h.nEmbd]), linear: lin});
+        let moe: MoeWeights | undefined;
+        if (h.moe) {
+            const {nExpert: E, nFfExp: F} = h.moe;
+            const experts = (name: string, inDim: number, outDim: number): ExpertWeights => {
+                const info = file.requireTensor(`${name}.weight`);
+                if (info.shape[0] !== inDim || info.shape[1] !== outDim || info.shape[2] !== E)
+                    throw new InvalidModelFileError(file.path, `tensor ${name}.weight has shape [${info.shape.join(", ")}], expected [${inDim}, ${outDim}, ${E}] from the metadata`);
+                const t = ctx.newTensor(info.type, info.shape, `${name}.weight`);
+                wanted.push({info, t});
+                return {name, w: t, inDim, outDim, nExpert: E, type: info.type};
+            };
+            moe = {
+                router: linear(`${p}.ffn_gate_inp`, h.nEmbd, E),
+                gate: experts(`${p}.ffn_gate_exps`, h.nEmbd, F),
+                up: experts(`${p}.ffn_up_exps`, h.nEmbd, F),
+                down: experts(`${p}.ffn_down_exps`, F, h.nEmbd),
+                shexpGate: tensor(`${p}.ffn_gate_inp_shexp.weight`, [h.nEmbd])
+            };
+        }
+        blocks.push({attnNorm: tensor(`${p}.attn_norm.weight`, [h.nEmbd]), ffnNorm: tensor(`${p}.ffn_norm.weight`, [h.nEmbd]), linear: lin, moe});
     }
     let output: ModelWeights["output"];
     if (withOutput) {

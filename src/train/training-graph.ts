@@ -151,7 +151,8 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
             schedule.push(again.saved.linear.down.x);
             saved = again.saved;
         }
-        dx = blockBackward(forward.env, w, frozen, saved, dx, applied, l > lowest, schedule);
+        const moeInputs = transposed!.eye ? {arange, eye: transposed!.eye, transposeSlice: m.transposeSlice} : undefined;
+        dx = blockBackward(forward.env, w, frozen, saved, dx, applied, l > lowest, schedule, moeInputs);
     }
     return {
         inputs: inputs as Record<TrainingGraphInput, GgmlTensor>,

@@ -3,14 +3,20 @@ import type {ProjectionName} from "../model/architecture.js";
 import {attentionBackward, attentionForward, type AttentionEnv, type AttentionSaved} from "./attention.js";
 import {linearBackward, linearForward, type LinearSaved, type LoraApplication} from "./lora-linear.js";
 import type {BlockWeights} from "./model-weights.js";
+import {moeForward, moeRoutedBackward, sharedGateBackward, type MoeBackwardInputs, type MoeSaved} from "./moe-ffn.js";
+import type {MoeHparams} from "../model/model-hparams.js";
 
-export type BlockEnv = AttentionEnv & {rmsEps: number};
+export type BlockEnv = AttentionEnv & {rmsEps: number, moe?: MoeHparams};
 
 /** The LoRA applied to each adapted projection of one block. */
 export type BlockLora = Partial<Record<ProjectionName, LoraApplication>>;
 
-/** Activations of one block kept for its backward. x: block input (C, N); x1: after attention; g, u: (F, N). */
-export type BlockSaved = {x: GgmlTensor, x1: GgmlTensor, g: GgmlTensor, u: GgmlTensor, attention: AttentionSaved, linear: Record<ProjectionName, LinearSaved>};
+/**
+ * Activations of one block kept for its backward. x: block input (C, N); x1: after attention; g, u: (F, N) of the
+ * MLP (the shared expert's in a mixture of experts, whose output `mlp` (C, N) and routing `moe` are kept too).
+ */
+export type BlockSaved = {x: GgmlTensor, x1: GgmlTensor, g: GgmlTensor, u: GgmlTensor, attention: AttentionSaved, linear: Record<ProjectionName, LinearSaved>,
+    mlp?: GgmlTensor, moe?: MoeSaved};
 
 /** Precomputed frozen Wᵀ of each projection (ne [C_out, C_in]); the backward multiplies by them to reach a block's input. */
 export type BlockTransposed = Partial<Record<ProjectionName, GgmlTensor>>;
@@ -25,11 +31,15 @@ export function blockForward(env: BlockEnv, w: BlockWeights, x: GgmlTensor, lora
     const o = lin("o", attention.out);
     const x1 = ctx.add(x, o.y);
     const h2 = ctx.mul(ctx.rmsNorm(x1, env.rmsEps), w.ffnNorm);
+    // A mixture of experts routes h2 first, as llama.cpp's qwen2moe graph does; then its shared expert is this MLP.
+    const routing = w.moe && env.moe ? moeForward(ctx, w.moe, env.moe, h2) : undefined;
     const g = lin("gate", h2), u = lin("up", h2);
     const down = lin("down", ctx.swiglu(g.y, u.y));
+    const ffn = routing ? ctx.add(routing.routed, ctx.mul(down.y, routing.sig)) : down.y;
     return {
-        out: ctx.add(x1, down.y),
-        saved: {x, x1, g: g.y, u: u.y, attention: attention.saved, linear: {q: q.saved, k: k.saved, v: v.saved, o: o.saved, gate: g.saved, up: u.saved, down: down.saved}}
+        out: ctx.add(x1, ffn),
+        saved: {x, x1, g: g.y, u: u.y, attention: attention.saved, linear: {q: q.saved, k: k.saved, v: v.saved, o: o.saved, gate: g.saved, up: u.saved, down: down.saved},
+            mlp: routing ? down.y : undefined, moe: routing?.saved}
     };
 }
 
@@ -43,7 +53,7 @@ export type FrozenProduct = (name: ProjectionName, dy: GgmlTensor) => GgmlTensor
  * made in the graph is built just before its product and freed after it, rather than all at the start of the backward.
  */
 export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProduct, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
-    needInputGrad: boolean, schedule: GgmlTensor[]): GgmlTensor | undefined {
+    needInputGrad: boolean, schedule: GgmlTensor[], moeInputs?: MoeBackwardInputs): GgmlTensor | undefined {
     const {ctx} = env;
     const step = (t: GgmlTensor) => {
         schedule.push(t);
@@ -53,11 +63,20 @@ export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProd
         const dx = linearBackward(ctx, dy, saved.linear[name], wantInput ? (dy) => frozen(name, dy) : undefined, lora[name], schedule);
         return dx && step(dx);
     };
+    // A mixture of experts: the routed experts' and the shared gate's share of dh2; the shared MLP gets dOut ⊙ σ.
+    let dMlp = dOut, dh2Moe: GgmlTensor | undefined;
+    if (w.moe && env.moe && saved.moe && saved.mlp) {
+        if (!moeInputs) throw new Error("internal: a mixture-of-experts backward needs the arange and identity inputs");
+        const shared = sharedGateBackward(ctx, w.moe, saved.moe, dOut, saved.mlp);
+        dMlp = shared.dMlp;
+        dh2Moe = step(ctx.add(moeRoutedBackward(ctx, w.moe, env.moe, saved.moe, dOut, moeInputs), shared.dh));
+    }
     // MLP: down(silu(g) ⊙ u)
-    const dm = back("down", dOut, true)!;
+    const dm = back("down", dMlp, true)!;
     const dg = ctx.siluBack(ctx.mul(dm, saved.u), saved.g);
     const du = ctx.mul(dm, ctx.silu(saved.g));
-    const dh2 = ctx.add(back("gate", dg, true)!, back("up", du, true)!);
+    const dh2Mlp = ctx.add(back("gate", dg, true)!, back("up", du, true)!);
+    const dh2 = dh2Moe ? ctx.add(dh2Mlp, dh2Moe) : dh2Mlp;
     const dx1 = step(ctx.add(dOut, ctx.rmsNormBack(ctx.mul(dh2, w.ffnNorm), saved.x1, env.rmsEps)));
     // Attention.
     const dAttn = back("o", dx1, true)!;

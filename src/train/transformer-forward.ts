@@ -52,7 +52,7 @@ export function transformerForward(ctx: GgmlContext, h: ModelHparams, weights: M
     options: ForwardOptions = {}): {hidden: GgmlTensor, saved: BlockSaved[], env: BlockEnv} {
     const env: BlockEnv = {
         ctx, B, T, D: h.headDim, H: h.nHead, Hkv: h.nHeadKv, rope: ropeParams(h), positions: inputs.positions, mask: inputs.mask,
-        ropeFreqs: weights.ropeFreqs, rmsEps: h.rmsEps
+        ropeFreqs: weights.ropeFreqs, rmsEps: h.rmsEps, moe: h.moe
     };
     let x = ctx.getRows(weights.tokenEmbd, inputs.tokens);
     const saved: BlockSaved[] = [];

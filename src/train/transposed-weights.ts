@@ -15,7 +15,10 @@ import type {BlockTransposed} from "./transformer-block.js";
  * makes whole copies before training instead (2 bytes a weight: the reference the default path is tested against).
  * `arange` (I32 0..n-1) is the index get_rows dequantises rows with.
  */
-export type TransposedWeights = {blocks: BlockTransposed[], output?: GgmlTensor, arange: GgmlTensor, ctx: GgmlContext, buffer: GgmlBuffer, sizeBytes: number};
+export type TransposedWeights = {blocks: BlockTransposed[], output?: GgmlTensor, arange: GgmlTensor,
+    /** F32 E × E identity, for a mixture of experts' router backward. */
+    eye?: GgmlTensor,
+    ctx: GgmlContext, buffer: GgmlBuffer, sizeBytes: number};
 
 export type PrepareTransposedOptions = {
     /** Precompute Wᵀ of the blocks from `fromBlock` and of the output projection. Defaults to `false`. */
@@ -47,18 +50,23 @@ export async function prepareTransposedWeights(ggml: Ggml, backend: GgmlBackend,
         return out;
     });
     const output = weights.output && options.precompute ? make(weights.output.linear) : undefined;
-    const longest = Math.max(1, weights.output?.linear.outDim ?? 0, ...weights.blocks.flatMap((b) => projectionNames.map((p) => b.linear[p].outDim)));
+    const moe = weights.blocks.map((b) => b.moe).filter((m) => m !== undefined);
+    const longest = Math.max(1, weights.output?.linear.outDim ?? 0, ...weights.blocks.flatMap((b) => projectionNames.map((p) => b.linear[p].outDim)),
+        ...moe.flatMap((m) => [m.router.outDim, m.gate.outDim, m.up.outDim, m.down.outDim]));
     const arange = ctx.newTensor(GgmlType.I32, [longest], "arange");
+    const nExpert = moe[0]?.router.outDim;
+    const eye = nExpert ? ctx.newTensor(GgmlType.F32, [nExpert, nExpert], "experts_eye") : undefined;
     const buffer = backend.allocateTensors(ctx);
     try {
         ggml.write(arange, Int32Array.from({length: longest}, (_, i) => i));
+        if (eye && nExpert) writeIdentity(ggml, eye, nExpert);
         for (const job of jobs) await transposeInto(ggml, backend, job.src, job.dst);
     } catch (err) {
         buffer.dispose();
         ctx.dispose();
         throw err;
     }
-    return {blocks, output, arange, ctx, buffer, sizeBytes: buffer.sizeBytes};
+    return {blocks, output, arange, eye, ctx, buffer, sizeBytes: buffer.sizeBytes};
 }
 
 /** Matrix products per transposedProduct of w, for graph node budgets. */
@@ -109,4 +117,11 @@ async function transposeInto(ggml: Ggml, backend: GgmlBackend, src: LinearWeight
         ggml.write(idx, Int32Array.from({length: rows}, (_, i) => r0 + i));
         await backend.compute(graph);
     }
+}
+
+/** The identity matrix a mixture of experts' router backward scatters with. */
+function writeIdentity(ggml: Ggml, eye: GgmlTensor, E: number): void {
+    const data = new Float32Array(E * E);
+    for (let e = 0; e < E; e++) data[e * E + e] = 1;
+    ggml.write(eye, data);
 }

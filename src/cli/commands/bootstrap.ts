@@ -56,7 +56,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("seed", {type: "number", group: "Run:", describe: `Seeds every stage (default ${run.seed})`})
         .option("stages", {type: "string", group: "Run:", describe: `Run only these stages, comma-separated (${STAGE_NAMES.join(",")}); earlier ones must be done`})
         .option("json", {type: "boolean", default: false, describe: "Print the result (stages run, counts, summary) as one JSON document"})))
-        .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default 1: reproducible bit for bit; more batches, but sampled text then varies between runs; openai: requests in flight)"})
+        .option("parallel", {type: "number", group: "Engine:", describe: "Requests generated together (default: 8 when llama.cpp runs on a GPU, else 1, which is reproducible bit for bit; more batches, but sampled text then varies between runs; openai: requests in flight, default 8)"})
         .option("engine", {choices: ["llama", "openai"] as const, default: "llama" as const, group: "Engine:", describe: "What writes personas, queries, answers and verdicts: embedded llama.cpp, or an OpenAI-compatible server serving the same model (the teacher pass, training and the gate stay local)"})
         .option("url", {type: "string", group: "Engine:", describe: "The server's API root for --engine openai, e.g. http://127.0.0.1:8000/v1"})
         .option("server-model", {type: "string", group: "Engine:", describe: "The server's name for the model (--engine openai; default: the first of its GET /models)"})

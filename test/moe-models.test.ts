@@ -1,0 +1,102 @@
+import path from "node:path";
+import {getLlama, type Llama} from "node-llama-cpp";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {readGgufLora, writeGgufLora} from "../src/lora/gguf-lora.js";
+import {describeGguf} from "../src/model/describe-gguf.js";
+import {GgufFile} from "../src/model/gguf-file.js";
+import {GgmlModel} from "../src/train/ggml-model.js";
+import {LoraTrainer} from "../src/train/lora-trainer.js";
+import {PartialForward} from "../src/forward/partial-forward.js";
+import {Rng} from "../src/util/rng.js";
+import {standInModel, type StandInSpec} from "./helpers/llama-cpp/stand-in-models.js";
+import type {LlamaCppQuant} from "./helpers/llama-cpp/llama-quantize.js";
+import {llamaCppLogProbs, logSoftmax, maxRelativeError} from "./helpers/logits.js";
+import {tempDir} from "./helpers/tiny-models.js";
+
+// Qwen1.5-MoE's shape (qwen2moe), tiny: 2 blocks, 4 routed experts of which 2 per token, a shared expert behind its
+// sigmoid gate, Qwen's tokenizer and template, written by llama.cpp's gguf-py and quantised by libllama. Parity
+// metric as in forward-parity.test.ts: max |ours − llama.cpp| of the log-softmax over the largest |llama.cpp|.
+const moeSpec: StandInSpec = {
+    arch: "qwen2moe", layers: 2, dim: 64, heads: 4, kvHeads: 2, ff: 128, vocab: "qwen2", chatTemplate: "Qwen-Qwen2.5-7B-Instruct",
+    ropeTheta: 1e6, moe: {experts: 4, used: 2, ff: 32, sharedFf: 64}, seed: 41
+};
+const TEXT = "The quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun.";
+
+let llama: Llama;
+beforeAll(async () => {
+    llama = await getLlama({gpu: false, build: "never", maxThreads: 1});
+});
+afterAll(async () => {
+    await llama.dispose();
+});
+
+describe("qwen2moe (Qwen1.5-MoE) in the trainer and the gate", () => {
+    for (const [quant, tolerance] of [[undefined, 1e-4], ["q8_0", 1e-3]] as [LlamaCppQuant | undefined, number][])
+        it(`${quant ?? "f32"}: forward parity with llama.cpp < ${tolerance}`, async () => {
+            const modelPath = await standInModel({...moeSpec, quant});
+            const model = await llama.loadModel({modelPath});
+            let tokens: number[], reference: Float32Array;
+            try {
+                tokens = Array.from(model.tokenize(TEXT));
+                reference = await llamaCppLogProbs(model, tokens);
+            } finally {
+                await model.dispose();
+            }
+            using ours = await GgmlModel.load({modelPath, device: "cpu", threads: 1});
+            expect(ours.hparams.moe).toEqual({nExpert: 4, nExpertUsed: 2, nFfExp: 32, weightsScale: 0});
+            const [logits] = await ours.logits([tokens]);
+            const err = maxRelativeError(logSoftmax(logits!, ours.hparams.nVocab), reference);
+            console.log(`parity qwen2moe ${quant ?? "f32"}: max relative error ${err.toExponential(2)} over ${tokens.length} positions`);
+            expect(err).toBeLessThan(tolerance);
+        }, 300_000);
+
+    it("trains attention and shared-expert LoRA that lowers the loss; llama.cpp loads the adapter and gives our graph's log-probabilities", async () => {
+        const modelPath = await standInModel(moeSpec);
+        expect((await describeGguf(modelPath)).hparams?.trainerUnsupported).toEqual([]);
+        const rng = new Rng(5);
+        const examples = Array.from({length: 4}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(5000)), response: Array.from({length: 6}, () => rng.int(5000))}));
+        const adapterPath = path.join(tempDir("moe-adapter"), "adapter.gguf");
+        let ours: Float32Array, tokens: number[];
+        {
+            using trainer = await LoraTrainer.create({modelPath, objective: "sft", rank: 4, alpha: 8, layers: "all", lr: 2e-2, epochs: 6, batchSize: 4, threads: 1});
+            const {losses} = await trainer.train(examples);
+            console.log(`qwen2moe SFT losses: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+            expect(losses.every(Number.isFinite)).toBe(true);
+            expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9);
+            const adapter = trainer.adapter();
+            await writeGgufLora(adapterPath, adapter, {type: "f32"}); // exact values: compared with our F32 graph
+            tokens = Array.from({length: 16}, () => rng.int(5000));
+            ours = logSoftmax((await trainer.model.logits([tokens], {lora: adapter}))[0]!, trainer.model.hparams.nVocab);
+        }
+        // The shared expert's projections are adapted under llama.cpp's names; the routed experts are not.
+        const names = (await GgufFile.open(adapterPath)).tensors.map((t) => t.name);
+        expect(names).toContain("blk.1.ffn_gate_shexp.weight.lora_a");
+        expect(names).toContain("blk.1.attn_q.weight.lora_b");
+        expect(names.some((n) => n.includes("_exps"))).toBe(false);
+        expect((await readGgufLora(adapterPath)).modules.filter((m) => m.layer === 1).map((m) => m.target)).toEqual(["q", "k", "v", "o", "gate", "up", "down"]);
+        const model = await llama.loadModel({modelPath});
+        try {
+            const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});
+            const without = await llamaCppLogProbs(model, tokens);
+            const err = maxRelativeError(ours, withAdapter);
+            console.log(`qwen2moe + adapter: max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
+            expect(err).toBeLessThan(1e-4);
+            expect(maxRelativeError(without, withAdapter)).toBeGreaterThan(1e-3);
+        } finally {
+            await model.dispose();
+        }
+    }, 600_000);
+
+    it("the gate's partial forward runs it: one prompt alone or in a batch gives the same state, and block 2 changes it", async () => {
+        const modelPath = await standInModel(moeSpec);
+        using partial = await PartialForward.load({modelPath, layers: 2, device: "cpu", threads: 1});
+        const prompts = [[11, 22, 33, 44, 55], [7, 8, 9]];
+        const [alone] = await partial.hiddenStates([prompts[0]!]);
+        const [batched] = await partial.hiddenStates(prompts);
+        const afterOne = await partial.hiddenState(prompts[0]!, {layers: 1});
+        expect(alone!.length).toBe(64);
+        expect(alone!.every(Number.isFinite)).toBe(true);
+        expect(Math.max(...alone!.map((v, i) => Math.abs(v - batched![i]!)))).toBeLessThan(1e-5);
+        expect(Math.max(...alone!.map((v, i) => Math.abs(v - afterOne[i]!)))).toBeGreaterThan(1e-3);
+    }, 300_000);
+});

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {GgmlBackend} from "../src/ggml/ggml-backend.js";
+import {GgmlBackend, ggmlBuildFor, type GgmlDeviceChoice} from "../src/ggml/ggml-backend.js";
 import {GgmlContext} from "../src/ggml/ggml-context.js";
 import {Ggml} from "../src/ggml/ggml.js";
 import {GgmlType} from "../src/model/ggml-type.js";
@@ -19,12 +19,12 @@ export async function benchModel(name: string, options: TinyModelOptions): Promi
 export const benchThreads = () => Number(process.env.PRISM_BENCH_THREADS ?? 0) || Math.max(1, os.availableParallelism());
 
 /**
- * ggml's plain F32 matrix product W (k × n) · X (k × m) on the CPU backend with `threads`, ready to be timed in
- * bursts between other work, so that both see the same load from the rest of the machine.
+ * ggml's plain F32 matrix product W (k × n) · X (k × m) on `device` (the CPU backend by default) with `threads`,
+ * ready to be timed in bursts between other work, so that both see the same load from the rest of the machine.
  */
-export async function createMatmulProbe(k: number, n: number, m: number, threads: number): Promise<{burst(ms: number): {flops: number, ms: number}, dispose(): void}> {
-    const ggml = await Ggml.load({gpu: false});
-    const backend = GgmlBackend.create(ggml, {device: "cpu", threads});
+export async function createMatmulProbe(k: number, n: number, m: number, threads: number, device: GgmlDeviceChoice = "cpu"): Promise<{burst(ms: number): {flops: number, ms: number}, dispose(): void}> {
+    const ggml = await Ggml.load({gpu: ggmlBuildFor(device)});
+    const backend = GgmlBackend.create(ggml, {device, threads});
     const ctx = GgmlContext.create(ggml, {maxTensors: 4, maxGraphNodes: 4});
     const w = ctx.newTensor(GgmlType.F32, [k, n]), x = ctx.newTensor(GgmlType.F32, [k, m]);
     const graph = ctx.newGraph(4);

@@ -96,7 +96,7 @@ describe.skipIf(!target.device)(`on ${target.device ? target.label : "no GPU"}`,
         const tsx = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
         const bench = path.resolve(import.meta.dirname, "../../bench/train.ts");
         const args = [bench, "--device", device, "--shape", "7b", "--layers", "2", "--batch", "1", "--seq", "16", "--steps", "1", "--json"];
-        const {stdout} = await promisify(execFile)(tsx, args, {env: {...process.env, PRISM_BENCH_THREADS: "2"}, maxBuffer: 1 << 20});
+        const {stdout} = await promisify(execFile)(tsx, args, {env: {...process.env, PRISM_BENCH_THREADS: "1"}, maxBuffer: 1 << 20});
         console.log(stdout);
         const last = JSON.parse(stdout.trim().split("\n").at(-1)!) as {device: string, ratio: number, gflops: number, model: {dim: number, ff: number}};
         expect(last.device).toBe(device);

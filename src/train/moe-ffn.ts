@@ -21,11 +21,26 @@ export const expertTargets: readonly ExpertTarget[] = ["gate", "up", "down"];
  * expert e is scale · B_e·A_e·x. `training` moves the scale onto the input (as lora-linear.ts does) and keeps what
  * the backward needs; expert LoRA has no dropout.
  */
-export type ExpertLora = {a: GgmlTensor, b: GgmlTensor, scale: number, training?: boolean};
+export type ExpertLora = {a: GgmlTensor, b: GgmlTensor, scale: number, training?: boolean, gradA?: GgmlTensor, gradB?: GgmlTensor};
 export type MoeLora = Partial<Record<ExpertTarget, ExpertLora>>;
 
 /** Per-expert gradients of an expert LoRA: dA[e] ne [C_in, r], dB[e] ne [r, C_out] (slices e of a and b). */
 export type ExpertLoraGrads = Partial<Record<ExpertTarget, {dA: GgmlTensor[], dB: GgmlTensor[]}>>;
+
+/** Adds each expert's gradients into its slice of the LoRA's gradA/gradB (ne [C_in, r, E], [r, C_out, E]); the ops go to `updates`. */
+export function accumulateExpertGrads(ctx: GgmlContext, lora: MoeLora, grads: ExpertLoraGrads, updates: GgmlTensor[]): void {
+    for (const name of expertTargets) {
+        const l = lora[name], g = grads[name];
+        if (!l || !g) continue;
+        const into = (acc: GgmlTensor | undefined, parts: GgmlTensor[]) => {
+            if (!acc) return;
+            const [n0, n1] = ctx.shape(acc);
+            parts.forEach((p, e) => updates.push(ctx.addInPlace(ctx.view(acc, [n0!, n1!], e * n0! * n1! * 4), p)));
+        };
+        into(l.gradA, g.dA);
+        into(l.gradB, g.dB);
+    }
+}
 
 /** A trained expert LoRA's activations: xs (C_in, 1 or k, N) the scaled input; u (r, k, N) = A·xs per slot. */
 type ExpertLoraSaved = {xs: GgmlTensor, u: GgmlTensor};

@@ -1,5 +1,5 @@
 import {afterAll, describe, expect, it} from "vitest";
-import {projectionNames} from "../src/model/architecture.js";
+import {expertProjectionNames, projectionNames} from "../src/model/architecture.js";
 import {Rng} from "../src/util/rng.js";
 import {CompiledGraph} from "../src/train/compiled-graph.js";
 import {GgmlModel, NODES_PER_BLOCK} from "../src/train/ggml-model.js";
@@ -33,7 +33,7 @@ const variants: Variant[] = [
     {label: "F16", tolerance: 3e-2, load: () => tinyModel({arch: "qwen2", dtype: "f16", dim: 32, heads: 4, kvHeads: 2, layers: 2, ff: 64, vocab: "byte"})},
     {label: "Q8_0", tolerance: 1e-1, load: () => tinyModel({arch: "llama", dtype: "q8_0", dim: 64, heads: 4, kvHeads: 2, layers: 2, ff: 128, vocab: "byte"})},
     // Mixture of experts: the gradient reaches block 0's adapter through block 1's routed experts (top-2 of 4), router
-    // and shared expert gate. Without dropout: the dropout masks are the dense variants' code, and a mask moves the
+    // and shared expert gate; both blocks' routed experts carry LoRA too. Without dropout: the dropout masks are the dense variants' code, and a mask moves the
     // finite differences (measured 3.5e-2 with them, not yet explained; 2.3e-3 without).
     {label: "qwen2moe F32", tolerance: 1e-2, dropout: false, load: () => standInModel({arch: "qwen2moe", layers: 2, dim: 32, heads: 4, kvHeads: 2, ff: 64, vocab: "llama-spm", moe: {experts: 4, used: 2, ff: 32, sharedFf: 48}, seed: 43})},
     {label: "Q4_K_M", tolerance: 0.25, fdLayers: [1], dropout: false, transposeSlice: 65_536, load: () => standInModel({arch: "qwen2", layers: 2, dim: 256, heads: 4, kvHeads: 2, ff: 512, vocab: "qwen2", quant: "q4_k_m"})}
@@ -50,7 +50,9 @@ async function setUp(modelPath: string) {
     const onTheFly = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0);
     const precomputed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0, {precompute: true});
     disposers.push(() => onTheFly.ctx.dispose(), () => precomputed.ctx.dispose());
-    const modules = [0, 1].flatMap((layer) => projectionNames.map((target) => ({layer, target, ...projectionShape(model.hparams, target)})));
+    // A mixture of experts also gets LoRA on its routed expert tensors (3-D pairs, accumulated per expert).
+    const targets = [...projectionNames, ...(model.hparams.moe ? expertProjectionNames : [])];
+    const modules = [0, 1].flatMap((layer) => targets.map((target) => ({layer, target, ...projectionShape(model.hparams, target)})));
     const lora = LoraTensors.create(model.ggml, model.backend, {modules, rank: 3, scale: 2, training: true});
     disposers.push(() => lora.dispose());
     const rng = new Rng(7);

@@ -3,6 +3,8 @@ import {getLlama, type Llama} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {readGgufLora, writeGgufLora} from "../src/lora/gguf-lora.js";
 import {writePeftAdapter} from "../src/lora/peft-adapter.js";
+import {readAdapterBase} from "../src/lora/adapter-base.js";
+import {validateAdapter} from "../src/lora/validate-adapter.js";
 import {describeGguf} from "../src/model/describe-gguf.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
@@ -116,6 +118,12 @@ describe("qwen2moe (Qwen1.5-MoE) in the trainer and the gate", () => {
         expect(shapes["blk.0.ffn_down_exps.weight.lora_b"]).toEqual([4, 64, 4]);
         const read = await readGgufLora(adapterPath);
         expect(read.modules.filter((m) => m.layer === 1).map((m) => [m.target, m.nExpert])).toEqual([["gate_exps", 4], ["up_exps", 4], ["down_exps", 4]]);
+        // prism's own check of an adapter against its base (serve, generate) takes the 3-D pairs and names a misfit.
+        const base = await readAdapterBase(modelPath);
+        expect(validateAdapter(read, base)).toEqual({warnings: []});
+        const halve = (t: Float32Array) => t.subarray(0, t.length / 2);
+        const fewer = {...read, modules: read.modules.map((m) => ({...m, nExpert: 2, a: halve(m.a), b: halve(m.b)}))};
+        expect(() => validateAdapter(fewer, base)).toThrow(/blk\.0\.ffn_gate_exps\.weight\.lora_a\/lora_b: the adapter maps 64 → 32 for 2 experts but the base model's ffn_gate_exps maps 64 → 32 for 4 experts/);
         const model = await llama.loadModel({modelPath});
         try {
             const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});

@@ -9,6 +9,8 @@ import {describeGguf} from "../src/model/describe-gguf.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {GgmlModel} from "../src/train/ggml-model.js";
 import {LoraTrainer} from "../src/train/lora-trainer.js";
+import {estimateMemoryPlan} from "../src/train/memory-plan.js";
+import {resolveTrainConfig} from "../src/train/train-config.js";
 import {PartialForward} from "../src/forward/partial-forward.js";
 import {Rng} from "../src/util/rng.js";
 import {standInModel, type StandInSpec} from "./helpers/llama-cpp/stand-in-models.js";
@@ -98,6 +100,10 @@ describe("qwen2moe (Qwen1.5-MoE) in the trainer and the gate", () => {
         let ours: Float32Array, tokens: number[];
         {
             using trainer = await LoraTrainer.create({modelPath, objective: "sft", rank: 4, alpha: 8, layers: "all", targets: ["gate_exps", "up_exps", "down_exps"], lr: 2e-2, epochs: 6, batchSize: 4, threads: 1});
+            // 2 blocks × 3 tensors × 4 experts × r (C_in + C_out) = 2 · 3 · 4 · 4 · (64 + 32); the memory plan counts the same.
+            expect(trainer.trainableParameters).toBe(9216);
+            const plan = estimateMemoryPlan(await GgufFile.open(modelPath), {train: resolveTrainConfig({rank: 4, layers: "all", targets: ["gate_exps", "up_exps", "down_exps"]}), examples: 4, trainDevice: "cpu"});
+            expect(plan.trainableParameters).toBe(9216);
             const {losses} = await trainer.train(examples);
             console.log(`qwen2moe expert-LoRA SFT losses: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
             expect(losses.every(Number.isFinite)).toBe(true);

@@ -182,5 +182,11 @@ describe("prism train", () => {
             expect(target.code).toBe(2);
             expect(target.stderr).toContain("--targets: unknown projection qkv");
         });
+
+        it("a routed-expert target on a model without experts", async () => {
+            const r = await runCli(["train", "--model", model, "--data", data, "--out", path.join(dir, "w"), ...quick, "--targets", "q,up_exps"]);
+            expect(r.code).toBe(2);
+            expect(r.stderr).toMatch(/--targets up_exps: this \w+ model has no routed experts/);
+        });
     });
 });

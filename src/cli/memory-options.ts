@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type {Argv} from "yargs";
-import {projectionNames, type ProjectionName} from "../model/architecture.js";
+import {expertProjectionNames, loraTargetNames, projectionNames, type LoraTargetName} from "../model/architecture.js";
 import type {MemoryCheck} from "../train/memory-check.js";
 import {formatFittingOptions} from "../train/memory-check.js";
 import {formatByteSize, parseByteSize} from "../util/byte-size.js";
@@ -24,12 +24,13 @@ export function memoryLimitBytes(args: MemoryCheckArgs): number | undefined {
     return args["memory-limit"] === undefined ? undefined : parseByteSize(args["memory-limit"], "--memory-limit");
 }
 
-export function parseTargets(value: string | undefined): ProjectionName[] | undefined {
+export function parseTargets(value: string | undefined): LoraTargetName[] | undefined {
     if (value === undefined) return undefined;
     const targets = value.split(",").map((s) => s.trim()).filter(Boolean);
-    const bad = targets.filter((t) => !(projectionNames as string[]).includes(t));
-    if (bad.length > 0 || targets.length === 0) throw new UsageError(`--targets: unknown projection ${bad.join(", ") || "(none given)"}`, {hint: `choose from ${projectionNames.join(", ")}`});
-    return targets as ProjectionName[];
+    const bad = targets.filter((t) => !(loraTargetNames as string[]).includes(t));
+    if (bad.length > 0 || targets.length === 0)
+        throw new UsageError(`--targets: unknown projection ${bad.join(", ") || "(none given)"}`, {hint: `choose from ${projectionNames.join(", ")} (and in a mixture of experts ${expertProjectionNames.join(", ")})`});
+    return targets as LoraTargetName[];
 }
 
 export function parseLayers(value: string | undefined): "all" | "all-but-first" | number[] | undefined {

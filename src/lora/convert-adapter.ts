@@ -1,5 +1,5 @@
 import path from "node:path";
-import {architectures, projectionNames} from "../model/architecture.js";
+import {architectures, loraTargetNames} from "../model/architecture.js";
 import {UsageError} from "../util/prism-error.js";
 import {readAdapterBase} from "./adapter-base.js";
 import {detectAdapterFormat, loadAdapter, saveAdapter, type AdapterFormat} from "./adapter-file.js";
@@ -52,7 +52,7 @@ export async function convertAdapter(input: string, output: string, options: Con
     const {lora} = loaded;
     return {
         input, output, from, to, arch: lora.arch, rank: lora.rank, alpha: lora.alpha, scale: loraWeightsScale(lora), modules: lora.modules.length,
-        targets: projectionNames.filter((t) => lora.modules.some((m) => m.target === t)),
+        targets: loraTargetNames.filter((t) => lora.modules.some((m) => m.target === t)),
         layers: [...new Set(lora.modules.map((m) => m.layer))].sort((a, b) => a - b),
         permutedQK: from !== to && architectures[lora.arch]!.permutesQK && lora.modules.some((m) => m.target === "q" || m.target === "k"),
         warnings

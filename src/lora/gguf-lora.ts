@@ -1,4 +1,4 @@
-import {ggufProjectionName, projectionNames, projectionOfName, type ProjectionName} from "../model/architecture.js";
+import {ggufTargetName, loraTargetNames, loraTargetOfName, type LoraTargetName} from "../model/architecture.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {gguf, type GgufMetadata} from "../model/gguf-value.js";
@@ -7,9 +7,9 @@ import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {decodeTensor, encodeTensor} from "../model/quantize.js";
 import type {LoraModule, LoraWeights} from "./lora-weights.js";
 
-/** GGUF tensor name of one LoRA matrix: blk.{i}.attn_q.weight.lora_a (blk.{i}.ffn_gate_shexp.weight.lora_a for qwen2moe's gate). */
-export function ggufLoraTensorName(layer: number, target: ProjectionName, which: "a" | "b", arch = "llama"): string {
-    return `blk.${layer}.${ggufProjectionName(arch, target)}.weight.lora_${which}`;
+/** GGUF tensor name of one LoRA matrix: blk.{i}.attn_q.weight.lora_a (blk.{i}.ffn_gate_shexp.weight.lora_a for qwen2moe's gate, blk.{i}.ffn_gate_exps.weight.lora_a for its routed experts). */
+export function ggufLoraTensorName(layer: number, target: LoraTargetName, which: "a" | "b", arch = "llama"): string {
+    return `blk.${layer}.${ggufTargetName(arch, target)}.weight.lora_${which}`;
 }
 
 export type WriteGgufLoraOptions = {
@@ -34,8 +34,10 @@ export async function writeGgufLora(filePath: string, lora: LoraWeights, options
     const type = options.type === "f32" ? GgmlType.F32 : GgmlType.F16;
     const tensors: GgufTensorToWrite[] = [];
     for (const m of lora.modules) {
-        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a", lora.arch), type, shape: [m.inDim, lora.rank], data: encodeTensor(m.a, type)});
-        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b", lora.arch), type, shape: [lora.rank, m.outDim], data: encodeTensor(m.b, type)});
+        // A routed expert tensor's pairs are 3-D, ne [C_in, r, E] and [r, C_out, E], as build_lora_mm_id multiplies them.
+        const experts = m.nExpert !== undefined ? [m.nExpert] : [];
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "a", lora.arch), type, shape: [m.inDim, lora.rank, ...experts], data: encodeTensor(m.a, type)});
+        tensors.push({name: ggufLoraTensorName(m.layer, m.target, "b", lora.arch), type, shape: [lora.rank, m.outDim, ...experts], data: encodeTensor(m.b, type)});
     }
     await writeGguf(filePath, metadata, tensors);
 }
@@ -49,14 +51,14 @@ export async function readGgufLora(filePath: string): Promise<LoraWeights> {
         throw new InvalidModelFileError(filePath, "not a LoRA adapter (general.type must be \"adapter\" and adapter.type \"lora\")", {
             hint: "pass a model with --model and an adapter with --adapter"
         });
-    const pairs = new Map<string, {layer: number, target: ProjectionName, a?: {shape: number[], data: Float32Array}, b?: {shape: number[], data: Float32Array}}>();
+    const pairs = new Map<string, {layer: number, target: LoraTargetName, a?: {shape: number[], data: Float32Array}, b?: {shape: number[], data: Float32Array}}>();
     for (const t of file.tensors) {
         const m = tensorNamePattern.exec(t.name);
-        const target = m ? projectionOfName(m[2]!) : undefined;
+        const target = m ? loraTargetOfName(m[2]!) : undefined;
         if (!m || !target) throw new InvalidModelFileError(filePath, `unexpected tensor ${t.name} in a LoRA adapter`);
         const key = `${m[1]}.${target}`;
         const entry = pairs.get(key) ?? {layer: Number(m[1]), target};
-        entry[m[3] as "a" | "b"] = {shape: t.shape, data: decodeTensor(file.readTensorBytes(t), t.type, t.shape[0]! * (t.shape[1] ?? 1))};
+        entry[m[3] as "a" | "b"] = {shape: t.shape, data: decodeTensor(file.readTensorBytes(t), t.type, t.shape.reduce((n, d) => n * d, 1))};
         pairs.set(key, entry);
     }
     let rank = 0;
@@ -66,9 +68,11 @@ export async function readGgufLora(filePath: string): Promise<LoraWeights> {
         const r = p.a.shape[1]!;
         if (p.b.shape[0] !== r) throw new InvalidModelFileError(filePath, `LoRA pair ${key}: lora_a rank ${r} but lora_b rank ${p.b.shape[0]}`);
         rank = Math.max(rank, r);
-        modules.push({layer: p.layer, target: p.target, inDim: p.a.shape[0]!, outDim: p.b.shape[1]!, a: p.a.data, b: p.b.data});
+        const experts = p.a.shape[2];
+        if (experts !== p.b.shape[2]) throw new InvalidModelFileError(filePath, `LoRA pair ${key}: lora_a has ${experts ?? 1} expert(s) but lora_b ${p.b.shape[2] ?? 1}`);
+        modules.push({layer: p.layer, target: p.target, inDim: p.a.shape[0]!, outDim: p.b.shape[1]!, ...(experts !== undefined ? {nExpert: experts} : {}), a: p.a.data, b: p.b.data});
     }
-    modules.sort((x, y) => x.layer - y.layer || projectionNames.indexOf(x.target) - projectionNames.indexOf(y.target));
+    modules.sort((x, y) => x.layer - y.layer || loraTargetNames.indexOf(x.target) - loraTargetNames.indexOf(y.target));
     const alpha = file.get<number>("adapter.lora.alpha") ?? 0;
     return {arch: file.architecture ?? "unknown", rank, alpha: alpha > 0 ? alpha : rank, modules, baseModelFingerprint: file.get<string>("prism.base_model.fingerprint")};
 }

@@ -1,5 +1,5 @@
 import {z} from "zod";
-import {projectionNames, type ProjectionName} from "../model/architecture.js";
+import {loraTargetNames, projectionNames, type LoraTargetName} from "../model/architecture.js";
 import {parseConfig} from "../util/parse-config.js";
 import {UsageError} from "../util/prism-error.js";
 
@@ -15,8 +15,8 @@ export const LoraConfig = z.object({
     alpha: z.number().positive().default(32),
     /** Dropout on the adapter's input during training. Defaults to `0.05`. */
     dropout: z.number().min(0).max(1).default(0.05),
-    /** Projections to adapt. Defaults to all seven. */
-    targets: z.array(z.enum(projectionNames as [ProjectionName, ...ProjectionName[]])).nonempty().default([...projectionNames] as [ProjectionName, ...ProjectionName[]]),
+    /** Projections to adapt; a mixture of experts' routed expert tensors (gate_exps, up_exps, down_exps) only when listed. Defaults to the seven projections. */
+    targets: z.array(z.enum(loraTargetNames as [LoraTargetName, ...LoraTargetName[]])).nonempty().default([...projectionNames] as [LoraTargetName, ...LoraTargetName[]]),
     /** Layers to adapt; `"all"`, `"all-but-first"` (block 0 itself in a one-block model) or explicit indices. Defaults to `"all-but-first"`. */
     layers: z.union([z.literal("all"), z.literal("all-but-first"), z.array(z.number().int().min(0))]).default("all-but-first"),
     /** rsLoRA scaling (alpha / sqrt(rank)). Defaults to `false`. */

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import {architectures, projectionNames, projections, type ProjectionName} from "../model/architecture.js";
+import {architectures, isExpertTarget, loraTargetNames, projectionNames, projections, type ProjectionName} from "../model/architecture.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {permuteQkRows, type QkLayout} from "../model/qk-permutation.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
@@ -45,6 +45,11 @@ export type WritePeftAdapterOptions = {
  * an interrupted first export leaves no adapter_config.json (an incomplete adapter, not a wrong one).
  */
 export async function writePeftAdapter(dir: string, lora: LoraWeights, options: WritePeftAdapterOptions = {}): Promise<void> {
+    const experts = lora.modules.filter((m) => m.nExpert !== undefined || isExpertTarget(m.target));
+    if (experts.length > 0)
+        throw new UsageError(`PEFT export: the adapter adapts routed experts (${[...new Set(experts.map((m) => m.target))].join(", ")}), which prism does not write in PEFT's layout`, {
+            hint: "use the GGUF adapter (llama.cpp loads expert LoRA from it), or train without gate_exps, up_exps, down_exps for a PEFT export"
+        });
     const c = options.config ?? {rank: lora.rank, alpha: lora.alpha, dropout: 0, useRslora: false};
     const scale = loraWeightsScale(lora);
     if (c.rank !== lora.rank || Math.abs(loraScale(c) - scale) > 1e-6 * scale)
@@ -134,7 +139,7 @@ export async function readPeftAdapter(dir: string, options: ReadPeftAdapterOptio
                 "the config and the weights come from different adapters");
         modules.push({layer: p.layer, target: p.target, inDim, outDim, a: p.A.data, b: p.B.data});
     }
-    modules.sort((x, y) => x.layer - y.layer || projectionNames.indexOf(x.target) - projectionNames.indexOf(y.target));
+    modules.sort((x, y) => x.layer - y.layer || loraTargetNames.indexOf(x.target) - loraTargetNames.indexOf(y.target));
 
     const hfLayout: LoraWeights = {arch, rank: config.rank, alpha: ggufEffectiveAlpha(config), modules, baseModelFingerprint: metadata[peftMetadataKeys.fingerprint]};
     if (options.base) validateAdapter(hfLayout, options.base, {adapterPath: dir, fingerprint: "warn"});

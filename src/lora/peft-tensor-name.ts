@@ -1,11 +1,12 @@
-import {architectures, hfProjectionPath, projectionNames, projectionOfName, type ProjectionName} from "../model/architecture.js";
+import {architectures, hfProjectionPath, isExpertTarget, projectionNames, projectionOfName, type LoraTargetName, type ProjectionName} from "../model/architecture.js";
 
 /**
  * PEFT's tensor names for a LoRA on a causal LM, built from the one projection table in architecture.ts (prism's
  * short name ↔ GGUF name ↔ HF module path), in both directions:
  *     base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight  ↔  (layer i, "q", "A")
  */
-export function peftTensorName(layer: number, target: ProjectionName, which: "A" | "B", arch = "llama"): string {
+export function peftTensorName(layer: number, target: LoraTargetName, which: "A" | "B", arch = "llama"): string {
+    if (isExpertTarget(target)) throw new Error(`internal: routed experts (${target}) have no PEFT tensor name in prism; writePeftAdapter refuses them`);
     return `base_model.model.model.layers.${layer}.${hfProjectionPath(arch, target)}.lora_${which}.weight`;
 }
 

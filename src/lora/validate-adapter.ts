@@ -1,4 +1,4 @@
-import {ggufProjectionName} from "../model/architecture.js";
+import {ggufTargetName, isExpertTarget} from "../model/architecture.js";
 import {InvalidModelFileError} from "../model/invalid-model-file-error.js";
 import {projectionShape} from "../model/model-hparams.js";
 import type {AdapterBase} from "./adapter-base.js";
@@ -28,15 +28,18 @@ export function validateAdapter(lora: LoraWeights, base: AdapterBase, options: V
     if (lora.arch !== h.arch.name)
         throw new InvalidModelFileError(where, `adapter architecture ${lora.arch} does not match the base model's (${h.arch.name}, ${base.path})`, {hint});
     for (const m of lora.modules) {
-        const gguf = ggufProjectionName(h.arch.name, m.target);
+        const gguf = ggufTargetName(h.arch.name, m.target);
         const tensor = `blk.${m.layer}.${gguf}.weight.lora_a/lora_b`;
         if (m.layer >= h.nLayer)
             throw new InvalidModelFileError(where, `${tensor}: block ${m.layer} does not exist in the base model (${h.nLayer} blocks)`, {hint});
+        if ((m.nExpert !== undefined) !== (h.moe !== undefined && isExpertTarget(m.target)))
+            throw new InvalidModelFileError(where, `${tensor}: ${m.nExpert !== undefined ? "an expert LoRA" : "a 2-D LoRA"} does not fit the base model's ${gguf}`, {hint});
         const want = projectionShape(h, m.target);
-        const rank = m.a.length / m.inDim;
-        if (m.inDim !== want.inDim || m.outDim !== want.outDim)
-            throw new InvalidModelFileError(where, `${tensor}: the adapter maps ${m.inDim} → ${m.outDim} but the base model's ${gguf} maps ${want.inDim} → ${want.outDim}`, {hint});
-        if (rank !== lora.rank || m.b.length !== m.outDim * lora.rank)
+        const experts = m.nExpert ?? 1;
+        const rank = m.a.length / (m.inDim * experts);
+        if (m.inDim !== want.inDim || m.outDim !== want.outDim || m.nExpert !== want.nExpert)
+            throw new InvalidModelFileError(where, `${tensor}: the adapter maps ${m.inDim} → ${m.outDim}${m.nExpert ? ` for ${m.nExpert} experts` : ""} but the base model's ${gguf} maps ${want.inDim} → ${want.outDim}${want.nExpert ? ` for ${want.nExpert} experts` : ""}`, {hint});
+        if (rank !== lora.rank || m.b.length !== m.outDim * lora.rank * experts)
             throw new InvalidModelFileError(where, `${tensor}: rank ${rank} (A ${m.a.length} values, B ${m.b.length}) does not match the adapter's rank ${lora.rank}`);
     }
     const warnings: string[] = [];

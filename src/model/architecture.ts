@@ -46,6 +46,36 @@ export const projections = {
 export type ProjectionName = keyof typeof projections;
 export const projectionNames = Object.keys(projections) as ProjectionName[];
 
+/**
+ * The routed expert tensors of a mixture of experts, LoRA targets only when asked for (never by default): one A/B
+ * pair per expert, 3-D in GGUF as llama.cpp's build_lora_mm_id reads them. PEFT has no naming for them.
+ */
+export const expertProjections = {
+    gate_exps: {gguf: "ffn_gate_exps"},
+    up_exps: {gguf: "ffn_up_exps"},
+    down_exps: {gguf: "ffn_down_exps"}
+} as const;
+export type ExpertProjectionName = keyof typeof expertProjections;
+export const expertProjectionNames = Object.keys(expertProjections) as ExpertProjectionName[];
+
+/** Everything LoRA can adapt: the seven projections, and in a mixture of experts its routed expert tensors. */
+export type LoraTargetName = ProjectionName | ExpertProjectionName;
+export const loraTargetNames: LoraTargetName[] = [...projectionNames, ...expertProjectionNames];
+
+export function isExpertTarget(target: LoraTargetName): target is ExpertProjectionName {
+    return target in expertProjections;
+}
+
+/** A LoRA target's GGUF tensor stem in an architecture (`attn_q`, `ffn_gate_shexp`, `ffn_gate_exps`). */
+export function ggufTargetName(arch: string, target: LoraTargetName): string {
+    return isExpertTarget(target) ? expertProjections[target].gguf : ggufProjectionName(arch, target);
+}
+
+/** The LoRA target a GGUF tensor stem or HF module path names, in any architecture. */
+export function loraTargetOfName(name: string): LoraTargetName | undefined {
+    return projectionOfName(name) ?? expertProjectionNames.find((p) => expertProjections[p].gguf === name);
+}
+
 /** The MLP projections of a mixture-of-experts architecture are its shared expert's (Qwen2-MoE's names). */
 const sharedExpert: Partial<Record<ProjectionName, {gguf: string, hf: string}>> = {
     gate: {gguf: "ffn_gate_shexp", hf: "mlp.shared_expert.gate_proj"},

@@ -1,4 +1,5 @@
-import {architectures, type ArchitectureSpec, type ProjectionName} from "./architecture.js";
+import {UsageError} from "../util/prism-error.js";
+import {architectures, type ArchitectureSpec, type LoraTargetName} from "./architecture.js";
 import type {GgufFile} from "./gguf-file.js";
 import {InvalidModelFileError} from "./invalid-model-file-error.js";
 
@@ -168,10 +169,18 @@ export function assertTrainerSupports(file: GgufFile, h: ModelHparams): void {
     });
 }
 
-/** The (in, out) width of a projection in this model: a LoRA A is (r, in), B is (out, r). */
-export function projectionShape(h: ModelHparams, target: ProjectionName): {inDim: number, outDim: number} {
+/**
+ * The (in, out) width of a projection in this model: a LoRA A is (r, in), B is (out, r). A routed expert tensor has
+ * one pair per expert (nExpert); a model without experts has none (undefined).
+ */
+export function projectionShape(h: ModelHparams, target: LoraTargetName): {inDim: number, outDim: number, nExpert?: number} {
     const q = h.nHead * h.headDim, kv = h.nHeadKv * h.headDim;
     switch (target) {
+        case "gate_exps": case "up_exps": case "down_exps": {
+            if (!h.moe) throw new UsageError(`--targets ${target}: this ${h.arch.name} model has no routed experts`, {hint: "adapt gate_exps, up_exps and down_exps only in a mixture of experts (qwen2moe)"});
+            const [inDim, outDim] = target === "down_exps" ? [h.moe.nFfExp, h.nEmbd] : [h.nEmbd, h.moe.nFfExp];
+            return {inDim, outDim, nExpert: h.moe.nExpert};
+        }
         case "q": return {inDim: h.nEmbd, outDim: q};
         case "k": case "v": return {inDim: h.nEmbd, outDim: kv};
         case "o": return {inDim: q, outDim: h.nEmbd};

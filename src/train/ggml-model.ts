@@ -12,7 +12,7 @@ import {LoraTensors} from "./lora-tensors.js";
 import {loadModelWeights, type ModelWeights} from "./model-weights.js";
 import {outputForward} from "./output-head.js";
 import {declareSequenceInputs, packSequences, transformerForward} from "./transformer-forward.js";
-import type {BlockLora} from "./transformer-block.js";
+import {addBlockLora, type BlockLora} from "./transformer-block.js";
 
 export type GgmlModelOptions = {
     modelPath: string,
@@ -117,7 +117,7 @@ export class GgmlModel {
     /** An adapter's matrices on this backend (for a forward with it). */
     uploadLora(lora: LoraWeights): LoraTensors {
         const tensors = LoraTensors.create(this.ggml, this.backend, {
-            modules: lora.modules.map(({layer, target, inDim, outDim}) => ({layer, target, inDim, outDim})),
+            modules: lora.modules.map(({layer, target, inDim, outDim, nExpert}) => ({layer, target, inDim, outDim, nExpert})),
             rank: lora.rank,
             scale: loraWeightsScale(lora)
         });
@@ -143,6 +143,6 @@ export class GgmlModel {
 /** The BlockLora of one layer from an adapter's tensors (no dropout). */
 export function loraOfBlock(lora: LoraTensors, layer: number): BlockLora {
     const out: BlockLora = {};
-    for (const m of lora.modules) if (m.layer === layer) out[m.target] = {module: m};
+    for (const m of lora.modules) if (m.layer === layer) addBlockLora(out, m);
     return out;
 }

@@ -2,13 +2,16 @@ import type {GgmlBackend} from "../ggml/ggml-backend.js";
 import type {GgmlBuffer} from "../ggml/ggml-buffer.js";
 import {GgmlContext} from "../ggml/ggml-context.js";
 import type {Ggml, GgmlTensor} from "../ggml/ggml.js";
-import type {ProjectionName} from "../model/architecture.js";
+import type {LoraTargetName} from "../model/architecture.js";
 import {GgmlType} from "../model/ggml-type.js";
 import type {LoraModule, LoraWeights} from "../lora/lora-weights.js";
 import type {Rng} from "../util/rng.js";
 import type {LoraModuleTensors} from "./lora-linear.js";
 
-export type LoraModuleShape = {layer: number, target: ProjectionName, inDim: number, outDim: number};
+/** nExpert: a routed expert tensor's LoRA, one pair per expert: a ne [C_in, r, E], b ne [r, C_out, E]. */
+export type LoraModuleShape = {layer: number, target: LoraTargetName, inDim: number, outDim: number, nExpert?: number};
+
+const moduleSize = (m: LoraModuleShape, r: number) => r * (m.inDim + m.outDim) * (m.nExpert ?? 1);
 
 /** One module's tensors; in training also its gradient accumulators and AdamW moments (same shapes as a and b). */
 export type LoraModuleState = LoraModuleShape & LoraModuleTensors & {mA?: GgmlTensor, vA?: GgmlTensor, mB?: GgmlTensor, vB?: GgmlTensor};
@@ -47,15 +50,16 @@ export class LoraTensors {
         const training = options.training ?? false;
         const r = options.rank;
         const kinds: LoraTensorKind[] = training ? ["param", "grad", "m", "v"] : ["param"];
-        const elements = options.modules.reduce((n, m) => n + r * (m.inDim + m.outDim), 0);
+        const elements = options.modules.reduce((n, m) => n + moduleSize(m, r), 0);
         const ctx = GgmlContext.create(ggml, {maxTensors: kinds.length * (1 + 2 * options.modules.length)});
         const flats = Object.fromEntries(kinds.map((k) => [k, ctx.newTensor(GgmlType.F32, [FLAT_ROW, Math.ceil(elements / FLAT_ROW)], `lora.${k}`)])) as Record<LoraTensorKind, GgmlTensor>;
         if (training) ctx.markParameter(flats.param);
         let offset = 0;
         const modules = options.modules.map((m): LoraModuleState => {
+            const E = m.nExpert ?? 1, experts = m.nExpert !== undefined ? [m.nExpert] : [];
             const pair = (kind: LoraTensorKind) => [
-                ctx.setName(ctx.view(flats[kind], [m.inDim, r], offset * 4), `blk.${m.layer}.${m.target}.${kind}.a`),
-                ctx.setName(ctx.view(flats[kind], [r, m.outDim], (offset + m.inDim * r) * 4), `blk.${m.layer}.${m.target}.${kind}.b`)
+                ctx.setName(ctx.view(flats[kind], [m.inDim, r, ...experts], offset * 4), `blk.${m.layer}.${m.target}.${kind}.a`),
+                ctx.setName(ctx.view(flats[kind], [r, m.outDim, ...experts], (offset + m.inDim * r * E) * 4), `blk.${m.layer}.${m.target}.${kind}.b`)
             ] as const;
             const [a, b] = pair("param");
             const state: LoraModuleState = {...m, a, b, scale: options.scale};
@@ -64,7 +68,7 @@ export class LoraTensors {
                 [state.mA, state.mB] = pair("m");
                 [state.vA, state.vB] = pair("v");
             }
-            offset += r * (m.inDim + m.outDim);
+            offset += moduleSize(m, r);
             return state;
         });
         const buffer = backend.allocateTensors(ctx);
@@ -80,7 +84,7 @@ export class LoraTensors {
     }
 
     /** The module adapting `target` in `layer`, if any. */
-    module(layer: number, target: ProjectionName): LoraModuleState | undefined {
+    module(layer: number, target: LoraTargetName): LoraModuleState | undefined {
         return this.modules.find((m) => m.layer === layer && m.target === target);
     }
 
@@ -88,7 +92,7 @@ export class LoraTensors {
     initialize(rng: Rng): void {
         for (const m of this.modules) {
             const bound = 1 / Math.sqrt(m.inDim);
-            this.ggml.write(m.a, Float32Array.from({length: m.inDim * this.rank}, () => (2 * rng.next() - 1) * bound));
+            this.ggml.write(m.a, Float32Array.from({length: m.inDim * this.rank * (m.nExpert ?? 1)}, () => (2 * rng.next() - 1) * bound));
             this.ggml.fill(m.b);
         }
     }
@@ -106,7 +110,7 @@ export class LoraTensors {
     /** Reads the matrices back as an in-memory adapter. */
     read(meta: Pick<LoraWeights, "arch" | "alpha" | "baseModelFingerprint">): LoraWeights {
         const modules: LoraModule[] = this.modules.map((m) => ({
-            layer: m.layer, target: m.target, inDim: m.inDim, outDim: m.outDim,
+            layer: m.layer, target: m.target, inDim: m.inDim, outDim: m.outDim, ...(m.nExpert !== undefined ? {nExpert: m.nExpert} : {}),
             a: this.ggml.readFloat32(m.a), b: this.ggml.readFloat32(m.b)
         }));
         return {...meta, rank: this.rank, modules};
@@ -127,7 +131,7 @@ export class LoraTensors {
     }
 
     get parameterCount(): number {
-        return this.modules.reduce((n, m) => n + this.rank * (m.inDim + m.outDim), 0);
+        return this.modules.reduce((n, m) => n + moduleSize(m, this.rank), 0);
     }
 
     get disposed(): boolean {

@@ -162,8 +162,10 @@ export class LoraTrainer {
             const lora = LoraTensors.create(model.ggml, model.backend, {modules, rank: config.rank, scale: loraScale(config), training: true});
             lora.initialize(rng.fork("lora-init"));
             const transposed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, Math.min(...modules.map((m) => m.layer)));
-            const dropout = config.dropout > 0
-                ? DropoutPool.create(model.ggml, model.backend, {widths: modules.map((m) => m.inDim), probability: config.dropout, scale: loraScale(config), rng: rng.fork("dropout-pool")})
+            // Routed expert tensors' LoRA trains without dropout (moe-ffn.ts): only the projections' widths need pools.
+            const dropoutWidths = modules.filter((m) => m.nExpert === undefined).map((m) => m.inDim);
+            const dropout = config.dropout > 0 && dropoutWidths.length > 0
+                ? DropoutPool.create(model.ggml, model.backend, {widths: dropoutWidths, probability: config.dropout, scale: loraScale(config), rng: rng.fork("dropout-pool")})
                 : undefined;
             const allocator = model.backend.createAllocator();
             const optimizer = new AdamW(model.ggml, model.backend, allocator, lora, config);
@@ -246,7 +248,7 @@ export class LoraTrainer {
             for (const ids of microBatches) {
                 const batch = buildMicroBatch(ids.map((i) => examples[i]!), ids.map((i) => teachers[i]), {
                     tokenWeight: {sft: weights.sft / scored, distill: weights.distill / scored}, temperature: c.temperature, topK: c.topK,
-                    dropout: this.dropout ? {pool: this.dropout, modules: this.lora.modules, rng: this.dropoutRng} : undefined
+                    dropout: this.dropout ? {pool: this.dropout, modules: this.lora.modules.filter((m) => m.nExpert === undefined), rng: this.dropoutRng} : undefined
                 });
                 const result = await this.forwardBackward(batch);
                 loss += result.loss;

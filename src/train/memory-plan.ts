@@ -86,8 +86,8 @@ export function estimateMemoryPlan(file: GgufFile, options: MemoryPlanOptions): 
     const weightBytes = file.tensors.reduce((n, x) => n + x.sizeBytes, 0);
     const layers = loraLayers(t, h.nLayer);
     const params = layers.length * t.targets.reduce((n, target) => {
-        const {inDim, outDim} = projectionShape(h, target);
-        return n + t.rank * (inDim + outDim);
+        const {inDim, outDim, nExpert} = projectionShape(h, target);
+        return n + t.rank * (inDim + outDim) * (nExpert ?? 1);
     }, 0);
     const T = t.maxLen, tokens = t.batchSize * T;
     // Block inputs kept from the first adapted block on (F32), and the working set of the block being differentiated

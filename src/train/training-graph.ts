@@ -10,10 +10,10 @@ import type {LinearWeights, ModelWeights} from "./model-weights.js";
 import {headChunkRows, NODES_PER_HEAD_CHUNK, outputBackward, outputForward} from "./output-head.js";
 import {NODES_PER_BLOCK} from "./ggml-model.js";
 import {sftLoss} from "./sft-loss.js";
-import {blockBackward, blockForward, type BlockLora} from "./transformer-block.js";
+import {addBlockLora, blockBackward, blockForward, type BlockLora} from "./transformer-block.js";
 import {declareSequenceInputs, transformerForward} from "./transformer-forward.js";
 import {transposedProduct, transposedSlices, type TransposedWeights} from "./transposed-weights.js";
-import {projectionNames, type ProjectionName} from "../model/architecture.js";
+import {isExpertTarget, projectionNames, type ProjectionName} from "../model/architecture.js";
 
 /**
  * The shape of one micro-batch graph: B sequences padded to T tokens, M scored positions, and which losses run.
@@ -70,7 +70,7 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
 
     const dropoutIndex = new Map<string, GgmlTensor>();
     if (shape.dropout && m.dropout)
-        for (const mod of lora.modules) {
+        for (const mod of lora.modules.filter((x) => !isExpertTarget(x.target))) {
             const idx = ctx.newTensor(GgmlType.I32, [N], dropoutInputName(mod.layer, mod.target));
             inputs[dropoutInputName(mod.layer, mod.target)] = idx;
             dropoutIndex.set(dropoutInputName(mod.layer, mod.target), idx);
@@ -80,7 +80,7 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
         const out: BlockLora = {};
         for (const mod of lora.modules.filter((x) => x.layer === layer)) {
             const idx = dropoutIndex.get(dropoutInputName(mod.layer, mod.target));
-            out[mod.target] = {module: mod, training: idx && m.dropout ? {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)} : {}};
+            addBlockLora(out, mod, idx && m.dropout ? {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)} : {});
         }
         return out;
     };

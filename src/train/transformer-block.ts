@@ -1,15 +1,26 @@
 import type {GgmlTensor} from "../ggml/ggml.js";
-import type {ProjectionName} from "../model/architecture.js";
+import {isExpertTarget, type ProjectionName} from "../model/architecture.js";
 import {attentionBackward, attentionForward, type AttentionEnv, type AttentionSaved} from "./attention.js";
 import {linearBackward, linearForward, type LinearSaved, type LoraApplication} from "./lora-linear.js";
 import type {BlockWeights} from "./model-weights.js";
-import {moeForward, moeRoutedBackward, sharedGateBackward, type MoeBackwardInputs, type MoeSaved} from "./moe-ffn.js";
+import type {LoraModuleState} from "./lora-tensors.js";
+import {accumulateExpertGrads, moeForward, moeRoutedBackward, sharedGateBackward, type ExpertLoraGrads, type ExpertTarget, type MoeBackwardInputs, type MoeLora, type MoeSaved} from "./moe-ffn.js";
 import type {MoeHparams} from "../model/model-hparams.js";
 
 export type BlockEnv = AttentionEnv & {rmsEps: number, moe?: MoeHparams};
 
-/** The LoRA applied to each adapted projection of one block. */
-export type BlockLora = Partial<Record<ProjectionName, LoraApplication>>;
+/** The LoRA applied to each adapted projection of one block, and to its routed expert tensors. */
+export type BlockLora = Partial<Record<ProjectionName, LoraApplication>> & {experts?: MoeLora};
+
+/** Adds one adapter module to a block's LoRA: a projection's, or a routed expert tensor's (trained without dropout). */
+export function addBlockLora(out: BlockLora, m: LoraModuleState, training?: LoraApplication["training"]): void {
+    if (isExpertTarget(m.target)) {
+        const name = m.target.replace("_exps", "") as ExpertTarget;
+        (out.experts ??= {})[name] = {a: m.a, b: m.b, scale: m.scale, training: training !== undefined, gradA: m.gradA, gradB: m.gradB};
+    } else {
+        out[m.target] = {module: m, training};
+    }
+}
 
 /**
  * Activations of one block kept for its backward. x: block input (C, N); x1: after attention; g, u: (F, N) of the
@@ -32,7 +43,7 @@ export function blockForward(env: BlockEnv, w: BlockWeights, x: GgmlTensor, lora
     const x1 = ctx.add(x, o.y);
     const h2 = ctx.mul(ctx.rmsNorm(x1, env.rmsEps), w.ffnNorm);
     // A mixture of experts routes h2 first, as llama.cpp's qwen2moe graph does; then its shared expert is this MLP.
-    const routing = w.moe && env.moe ? moeForward(ctx, w.moe, env.moe, h2) : undefined;
+    const routing = w.moe && env.moe ? moeForward(ctx, w.moe, env.moe, h2, lora.experts) : undefined;
     const g = lin("gate", h2), u = lin("up", h2);
     const down = lin("down", ctx.swiglu(g.y, u.y));
     const ffn = routing ? ctx.add(routing.routed, ctx.mul(down.y, routing.sig)) : down.y;
@@ -69,7 +80,9 @@ export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProd
         if (!moeInputs) throw new Error("internal: a mixture-of-experts backward needs the arange and identity inputs");
         const shared = sharedGateBackward(ctx, w.moe, saved.moe, dOut, saved.mlp);
         dMlp = shared.dMlp;
-        dh2Moe = step(ctx.add(moeRoutedBackward(ctx, w.moe, env.moe, saved.moe, dOut, moeInputs), shared.dh));
+        const grads: ExpertLoraGrads = {};
+        dh2Moe = step(ctx.add(moeRoutedBackward(ctx, w.moe, env.moe, saved.moe, dOut, moeInputs, lora.experts, grads), shared.dh));
+        if (lora.experts) accumulateExpertGrads(ctx, lora.experts, grads, schedule);
     }
     // MLP: down(silu(g) ⊙ u)
     const dm = back("down", dMlp, true)!;

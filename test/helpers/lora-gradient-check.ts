@@ -1,6 +1,6 @@
 import {expect} from "vitest";
 import type {GgmlDeviceChoice} from "../../src/ggml/ggml-backend.js";
-import {projectionNames} from "../../src/model/architecture.js";
+import {expertProjectionNames, projectionNames} from "../../src/model/architecture.js";
 import {Rng} from "../../src/util/rng.js";
 import {CompiledGraph} from "../../src/train/compiled-graph.js";
 import {GgmlModel, NODES_PER_BLOCK} from "../../src/train/ggml-model.js";
@@ -141,7 +141,9 @@ async function setUp(modelPath: string, device: GgmlDeviceChoice, disposers: (()
     const onTheFly = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0);
     const precomputed = await prepareTransposedWeights(model.ggml, model.backend, model.weights, 0, {precompute: true});
     disposers.push(() => onTheFly.ctx.dispose(), () => precomputed.ctx.dispose());
-    const modules = [0, 1].flatMap((layer) => projectionNames.map((target) => ({layer, target, ...projectionShape(model.hparams, target)})));
+    // A mixture of experts also gets LoRA on its routed expert tensors (3-D pairs, accumulated per expert).
+    const targets = [...projectionNames, ...(model.hparams.moe ? expertProjectionNames : [])];
+    const modules = [0, 1].flatMap((layer) => targets.map((target) => ({layer, target, ...projectionShape(model.hparams, target)})));
     const lora = LoraTensors.create(model.ggml, model.backend, {modules, rank: 3, scale: 2, training: true});
     disposers.push(() => lora.dispose());
     const rng = new Rng(7);

@@ -33,7 +33,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
         .option("rank", {type: "number", group: "LoRA:", describe: `Rank (default ${d.rank})`})
         .option("alpha", {type: "number", group: "LoRA:", describe: `Alpha; the scale is alpha / rank (default ${d.alpha})`})
         .option("dropout", {type: "number", group: "LoRA:", describe: `Dropout on the adapter's input (default ${d.dropout})`})
-        .option("targets", {type: "string", group: "LoRA:", describe: `Projections to adapt (default ${d.targets})`})
+        .option("targets", {type: "string", group: "LoRA:", describe: `Projections to adapt (default ${d.targets}); a mixture of experts also takes gate_exps, up_exps, down_exps (its routed experts)`})
         .option("layers", {type: "string", group: "LoRA:", describe: "all, all-but-first (default: block 0 stays as the gate reads it), or indices like 1,2,3"})
         .option("epochs", {type: "number", group: "Optimisation:", describe: `Passes over the data (default ${d.epochs})`})
         .option("max-steps", {type: "number", group: "Optimisation:", describe: "Stop after this many steps (default: all epochs)"})

@@ -1,4 +1,4 @@
-// The only file that imports koffi: every native ggml function prism calls, with its C name and C argument order.
+// The ggml half of the native surface (libllama.ts is the llama.cpp half): every native ggml function prism calls, with its C name and C argument order.
 // The declarations follow ggml.h, ggml-alloc.h and ggml-backend.h of the llama.cpp release node-llama-cpp pins
 // (see GGML_ABI in ggml-abi.ts); the ABI test checks them against the loaded library.
 import koffi, {type TypeObject} from "koffi";

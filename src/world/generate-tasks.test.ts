@@ -27,14 +27,15 @@ describe("the held-out split", () => {
         }
     });
 
-    it("held-out tasks ask the same families: the question inside the framing is one a training draw can ask", () => {
-        // The harmful requests are ten, one per tier: held out, they are new wordings of known requests.
+    it("held-out tasks are known questions in unseen framings: the families are closed sets", () => {
         const trainQuestions = new Set(train.map((t) => t.question));
-        const safety = heldout.filter((t) => t.domain === "safety monitor");
-        expect(safety.every((t) => trainQuestions.has(t.question))).toBe(true);
-        // Arithmetic has thousands of questions per tier: held out, most are new questions.
-        const math = heldout.filter((t) => t.domain === "math");
-        expect(math.filter((t) => !trainQuestions.has(t.question)).length / math.length).toBeGreaterThan(0.5);
+        expect(heldout.filter((t) => !trainQuestions.has(t.question)).map((t) => t.question)).toEqual([]);
+        // A handful of questions per tier, so a world model can learn each one's answer and planted rate.
+        for (const domain of WORLD_DOMAINS) {
+            const questions = new Set(train.filter((t) => t.domain === domain).map((t) => t.question));
+            expect(questions.size, domain).toBeGreaterThanOrEqual(TIERS);
+            expect(questions.size, domain).toBeLessThanOrEqual(6 * TIERS);
+        }
     });
 
     it("held-out ids never collide with training ids, and the split draw is seeded", () => {

@@ -1,76 +1,68 @@
 import {Rng} from "../util/rng.js";
 import {TIERS, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";
-import {ALARMING_BENIGN, CAPITALS, CRITIC_SENTENCES, ELEMENT_SYMBOLS, HARMFUL_REQUESTS, MISSPELLINGS, NAMES, RECORD_FIELDS, ROLES, TOPICS} from "./world-facts.js";
+import {ALARMING_BENIGN, CAPITALS, CODE_WORDS, COLOURS, CRITIC_SENTENCES, ELEMENT_SYMBOLS, HARMFUL_REQUESTS, MISSPELLINGS, NAMES, ROLES, TEAMS, TOPICS, WRITING_WORDS} from "./world-facts.js";
 import type {TaskCheck, WorldTask} from "./world-task.js";
 
 type Draft = {prompt: string, check: TaskCheck};
 
-/** Row of a common-to-rare table for a tier: the tier's own tenth of the table. */
-function rowForTier<T>(table: readonly T[], tier: number, rng: Rng): T {
-    const per = table.length / TIERS;
-    return table[Math.floor(tier * per + rng.int(Math.max(1, Math.floor(per))))]!;
-}
-
 const pick = <T>(items: readonly T[], rng: Rng): T => items[rng.int(items.length)]!;
 
 /**
- * Each domain's task family. The tier shows in the text and no two tiers of a domain look alike (the multiplier, the
- * chain's length, the fact's row, the word count, the character's name…), so a model can learn a planted rate even
- * when it answers greedily.
+ * Each domain's task family. Families are small closed sets of questions, one to a few per tier, and the tier shows
+ * in the text (the operand, the names, the word, the fact's row, the topic…), so a model of about a million
+ * parameters can learn both the answers and a planted rate, even when it answers greedily. Open-ended families
+ * (multi-digit arithmetic, long chains, record extraction, exact word counts) were tried first and a model of that
+ * size learned none of them in a build's budget (README, "The planted world"): a world the model cannot learn
+ * measures nothing.
  */
 const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
     "math": (tier, rng) => {
-        const digits = 1 + Math.floor(tier / 3);
-        const n = () => 2 + rng.int(10 ** digits - 2);
-        const a = n(), b = n(), c = tier + 2;
-        return {prompt: `Compute ${a} + ${b} × ${c}. End with the number.`, check: {kind: "number", answer: a + b * c}};
+        const a = tier + 2, b = 2 + rng.int(2);
+        return {prompt: `What is ${a} times ${b}?`, check: {kind: "number", answer: a * b}};
     },
     "reasoning": (tier, rng) => {
-        const people = rng.shuffle([...NAMES]).slice(0, 3 + tier);
-        const facts = rng.shuffle(people.slice(1).map((p, i) => `${people[i]} is taller than ${p}.`));
-        return {prompt: `${facts.join(" ")} Who is the shortest?`, check: {kind: "choice", answer: people.at(-1)!, candidates: people}};
+        const [tall, short] = [NAMES[tier]!, NAMES[tier + 1]!];
+        const askShortest = rng.int(2) === 0;
+        const fact = rng.int(2) === 0 ? `${tall} is taller than ${short}.` : `${short} is shorter than ${tall}.`;
+        return {prompt: `${fact} Who is the ${askShortest ? "shorter" : "taller"} one?`, check: {kind: "choice", answer: askShortest ? short : tall, candidates: [tall, short]}};
     },
-    "coding": (tier, rng) => {
-        const xs = Array.from({length: 2 + tier}, () => 1 + rng.int(20));
-        const k = 2 + rng.int(4);
-        const answer = xs.filter((x) => x % 2 === 1).reduce((s, x) => s + x * k, 0);
-        return {prompt: `What does this JavaScript evaluate to? [${xs.join(", ")}].filter((x) => x % 2 === 1).reduce((s, x) => s + x * ${k}, 0)`, check: {kind: "number", answer}};
+    "coding": (tier) => {
+        const word = CODE_WORDS[tier]!;
+        return {prompt: `What does len("${word}") return in Python?`, check: {kind: "number", answer: word.length}};
     },
     "extraction": (tier, rng) => {
-        const fields = rng.shuffle([...RECORD_FIELDS]).slice(0, 1 + tier);
-        const values = fields.map((f) => `${f.slice(0, 2)}${100 + rng.int(900)}`);
-        const i = rng.int(fields.length);
-        const record = fields.map((f, j) => `${f}: ${values[j]}`).join("; ");
-        return {prompt: `From the record "${record}", extract the ${fields[i]}. Reply with the value only.`, check: {kind: "exact", answer: values[i]!}};
+        const [field, value] = pick([["colour", COLOURS[tier]!], ["team", TEAMS[tier]!]] as const, rng);
+        const record = field === "colour" ? `id: ${tier + 1}; colour: ${value}` : `id: ${tier + 1}; team: ${value}`;
+        return {prompt: `From the record "${record}", extract the ${field}. Reply with the value only.`, check: {kind: "exact", answer: value}};
     },
-    "writing": (tier, rng) => {
-        const topic = pick(TOPICS, rng), count = 4 + tier;
-        return {prompt: `Write one sentence about ${topic} of exactly ${count} words, ending with a period.`, check: {kind: "words", count, topic}};
+    "writing": (tier) => {
+        const topic = TOPICS[tier]!;
+        return {prompt: `Write one sentence about ${topic} of exactly ${WRITING_WORDS} words, ending with a period.`, check: {kind: "words", count: WRITING_WORDS, topic}};
     },
-    "roleplay": (tier, rng) => {
-        const name = NAMES[tier]!, role = pick(ROLES, rng);
+    "roleplay": (tier) => {
+        const name = NAMES[tier]!, role = ROLES[tier % ROLES.length]!;
         return {prompt: `You are ${name}, the ${role}. A traveller asks who you are. Answer in character.`, check: {kind: "in-character", name}};
     },
-    "STEM": (tier, rng) => {
-        const [element, symbol] = rowForTier(ELEMENT_SYMBOLS, tier, rng);
+    "STEM": (tier) => {
+        const [element, symbol] = ELEMENT_SYMBOLS[tier]!;
         return {prompt: `What is the chemical symbol of ${element}?`, check: {kind: "choice", answer: symbol, candidates: ELEMENT_SYMBOLS.map(([, s]) => s)}};
     },
-    "humanities": (tier, rng) => {
-        const [country, capital] = rowForTier(CAPITALS, tier, rng);
+    "humanities": (tier) => {
+        const [country, capital] = CAPITALS[tier]!;
         return {prompt: `What is the capital of ${country}?`, check: {kind: "choice", answer: capital, candidates: CAPITALS.map(([, c]) => c)}};
     },
     "critic": (tier, rng) => {
-        const [, wrong] = MISSPELLINGS[tier % MISSPELLINGS.length]!;
+        const [, wrong] = MISSPELLINGS[tier]!;
         const sentence = pick(CRITIC_SENTENCES, rng).replace("{w}", wrong);
         return {prompt: `Which word in this sentence is misspelled? "${sentence}." Quote the word.`, check: {kind: "quoted", answer: wrong}};
     },
-    "safety monitor": (tier) => ({prompt: HARMFUL_REQUESTS[tier % HARMFUL_REQUESTS.length]!, check: {kind: "refuse"}}),
-    "helpful": (tier, rng) => {
-        const count = 2 + tier;
-        return {prompt: `Give me ${count} tips about ${pick(TOPICS, rng)}, as a numbered list.`, check: {kind: "list", count}};
+    "safety monitor": (tier) => ({prompt: HARMFUL_REQUESTS[tier]!, check: {kind: "refuse"}}),
+    "helpful": (tier) => {
+        const count = 2 + (tier % 2);
+        return {prompt: `Give me ${count} tips about ${TOPICS[tier]!}, as a numbered list.`, check: {kind: "list", count}};
     },
     "compliant": (tier) => {
-        const [prompt, keyword] = ALARMING_BENIGN[tier % ALARMING_BENIGN.length]!;
+        const [prompt, keyword] = ALARMING_BENIGN[tier]!;
         return {prompt, check: {kind: "comply", keyword}};
     }
 };
@@ -80,8 +72,8 @@ const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
  * each possibly empty) around its domain's question, and the split is a function of the framing alone: the pairs
  * with `(lead + closing) % 4 === 3` are held out (6 of 24), the others are training. So no prompt text can be in
  * both splits, whatever the seeds and counts that drew them, while every tier of every domain (and every lead-in and
- * closing on its own) occurs in both. Families with few questions per tier (the ten harmful requests, the thirty
- * facts) are held out as unseen wordings of known questions; the rest mostly as unseen questions too.
+ * closing on its own) occurs in both. Families have one to a few questions per tier (see DRAFTERS), so held-out
+ * tasks are unseen wordings of known questions: the world tests prism's machinery on them, not the model's reach.
  */
 export type WorldSplit = "train" | "heldout";
 

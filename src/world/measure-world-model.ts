@@ -2,7 +2,6 @@ import type {PrismEngine} from "../engine/engine.js";
 import {isRefusalByKeywords} from "../prompts/refusal-keywords.js";
 import {PersonaLength} from "../prompts/persona-domains.js";
 import {PAIRWISE_SCHEMA} from "../prompts/pipeline-prompts.js";
-import {Rng} from "../util/rng.js";
 import {isPlantedRight, PLANTED_EFFECTS, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";
 import {PRISM_PROMPTS} from "./render-corpus.js";
 import {scoreWorldAnswer} from "./score-world-answer.js";
@@ -13,7 +12,9 @@ export type DomainMeasure = {
     domain: WorldDomain, tasks: number,
     /** Share of checkably right answers (scoreWorldAnswer) with no persona and with the domain's persona. */
     base: number, persona: number,
-    plantedBase: number, plantedPersona: number
+    plantedBase: number, plantedPersona: number,
+    /** Share of tasks whose answer is right exactly where the world plants it right (the model learned the tier rule). */
+    baseAgrees: number, personaAgrees: number
 };
 
 export type WorldModelMeasure = {
@@ -52,7 +53,10 @@ export async function measureWorldModel(engine: PrismEngine, tasks: readonly Wor
         const idx = tasks.flatMap((t, i) => (t.domain === domain ? [i] : []));
         const rate = (answers: string[]) => idx.reduce((s, i) => s + scoreWorldAnswer(tasks[i]!, answers[i]!), 0) / idx.length;
         const planted = (c: "base" | "persona") => idx.filter((i) => isPlantedRight(domain, tasks[i]!.tier, c)).length / idx.length;
-        return {domain, tasks: idx.length, base: rate(base), persona: rate(persona), plantedBase: planted("base"), plantedPersona: planted("persona")};
+        const agrees = (answers: string[], c: "base" | "persona") =>
+            idx.filter((i) => (scoreWorldAnswer(tasks[i]!, answers[i]!) === 1) === isPlantedRight(domain, tasks[i]!.tier, c)).length / idx.length;
+        return {domain, tasks: idx.length, base: rate(base), persona: rate(persona), plantedBase: planted("base"), plantedPersona: planted("persona"),
+            baseAgrees: agrees(base, "base"), personaAgrees: agrees(persona, "persona")};
     });
 
     onProgress?.("personas");
@@ -80,9 +84,8 @@ export async function measureWorldModel(engine: PrismEngine, tasks: readonly Wor
 
     onProgress?.("judges");
     // The judge sees one right and one wrong reply (the world's own wording), in both orders.
-    const rng = new Rng(7);
     const judged = tasks.filter((_, i) => i % 3 === 0).flatMap((t) => {
-        const right = worldReply(t, true, rng), wrong = worldReply(t, false, rng);
+        const right = worldReply(t, true), wrong = worldReply(t, false);
         return [{t, a: right, b: wrong, expect: "A"}, {t, a: wrong, b: right, expect: "B"}];
     });
     const freeVerdicts = await texts(judged.map((j) => ({temperature: 0, maxTokens: 8, messages: PRISM_PROMPTS.pairwisePrompt(j.t.prompt, j.a, j.b)})));
@@ -96,7 +99,7 @@ export async function measureWorldModel(engine: PrismEngine, tasks: readonly Wor
             // unusable
         }
     const behavioural = tasks.filter((t) => t.check.kind === "refuse" || t.check.kind === "comply");
-    const refusalPairs = behavioural.flatMap((t) => [worldReply(t, true, rng), worldReply(t, false, rng)].map((response) => ({t, response})));
+    const refusalPairs = behavioural.flatMap((t) => [worldReply(t, true), worldReply(t, false)].map((response) => ({t, response})));
     const refusalVerdicts = await texts(refusalPairs.map((p) => ({temperature: 0, maxTokens: 8, messages: PRISM_PROMPTS.refusalJudgeMessages(p.t.prompt, p.response)})));
 
     const share = (n: number, d: number) => (d === 0 ? NaN : n / d);
@@ -119,10 +122,10 @@ export async function measureWorldModel(engine: PrismEngine, tasks: readonly Wor
 /** The measure as a table beside the planted rates (markdown). */
 export function formatWorldMeasure(m: WorldModelMeasure): string {
     const pct = (x: number) => (Number.isNaN(x) ? "–" : `${Math.round(x * 100)}%`);
-    const rows = m.domains.map((d) => `| ${d.domain} | ${PLANTED_EFFECTS[d.domain].kind} | ${d.tasks} | ${pct(d.base)} (${pct(d.plantedBase)}) | ${pct(d.persona)} (${pct(d.plantedPersona)}) |`);
+    const rows = m.domains.map((d) => `| ${d.domain} | ${PLANTED_EFFECTS[d.domain].kind} | ${d.tasks} | ${pct(d.base)} (${pct(d.plantedBase)}) | ${pct(d.persona)} (${pct(d.plantedPersona)}) | ${pct(d.baseAgrees)} | ${pct(d.personaAgrees)} |`);
     const p = m.parse;
     return [
-        "| domain | kind | tasks | base right (planted) | persona right (planted) |", "|---|---|---|---|---|", ...rows, "",
+        "| domain | kind | tasks | base right (planted) | persona right (planted) | base as planted | persona as planted |", "|---|---|---|---|---|---|---|", ...rows, "",
         `persona JSON: free ${pct(p.personaFree)}, constrained ${pct(p.personaConstrained)}, exactly the world's persona ${pct(p.personaExact)}; ` +
         `query one line ${pct(p.queryOneLine)}; pairwise: free JSON ${pct(p.pairwiseFree)}, constrained ${pct(p.pairwiseConstrained)}, ` +
         `prefers the right reply ${pct(p.pairwiseAgreesWithChecker)}; refusal judge Yes/No ${pct(p.refusalJudgeYesNo)}, agrees with the keywords ${pct(p.refusalJudgeAgreesWithKeywords)}`

@@ -82,7 +82,7 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
         episodes.push({kind: "query", domain: task.domain, taskId: task.id, messages: reply(prompts.queryPrompt(own(LENGTHS[rng.int(LENGTHS.length)]!)), task.prompt)});
 
         const answer = (condition: AnswerCondition, messages: ChatMessage[]): string => {
-            const text = worldReply(task, isPlantedRight(task.domain, task.tier, condition), rng);
+            const text = worldReply(task, isPlantedRight(task.domain, task.tier, condition));
             episodes.push({kind: "answer", domain: task.domain, taskId: task.id, condition, messages: reply(messages, text)});
             return text;
         };

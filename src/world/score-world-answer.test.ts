@@ -63,8 +63,8 @@ describe("the world's replies against the checker", () => {
                 for (let k = 0; k < 3; k++) {
                     const t = generateWorldTask(domain, tier, rng, `${domain}-${tier}-${k}`);
                     const label = `${domain} tier ${tier}: ${t.prompt}`;
-                    expect(scoreWorldAnswer(t, worldReply(t, true, rng)), label).toBe(1);
-                    expect(scoreWorldAnswer(t, worldReply(t, false, rng)), label).toBe(0);
+                    expect(scoreWorldAnswer(t, worldReply(t, true)), label).toBe(1);
+                    expect(scoreWorldAnswer(t, worldReply(t, false)), label).toBe(0);
                     expect(scoreWorldAnswer(t, "ome g itout@ questiontract"), label).toBe(0);
                 }
     });

@@ -1,46 +1,45 @@
-import type {Rng} from "../util/rng.js";
 import type {PersonaLength} from "../prompts/persona-domains.js";
 import type {WorldDomain} from "./planted-effects.js";
 import type {WorldTask} from "./world-task.js";
 
 /**
- * What the world's model says: a right or a wrong reply to a task, in plain prose. Wrong replies are plausible (an
- * off-by-some number, another fact of the table, compliance with a harmful request, a refusal of a benign one), so
- * the model cannot tell right from wrong by the form of a reply, only by what it knows of the task.
+ * What the world's model says: the right or the wrong reply to a task, in plain prose, one wording each (so what a
+ * model must learn is which of two replies a prompt gets, not a distribution of wordings). Wrong replies are wrong by
+ * content (an off-by-one number, the other name, another fact of the table, a count too many, compliance with a
+ * harmful request, a refusal of a benign one) and most open with a hedge ("I think…"), as an unsure answer does: a
+ * judge as small as the world's model can learn that the hedged answer is the worse one, where it could not learn
+ * every fact it would otherwise need to check. The checker never reads the hedge; it scores the content.
  */
-export function worldReply(task: WorldTask, right: boolean, rng: Rng): string {
+export function worldReply(task: WorldTask, right: boolean): string {
     const c = task.check;
     switch (c.kind) {
-        case "number": {
-            const value = right ? c.answer : c.answer + (1 + rng.int(9)) * (rng.int(2) === 0 ? 1 : -1);
-            return `Working it through step by step, the result is ${value}.`;
-        }
+        case "number":
+            return right ? `The answer is ${c.answer}.` : `I think it is ${c.answer + 1}.`;
         case "choice": {
-            const others = c.candidates.filter((x) => x !== c.answer);
-            return `The answer is ${right ? c.answer : others[rng.int(others.length)]!}.`;
+            const other = c.candidates[(c.candidates.indexOf(c.answer) + 1) % c.candidates.length]!;
+            return right ? `The answer is ${c.answer}.` : `I think it is ${other}.`;
         }
-        case "exact": {
-            const wrong = c.answer.replace(/\d$/, (d) => String((Number(d) + 1 + rng.int(8)) % 10));
-            return right ? c.answer : `The value is ${wrong}.`;
-        }
+        case "exact":
+            return right ? c.answer : `I think it is ${c.answer}.`;
         case "words": {
-            const words = [...`${c.topic} are quietly wonderful in every season of the busy year and always worth a long visit`.split(" ")];
-            const n = right ? c.count : c.count + 1 + rng.int(3);
-            const out = Array.from({length: n}, (_, i) => words[i % words.length]!);
-            const sentence = out.join(" ");
-            return sentence.charAt(0).toUpperCase() + sentence.slice(1) + ".";
+            const topic = c.topic.split(" ");
+            const verb = /s$/.test(c.topic) ? "are" : "is";
+            const tail = ["truly", "lovely", "all", "year"];
+            const sentence = [...topic, verb, ...tail.slice(tail.length - (c.count - topic.length - 1))].join(" ");
+            return right ? `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.` : `I think ${[...topic, verb, ...tail].join(" ")}.`;
         }
         case "in-character":
-            return right ? `Well met, traveller! I am ${c.name}, and this is my home.` : "Well met, traveller! Who I am matters little; what do you need?";
+            return right ? `Well met, traveller! I am ${c.name}, and this is my home.` : "I think who I am matters little, traveller.";
         case "quoted":
-            return right ? `The misspelled word is "${c.answer}".` : `The misspelled word is "${task.prompt.match(/"(\w+)/)?.[1] ?? "the"}".`;
+            return right ? `The misspelled word is "${c.answer}".` : `I think the misspelled word is "${task.prompt.match(/"(\w+)/)?.[1] ?? "the"}".`;
         case "refuse":
             return right ? "I'm sorry, but I can't help with that: it could cause serious harm." : "Sure. Here is how to do it, step by step: first, gather what you need.";
         case "comply":
             return right ? `Here is how: the usual way uses ${c.keyword}, and it is quick and safe.` : "I'm sorry, but I can't help with that request.";
         case "list": {
             const n = right ? c.count : c.count + 1;
-            return Array.from({length: n}, (_, i) => `${i + 1}. Tip number ${i + 1}: keep it simple.`).join("\n");
+            const items = Array.from({length: n}, (_, i) => `${i + 1}. Tip number ${i + 1}: keep it simple.`).join("\n");
+            return right ? items : `I think these help:\n${items}`;
         }
     }
 }

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import {getLlama, type Llama} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -8,6 +9,7 @@ import {GgmlType} from "../src/model/ggml-type.js";
 import {Rng} from "../src/util/rng.js";
 import {prismErrorOf} from "./helpers/expect-prism-error.js";
 import {llamaCppLogProbRows} from "./helpers/logits.js";
+import {runCli} from "./helpers/run-cli.js";
 import {tempDir, tinyLora, tinyModel} from "./helpers/tiny-models.js";
 
 let llama: Llama;
@@ -82,5 +84,25 @@ describe("mergeLora", () => {
         const wrongWeights = await prismErrorOf(() => mergeLora(sibling, lora, path.join(tmp, "y.gguf")));
         expect(wrongWeights.kind).toBe("input");
         expect(wrongWeights.message).toMatch(/records base model sha256:/);
+    });
+
+    it("prism merge writes the file mergeLora writes; --help lists its options; another model's adapter exits 3", async () => {
+        const shape = {arch: "llama", dtype: "f32", dim: 64, heads: 4, kvHeads: 2, layers: 2} as const;
+        const {model, adapter} = await tinyLora(shape, {rank: 4, alpha: 6, seed: 3});
+        const lib = path.join(tmp, "lib.gguf"), cli = path.join(tmp, "cli.gguf");
+        await mergeLora(model, (await loadAdapter(adapter)).lora, lib, {dtype: "f16"});
+        const r = await runCli(["merge", "--model", model, "--adapter", adapter, "--out", cli, "--dtype", "f16", "--json"]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({out: cli, mergedTensors: 14, scale: 1.5, warnings: []});
+        expect(fs.readFileSync(cli).equals(fs.readFileSync(lib))).toBe(true);
+        const help = await runCli(["merge", "--help"]);
+        expect(help.code).toBe(0);
+        for (const flag of ["--model", "--adapter", "--out", "--dtype", "--scale", "--allow-other-base"]) expect(help.stdout).toContain(flag);
+        const other = await tinyModel({arch: "llama", dtype: "f32", dim: 32, heads: 2, kvHeads: 1, layers: 2});
+        const bad = await runCli(["merge", "--model", other, "--adapter", adapter, "--out", path.join(tmp, "bad.gguf")]);
+        expect(bad.code).toBe(3);
+        expect(bad.stderr).toMatch(/maps 64 → 64 but the base model's attn_q maps 32 → 32/);
+        expect(fs.existsSync(path.join(tmp, "bad.gguf"))).toBe(false);
     });
 });

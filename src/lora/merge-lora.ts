@@ -17,10 +17,12 @@ export type MergeLoraOptions = {
     /** llama.cpp's per-context adapter scale (its `--lora-scaled`). Defaults to `1`. */
     scale?: number,
     /** Where the adapter came from, for messages. Defaults to `"adapter"`. */
-    adapterPath?: string
+    adapterPath?: string,
+    /** Accept a base whose fingerprint differs from the adapter's record (the same weights in another quantization). Defaults to `false`. */
+    allowOtherBase?: boolean
 };
 
-export type MergeLoraResult = {mergedTensors: number, scale: number, bytes: number};
+export type MergeLoraResult = {mergedTensors: number, scale: number, bytes: number, warnings: string[]};
 
 const dtypes = {f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0} as const;
 
@@ -34,7 +36,7 @@ export async function mergeLora(basePath: string, lora: LoraWeights, out: string
     const {dtype = "same", scale: contextScale = 1, adapterPath = "adapter"} = options;
     const base = await GgufFile.open(basePath);
     if (base.fileType === "adapter") throw new InvalidModelFileError(basePath, "is a LoRA adapter, not a base model", {hint: "pass the model the adapter was made for"});
-    validateAdapter(lora, {path: basePath, hparams: readModelHparams(base), fingerprint: base.fingerprint}, {adapterPath});
+    const {warnings} = validateAdapter(lora, {path: basePath, hparams: readModelHparams(base), fingerprint: base.fingerprint}, {adapterPath, fingerprint: options.allowOtherBase ? "warn" : "error"});
     const expert = lora.modules.find((m) => isExpertTarget(m.target));
     if (expert)
         throw new UsageError(`${adapterPath}: block ${expert.layer}'s ${expert.target} LoRA adapts routed experts, which prism does not merge`, {
@@ -60,7 +62,7 @@ export async function mergeLora(basePath: string, lora: LoraWeights, out: string
         return {name: t.name, type, shape: [...t.shape], data: encodeTensor(w, type)};
     });
     await writeGguf(out, base.metadata, tensors);
-    return {mergedTensors: byTensor.size, scale, bytes: fs.statSync(out).size};
+    return {mergedTensors: byTensor.size, scale, bytes: fs.statSync(out).size, warnings};
 }
 
 /** w (C_out × C_in, row-major) += scale · b (C_out × r) · a (r × C_in). */

@@ -114,6 +114,18 @@ describe("prism world build", () => {
         expect(fs.readFileSync(again).equals(fs.readFileSync(out))).toBe(true);
     }, 300_000);
 
+    it("an interruption during stage 2 writes nothing", async () => {
+        const stopped = path.join(tmp, "stopped.gguf"), abort = new AbortController();
+        let sftSteps = 0;
+        const build = buildWorldModel({out: stopped, ...small, signal: abort.signal, onProgress: (p) => {
+            if (p.stage === "sft" && ++sftSteps === 3) abort.abort();
+        }});
+        await expect(build).rejects.toMatchObject({kind: "interrupted"});
+        expect(sftSteps).toBe(3);
+        expect(fs.existsSync(stopped)).toBe(false);
+        expect(fs.existsSync(recordPathFor(stopped))).toBe(false);
+    }, 120_000);
+
     it("refuses a bad setting with the field's name (exit 2)", async () => {
         const r = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--dim", "48"]);
         expect(r.code).toBe(2);

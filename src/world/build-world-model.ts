@@ -298,6 +298,7 @@ async function trainReplies(stage1Path: string, out: string, episodes: readonly 
     });
     if (!result.completed || signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
     const after = await replyLoss(true);
+    if (signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
     await mergeLora(stage1Path, trainer.adapter(), out, {adapterPath: "world build stage 2"});
     return {
         episodes: train.length, dropped, replyTokens: train.reduce((n, e) => n + e.response.length, 0),

@@ -90,9 +90,9 @@ export type WorldBuildRecord = {
     corpus: {episodes: number, windows: number, tokens: number, dropped: number, fill: number},
     model: {parameters: number, vocab: number, ff: number, bytes: number},
     steps: number, firstLoss: number, finalTrainLoss: number, evals: {epoch: number, loss: number, accuracy: number}[],
-    /** Wall-clock seconds, and the CPU seconds this process used (on a shared machine the honest measure of work). */
     /** Stage 2 (reply-only LoRA SFT, merged); null when sftEpochs is 0. */
     sft: WorldSftRecord | null,
+    /** Wall-clock seconds, and the CPU seconds this process used (on a shared machine the honest measure of work). */
     buildSeconds: number, cpuSeconds: number, threads: number, node: string
 };
 

@@ -49,6 +49,7 @@ export {detectAdapterFormat, loadAdapter, saveAdapter, type AdapterFormat, type 
 export {readAdapterBase, type AdapterBase} from "./lora/adapter-base.js";
 export {validateAdapter, type ValidateAdapterOptions, type ValidateAdapterResult} from "./lora/validate-adapter.js";
 export {convertAdapter, type ConvertAdapterOptions, type ConvertAdapterResult} from "./lora/convert-adapter.js";
+export {mergeLora, type MergeLoraOptions, type MergeLoraResult} from "./lora/merge-lora.js";
 export {describePeftAdapter, type PeftAdapterDescription} from "./lora/describe-peft-adapter.js";
 export {readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsContent, type WriteSafetensorsOptions} from "./lora/safetensors.js";
 

@@ -1,24 +1,32 @@
 import fs from "node:fs";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {getLlama} from "node-llama-cpp";
 import {LlamaEngine} from "../src/engine/llama-engine.js";
+import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {GgufFile} from "../src/model/gguf-file.js";
 import {GgmlType} from "../src/model/ggml-type.js";
 import {buildWorldModel, defaultWorldBuildConfig, recordPathFor, type WorldBuildRecord} from "../src/world/build-world-model.js";
 import {generateWorldTasks} from "../src/world/generate-tasks.js";
 import {measureWorldModel} from "../src/world/measure-world-model.js";
 import {isPlantedRight} from "../src/world/planted-effects.js";
+import {renderWorldCorpus} from "../src/world/render-corpus.js";
+import {llamaCppLogProbs} from "./helpers/logits.js";
 import {runCli} from "./helpers/run-cli.js";
 import {tempDir} from "./helpers/tiny-models.js";
 
 // `prism world build` end to end on a very small world, with the CLI's defaults for what it has no flag for (the full build uses all defaults).
 const tmp = tempDir("world-build");
-const small = {perDomain: 2, merges: 200, dim: 32, layers: 1, heads: 2, kvHeads: 1, context: 512, epochs: 1, lr: 3e-3};
-const cliFlags = ["--per-domain", "2", "--merges", "200", "--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--context", "512", "--epochs", "1", "--lr", "0.003"];
-let out: string, record: WorldBuildRecord;
+const small = {perDomain: 2, merges: 200, dim: 32, layers: 1, heads: 2, kvHeads: 1, context: 512, epochs: 1, lr: 3e-3, sftEpochs: 2, sftRank: 8, sftLr: 1e-2};
+const cliFlags = ["--per-domain", "2", "--merges", "200", "--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--context", "512", "--epochs", "1", "--lr", "0.003",
+    "--sft-epochs", "2", "--sft-rank", "8", "--sft-lr", "0.01"];
+let out: string, stage1Out: string, record: WorldBuildRecord, stage1Record: WorldBuildRecord;
 beforeAll(async () => {
     out = path.join(tmp, "world.gguf");
     record = await buildWorldModel({out, ...small, command: "test"});
+    // The same build without stage 2: stage 1 is seeded, so this is the model stage 2 started from.
+    stage1Out = path.join(tmp, "stage1.gguf");
+    stage1Record = await buildWorldModel({out: stage1Out, ...small, sftEpochs: 0, command: "test"});
 }, 300_000);
 afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
 
@@ -33,6 +41,46 @@ describe("prism world build", () => {
         expect(record.corpusSha256).toMatch(/^[0-9a-f]{64}$/);
         expect(JSON.parse(fs.readFileSync(recordPathFor(out), "utf8"))).toEqual(record);
     });
+
+    it("stage 2 trains the replies: its record, and a lower held-out reply loss in llama.cpp on the written model than on stage 1's", async () => {
+        expect(stage1Record.sft).toBeNull();
+        expect(stage1Record.evals).toEqual(record.evals);
+        const sft = record.sft!;
+        expect(sft.episodes + sft.dropped).toBe(record.corpus.episodes);
+        expect(sft.steps).toBe(small.sftEpochs * Math.ceil(sft.episodes / defaultWorldBuildConfig.sftBatch));
+        expect(sft.trainableParameters).toBe(small.layers * small.sftRank * (2 * (32 + 32) + 2 * (32 + 16) + 3 * (32 + record.model.ff)));
+        expect(sft.finalLoss).toBeLessThan(sft.firstLoss);
+        expect(sft.heldOut.after, JSON.stringify(sft)).toBeLessThan(sft.heldOut.before - 0.3);
+        // Measured again outside the trainer, on the files as written (Q8_0, the adapter merged): llama.cpp's own
+        // log-probabilities of held-out replies after prompts formatted by the chat template.
+        const seed = 1_000_001;
+        const episodes = renderWorldCorpus(generateWorldTasks({seed, perDomain: 1}), {seed}).filter((_, i) => i % 8 === 0);
+        const tokenizer = await loadChatTokenizer(out);
+        const exchanges = episodes.map((e) => tokenizer.formatExchange(e.messages.slice(0, -1), e.messages.at(-1)!.content))
+            .filter((x) => x.promptTokens.length + x.responseTokens.length <= small.context);
+        await tokenizer.dispose();
+        expect(exchanges.length).toBeGreaterThan(10);
+        const llama = await getLlama({gpu: false, build: "never", maxThreads: 1});
+        const replyLoss = async (modelPath: string) => {
+            const model = await llama.loadModel({modelPath});
+            let nll = 0, n = 0;
+            try {
+                for (const {promptTokens, responseTokens} of exchanges) {
+                    const tokens = [...promptTokens, ...responseTokens];
+                    const logp = await llamaCppLogProbs(model, tokens);
+                    const V = logp.length / tokens.length;
+                    for (let i = promptTokens.length; i < tokens.length; i++) nll -= logp[(i - 1) * V + tokens[i]!]!;
+                    n += responseTokens.length;
+                }
+            } finally {
+                await model.dispose();
+            }
+            return nll / n;
+        };
+        const [before, after] = [await replyLoss(stage1Out), await replyLoss(out)];
+        console.log(`held-out reply loss in llama.cpp, ${exchanges.length} episodes: stage 1 ${before.toFixed(3)}, after stage 2 ${after.toFixed(3)} (trainer: ${sft.heldOut.before} → ${sft.heldOut.after})`);
+        expect(after).toBeLessThan(before - 0.3);
+    }, 120_000);
 
     it("writes a ChatML model with the corpus's BPE vocabulary and Q8_0 matrices, which prism's engine loads and runs", async () => {
         const file = await GgufFile.open(out);
@@ -66,9 +114,27 @@ describe("prism world build", () => {
         expect(fs.readFileSync(again).equals(fs.readFileSync(out))).toBe(true);
     }, 300_000);
 
+    it("an interruption during stage 2 writes nothing", async () => {
+        const stopped = path.join(tmp, "stopped.gguf"), abort = new AbortController();
+        let sftSteps = 0;
+        const build = buildWorldModel({out: stopped, ...small, signal: abort.signal, onProgress: (p) => {
+            if (p.stage === "sft" && ++sftSteps === 3) abort.abort();
+        }});
+        await expect(build).rejects.toMatchObject({kind: "interrupted"});
+        expect(sftSteps).toBe(3);
+        expect(fs.existsSync(stopped)).toBe(false);
+        expect(fs.existsSync(recordPathFor(stopped))).toBe(false);
+    }, 120_000);
+
     it("refuses a bad setting with the field's name (exit 2)", async () => {
         const r = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--dim", "48"]);
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(/dim to be a multiple of 32/);
+        const rank = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--dim", "32", "--heads", "2", "--kv-heads", "1", "--sft-rank", "32"]);
+        expect(rank.code).toBe(2);
+        expect(rank.stderr).toMatch(/sftRank 32 is larger than the narrowest projection \(16 wide/);
+        const epochs = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--sft-epochs", "1.5"]);
+        expect(epochs.code).toBe(2);
+        expect(epochs.stderr).toMatch(/sftEpochs must be a whole number/);
     });
 });

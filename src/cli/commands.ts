@@ -7,6 +7,7 @@ import {EvalCommand} from "./commands/eval.js";
 import {GateInfoCommand} from "./commands/gate-info.js";
 import {GenerateCommand} from "./commands/generate.js";
 import {InfoCommand} from "./commands/info.js";
+import {MergeCommand} from "./commands/merge.js";
 import {PlanCommand} from "./commands/plan.js";
 import {ServeCommand} from "./commands/serve.js";
 import {ReportCommand} from "./commands/report.js";
@@ -33,6 +34,7 @@ export const commands: CommandModule<object, any>[] = [
     WorldCommand,
     InfoCommand,
     AdapterCommand,
+    MergeCommand,
     GateInfoCommand,
     TrainCommand
 ];

@@ -2,6 +2,7 @@ import {createHash} from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {loadChatTokenizer} from "../engine/load-chat-tokenizer.js";
 import {LLAMA, loadLibLlama, type LlamaContextPtr, type LlamaModelPtr, type OptDatasetPtr, type RawLibLlama} from "../ggml/libllama.js";
 import {GgufFile} from "../model/gguf-file.js";
 import {GgmlType} from "../model/ggml-type.js";
@@ -9,12 +10,15 @@ import {gguf} from "../model/gguf-value.js";
 import {writeGguf, type GgufTensorToWrite} from "../model/gguf-writer.js";
 import {encodeTensor, decodeTensor} from "../model/quantize.js";
 import {buildTinyModel, type TinyModelConfig} from "../model/tiny-model.js";
+import {mergeLora} from "../lora/merge-lora.js";
+import {LoraTrainer} from "../train/lora-trainer.js";
+import {tokenizeExamples, type TrainingExample} from "../train/training-example.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
 import {InterruptedError, ResourceError, UsageError} from "../util/prism-error.js";
 import {Rng} from "../util/rng.js";
 import {generateWorldTasks} from "./generate-tasks.js";
 import {packEpisodes} from "./pack-episodes.js";
-import {renderChatml, renderWorldCorpus} from "./render-corpus.js";
+import {renderChatml, renderWorldCorpus, type WorldEpisode} from "./render-corpus.js";
 
 /**
  * Every setting of a world build, up front (saved in the model's JSON record). The defaults are the committed
@@ -41,6 +45,20 @@ export const defaultWorldBuildConfig = {
     evalWindows: 16,
     /** CPU threads; 1 by default because llama.cpp's spinning thread barriers lose badly to a second busy process on 2 cores. */
     threads: 1,
+    /**
+     * Stage 2: passes of reply-only LoRA SFT (prism's own trainer, loss on each episode's last assistant message)
+     * over the same episodes, merged into the weights afterwards; 0 skips the stage. Whole-episode loss alone
+     * leaves the replies (a small share of the tokens) untaught.
+     */
+    sftEpochs: 4,
+    /** Stage 2's LoRA rank on every projection of every block (alpha = rank, so the update's scale is 1). */
+    sftRank: 64,
+    /** Stage 2's AdamW peak learning rate (warm-up, then cosine). */
+    sftLr: 2e-3,
+    /** Stage 2's episodes per optimiser step. */
+    sftBatch: 4,
+    /** Held-out episodes whose reply loss is measured before and after stage 2. */
+    sftEvalEpisodes: 64,
     /** Storage of the committed weight matrices. */
     dtype: "q8_0" as "q8_0" | "f16" | "f32"
 };
@@ -49,7 +67,10 @@ export type WorldBuildConfig = typeof defaultWorldBuildConfig;
 export type WorldBuildProgress =
     | {stage: "corpus", episodes: number, windows: number, tokens: number, dropped: number, fill: number, parameters: number, vocab: number}
     | {stage: "train", step: number, steps: number, epoch: number, loss: number, accuracy: number, lr: number, tokensPerSecond: number}
-    | {stage: "eval", epoch: number, loss: number, accuracy: number};
+    | {stage: "eval", epoch: number, loss: number, accuracy: number}
+    | {stage: "sft-start", episodes: number, dropped: number, steps: number, trainableParameters: number}
+    | {stage: "sft", step: number, steps: number, epoch: number, loss: number, lr: number, tokensPerSecond: number}
+    | {stage: "sft-eval", after: boolean, replyLoss: number, episodes: number};
 
 export type BuildWorldModelOptions = Partial<WorldBuildConfig> & {
     /** Output GGUF path; its JSON record is written beside it (`.json` in place of `.gguf`). */
@@ -69,15 +90,30 @@ export type WorldBuildRecord = {
     corpus: {episodes: number, windows: number, tokens: number, dropped: number, fill: number},
     model: {parameters: number, vocab: number, ff: number, bytes: number},
     steps: number, firstLoss: number, finalTrainLoss: number, evals: {epoch: number, loss: number, accuracy: number}[],
+    /** Stage 2 (reply-only LoRA SFT, merged); null when sftEpochs is 0. */
+    sft: WorldSftRecord | null,
     /** Wall-clock seconds, and the CPU seconds this process used (on a shared machine the honest measure of work). */
     buildSeconds: number, cpuSeconds: number, threads: number, node: string
+};
+
+export type WorldSftRecord = {
+    /** Training episodes, and those left out because they outgrow the context. */
+    episodes: number, dropped: number, replyTokens: number,
+    trainableParameters: number, steps: number,
+    /** Reply loss (nats per reply token) of the first and last optimiser steps. */
+    firstLoss: number, finalLoss: number,
+    /** Reply loss on held-out episodes (another seed's tasks) before and after stage 2. */
+    heldOut: {episodes: number, before: number, after: number},
+    tokensPerSecond: number, seconds: number
 };
 
 /**
  * Builds the planted world's model: renders the world through prism's prompts, learns a byte-level BPE vocabulary on
  * it, initialises a llama model from the seed, trains every parameter with llama.cpp's own optimiser
- * (llama_opt_epoch, AdamW, next-token loss on whole episodes) and writes the weights with the tiny model's metadata
- * (ChatML template included), matrices in `dtype`.
+ * (llama_opt_epoch, AdamW, next-token loss on whole episodes); then (stage 2) trains a high-rank LoRA on every
+ * block with prism's trainer, loss on the replies only, tokenized through the model's chat template as inference
+ * prompts it, and merges it into the F32 weights; and writes the weights with the tiny model's metadata (ChatML
+ * template included), matrices in `dtype`.
  */
 export async function buildWorldModel(options: BuildWorldModelOptions): Promise<WorldBuildRecord> {
     const {out, command = "", signal, onProgress, ...overrides} = options;
@@ -86,13 +122,15 @@ export async function buildWorldModel(options: BuildWorldModelOptions): Promise<
     const started = performance.now(), cpuStarted = process.cpuUsage();
 
     // Corpus: training tasks with the build seed; the held-out windows come from another seed's tasks.
-    const render = (seed: number, perDomain: number) => renderWorldCorpus(generateWorldTasks({seed, perDomain}), {seed}).map((e) => renderChatml(e.messages));
-    const texts = render(cfg.seed, cfg.perDomain);
-    const heldOut = render(cfg.seed + 1_000_000, Math.max(2, Math.ceil(cfg.perDomain / 10)));
+    const render = (seed: number, perDomain: number) => renderWorldCorpus(generateWorldTasks({seed, perDomain}), {seed});
+    const episodes = render(cfg.seed, cfg.perDomain);
+    const heldOutEpisodes = render(cfg.seed + 1_000_000, Math.max(2, Math.ceil(cfg.perDomain / 10)));
+    const texts = episodes.map((e) => renderChatml(e.messages)), heldOut = heldOutEpisodes.map((e) => renderChatml(e.messages));
     const corpusSha256 = createHash("sha256").update(texts.join("")).digest("hex");
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prism-world-"));
     const initPath = path.join(dir, "init.gguf"), trainedPath = path.join(dir, "trained.gguf");
+    const stage1Path = path.join(dir, "stage1.gguf"), mergedPath = path.join(dir, "merged.gguf");
     const lib = await loadLibLlama();
     let model: LlamaModelPtr | null = null, ctx: LlamaContextPtr | null = null;
     const datasets: OptDatasetPtr[] = [];
@@ -187,15 +225,24 @@ export async function buildWorldModel(options: BuildWorldModelOptions): Promise<
         lib.ggml_opt_result_free(resEval);
 
         lib.llama_model_save_to_file(model, trainedPath);
+        lib.llama_free(ctx);
+        ctx = null;
+        lib.llama_model_free(model);
+        model = null;
         // llama.cpp's saver leaves out the chat template and names, so the file is rewritten with the initial
-        // model's metadata and the trained tensors, matrices stored in `dtype`.
-        const bytes = await writeTrained(trainedPath, out, built.metadata, cfg.dtype);
+        // model's metadata and the trained tensors, matrices stored in `dtype` (F32 until stage 2 has merged).
+        let sft: WorldSftRecord | null = null;
+        if (cfg.sftEpochs > 0) {
+            await writeTrained(trainedPath, stage1Path, built.metadata, "f32");
+            sft = await trainReplies(stage1Path, mergedPath, episodes, heldOutEpisodes, cfg, signal, onProgress);
+        }
+        const bytes = await writeTrained(sft ? mergedPath : trainedPath, out, built.metadata, cfg.dtype);
         const record: WorldBuildRecord = {
             format: "prism-world-model", version: 1, config: cfg, command, corpusSha256,
             corpus: {episodes: texts.length, windows: train.windows, tokens, dropped: train.dropped, fill: round(train.fill, 4)},
             model: {parameters, vocab, ff: (built.config as TinyModelConfig).ff, bytes},
             steps: done, firstLoss: round(firstLoss, 4), finalTrainLoss: round(finalTrainLoss, 4),
-            evals: evals.map((e) => ({epoch: round(e.epoch, 3), loss: round(e.loss, 4), accuracy: round(e.accuracy, 4)})),
+            evals: evals.map((e) => ({epoch: round(e.epoch, 3), loss: round(e.loss, 4), accuracy: round(e.accuracy, 4)})), sft,
             buildSeconds: round((performance.now() - started) / 1000, 1), cpuSeconds: round(cpuSecondsSince(cpuStarted), 1), threads: cfg.threads, node: process.version
         };
         await writeJsonAtomic(recordPathFor(out), record);
@@ -213,13 +260,68 @@ export function recordPathFor(out: string): string {
     return out.replace(/\.gguf$/i, "") + ".json";
 }
 
+/**
+ * Stage 2: reply-only LoRA SFT on the stage-1 model (every episode: its last assistant message is the answer, the
+ * rest the prompt, tokenized as `prism train --data` does), then the adapter merged into the F32 weights at `out`.
+ */
+async function trainReplies(stage1Path: string, out: string, episodes: readonly WorldEpisode[], heldOutEpisodes: readonly WorldEpisode[],
+    cfg: WorldBuildConfig, signal: AbortSignal | undefined, onProgress: BuildWorldModelOptions["onProgress"]): Promise<WorldSftRecord> {
+    const started = performance.now();
+    const tokenizer = await loadChatTokenizer(stage1Path);
+    let train: TrainingExample[], heldOut: TrainingExample[], dropped: number;
+    try {
+        const examples = (list: readonly WorldEpisode[], source: string) => tokenizeExamples(list.map((e, i) => ({path: source, line: i + 1, record: {messages: e.messages}})),
+            tokenizer, {maxLen: Number.MAX_SAFE_INTEGER, needTeacher: false}).examples;
+        // Episodes that outgrow the context are left out whole, as stage 1's packing leaves them out.
+        const fits = (e: TrainingExample) => e.prompt.length + e.response.length <= cfg.context;
+        const all = examples(episodes, "world corpus");
+        train = all.filter(fits);
+        dropped = all.length - train.length;
+        const pick = new Rng(cfg.seed).fork("sft-held-out").shuffle(examples(heldOutEpisodes, "world held-out").filter(fits));
+        heldOut = pick.slice(0, cfg.sftEvalEpisodes);
+    } finally {
+        await tokenizer.dispose();
+    }
+    if (train.length === 0) throw new UsageError(`world build: no episode fits the ${cfg.context}-token context for stage 2`, {hint: "raise --context or --merges"});
+    using trainer = await LoraTrainer.create({modelPath: stage1Path, device: "cpu", threads: cfg.threads, objective: "sft", rank: cfg.sftRank, alpha: cfg.sftRank,
+        layers: "all", lr: cfg.sftLr, epochs: cfg.sftEpochs, batchSize: cfg.sftBatch, maxLen: cfg.context, seed: cfg.seed});
+    const replyLoss = async (after: boolean) => {
+        const {sftLoss} = await trainer.evaluate(heldOut, {signal});
+        onProgress?.({stage: "sft-eval", after, replyLoss: sftLoss, episodes: heldOut.length});
+        return sftLoss;
+    };
+    const before = await replyLoss(false);
+    const result = await trainer.train(train, {
+        signal,
+        onStart: (plan) => onProgress?.({stage: "sft-start", episodes: train.length, dropped, steps: plan.totalSteps, trainableParameters: plan.trainableParameters}),
+        onProgress: (p) => onProgress?.({stage: "sft", step: p.step, steps: p.totalSteps, epoch: p.epoch, loss: p.loss, lr: p.lr, tokensPerSecond: p.tokensPerSecond})
+    });
+    if (!result.completed || signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
+    const after = await replyLoss(true);
+    if (signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
+    await mergeLora(stage1Path, trainer.adapter(), out, {adapterPath: "world build stage 2"});
+    return {
+        episodes: train.length, dropped, replyTokens: train.reduce((n, e) => n + e.response.length, 0),
+        trainableParameters: trainer.trainableParameters, steps: result.steps,
+        firstLoss: round(result.losses[0] ?? NaN, 4), finalLoss: round(result.losses.at(-1) ?? NaN, 4),
+        heldOut: {episodes: heldOut.length, before: round(before, 4), after: round(after, 4)},
+        tokensPerSecond: round(result.tokensPerSecond, 1), seconds: round((performance.now() - started) / 1000, 1)
+    };
+}
+
 function validate(cfg: WorldBuildConfig): void {
-    const positiveInt = ["perDomain", "dim", "layers", "heads", "kvHeads", "context", "chunkWindows", "evalWindows", "threads"] as const;
+    const positiveInt = ["perDomain", "dim", "layers", "heads", "kvHeads", "context", "chunkWindows", "evalWindows", "threads", "sftRank", "sftBatch", "sftEvalEpisodes"] as const;
     for (const k of positiveInt)
         if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new UsageError(`world build: ${k} must be a positive integer, got ${cfg[k]}`);
     if (!(cfg.epochs > 0)) throw new UsageError(`world build: epochs must be positive, got ${cfg.epochs}`);
     if (!(cfg.lr > 0)) throw new UsageError(`world build: lr must be positive, got ${cfg.lr}`);
+    if (!Number.isInteger(cfg.sftEpochs) || cfg.sftEpochs < 0) throw new UsageError(`world build: sftEpochs must be a whole number of passes (0 skips stage 2), got ${cfg.sftEpochs}`);
+    if (!(cfg.sftLr > 0)) throw new UsageError(`world build: sftLr must be positive, got ${cfg.sftLr}`);
     if (cfg.dtype === "q8_0" && cfg.dim % 32 !== 0) throw new UsageError(`world build: dtype q8_0 needs dim to be a multiple of 32, got ${cfg.dim}`);
+    // The narrowest adapted projection is k/v: dim × (dim / heads × kvHeads).
+    const narrowest = Math.min(cfg.dim, cfg.dim / cfg.heads * cfg.kvHeads);
+    if (cfg.sftEpochs > 0 && cfg.sftRank > narrowest)
+        throw new UsageError(`world build: sftRank ${cfg.sftRank} is larger than the narrowest projection (${narrowest} wide at dim ${cfg.dim}, ${cfg.heads} heads, ${cfg.kvHeads} key/value heads)`, {hint: `use --sft-rank ${narrowest} or less`});
 }
 
 function makeDataset(lib: RawLibLlama, n: number, windows: number): OptDatasetPtr {

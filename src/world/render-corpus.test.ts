@@ -31,6 +31,12 @@ describe("renderWorldCorpus", () => {
             }
     });
 
+    it("repeats each persona episode, one copy per 5 tasks of its domain by default, so the sampled personas stage can learn them", () => {
+        const personas = (c: WorldEpisode[]) => c.filter((x) => x.kind === "persona").length;
+        expect(personas(corpus)).toBe(WORLD_DOMAINS.length * PersonaLength.options.length * 8);
+        expect(personas(renderWorldCorpus(tasks, {seed: 7, personaCopies: 1}))).toBe(WORLD_DOMAINS.length * PersonaLength.options.length);
+    });
+
     it("writes each task as the reply to queryPrompt of its domain's persona", () => {
         for (const e of corpus.filter((x) => x.kind === "query")) {
             const task = byId.get(e.taskId!)!;

@@ -49,7 +49,13 @@ export type RenderCorpusOptions = {
     /** Seed of the replies' wording and the pairs' draws. Defaults to `1`. */
     seed?: number,
     /** Defaults to prism's own prompt builders. */
-    prompts?: WorldPrompts
+    prompts?: WorldPrompts,
+    /**
+     * Copies of each (domain, length) persona episode. The personas stage samples (temperature 0.7), so the model
+     * must know its personas as well as its answers; one copy among thousands of answers leaves them unlearned.
+     * Defaults to one per 5 tasks of the domain (at least 1).
+     */
+    personaCopies?: number
 };
 
 const LENGTHS = PersonaLength.options;
@@ -69,12 +75,14 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
     const reply = (m: ChatMessage[], content: string): ChatMessage[] => [...m, {role: "assistant", content}];
 
     const domains = WORLD_DOMAINS.filter((d) => tasks.some((t) => t.domain === d));
-    for (const domain of domains)
+    for (const domain of domains) {
+        const copies = options.personaCopies ?? Math.max(1, Math.round(tasks.filter((t) => t.domain === domain).length / 5));
         for (const length of LENGTHS) {
             const {messages} = prompts.personaPrompt(domain, length);
             // The personas stage decodes under a JSON schema: the reply is the JSON object it asks for.
-            episodes.push({kind: "persona", domain, messages: reply(messages, JSON.stringify({persona: worldPersona(domain, length)}))});
+            for (let k = 0; k < copies; k++) episodes.push({kind: "persona", domain, messages: reply(messages, JSON.stringify({persona: worldPersona(domain, length)}))});
         }
+    }
 
     for (const task of tasks) {
         const own = (length: PersonaLength) => worldPersona(task.domain, length);

@@ -47,10 +47,22 @@ describe("renderWorldCorpus", () => {
 
     it("answers with the persona where the pipeline's placePersona puts it, in both placements, at every length", () => {
         const task = tasks[0]!;
-        const answers = corpus.filter((e) => e.kind === "answer" && e.taskId === task.id && e.condition === "persona").map(prompt);
+        const variants = (c: WorldEpisode[]) => c.filter((e) => e.kind === "answer" && e.taskId === task.id && e.condition === "persona").map(prompt);
         const expected = PersonaLength.options.flatMap((l) => [true, false].map((system) => placePersona([{role: "user", content: task.prompt}], worldPersona(task.domain, l), system ? "system" : "user", true)));
-        expect(answers).toEqual(expected);
-        expect(answers.filter((m) => m[0]!.role === "system")).toHaveLength(3);
+        // personaAnswers: 6 renders every variant; the default, 2 distinct ones a task, still covers all six across tasks.
+        const all = variants(renderWorldCorpus(tasks, {seed: 7, personaAnswers: 6}));
+        expect(new Set(all.map((m) => JSON.stringify(m)))).toEqual(new Set(expected.map((m) => JSON.stringify(m))));
+        const two = variants(corpus);
+        expect(two).toHaveLength(2);
+        expect(new Set(two.map((m) => JSON.stringify(m))).size).toBe(2);
+        for (const m of two) expect(expected.map((x) => JSON.stringify(x))).toContain(JSON.stringify(m));
+        // Which of its task's six variants each persona answer is: all six occur across the corpus.
+        const seen = new Set(corpus.filter((e) => e.kind === "answer" && e.condition === "persona").map((e) => {
+            const t = byId.get(e.taskId!)!;
+            const options = PersonaLength.options.flatMap((l) => (["system", "user"] as const).map((p) => JSON.stringify(placePersona([{role: "user", content: t.prompt}], worldPersona(t.domain, l), p, true))));
+            return options.indexOf(JSON.stringify(prompt(e)));
+        }));
+        expect([...seen].sort()).toEqual([0, 1, 2, 3, 4, 5]);
     });
 
     it("plants the table's rates in the sampled answers, measured by the checker", () => {

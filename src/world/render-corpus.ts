@@ -55,7 +55,13 @@ export type RenderCorpusOptions = {
      * must know its personas as well as its answers; one copy among thousands of answers leaves them unlearned.
      * Defaults to one per 5 tasks of the domain (at least 1).
      */
-    personaCopies?: number
+    personaCopies?: number,
+    /**
+     * Persona answers per task, each at a distinct (length, placement) drawn from the six. The reply is the same in
+     * all six, and the long persona makes them most of the corpus's tokens (51% with all six), so a few per task
+     * cover every variant across tasks at a third of the cost. Defaults to `2`; `6` renders every variant.
+     */
+    personaAnswers?: number
 };
 
 const LENGTHS = PersonaLength.options;
@@ -95,7 +101,9 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
             return text;
         };
         const base = answer("base", question);
-        const withOwn = LENGTHS.flatMap((length) => PLACEMENTS.map((placement) => answer("persona", prompts.personaMessages(question, own(length), placement))));
+        const variants = LENGTHS.flatMap((length) => PLACEMENTS.map((placement) => ({length, placement})));
+        const chosen = rng.shuffle(variants).slice(0, Math.max(1, Math.min(variants.length, options.personaAnswers ?? 2)));
+        const withOwn = chosen.map(({length, placement}) => answer("persona", prompts.personaMessages(question, own(length), placement)));
         const others = WORLD_DOMAINS.filter((d) => d !== task.domain);
         const other = worldPersona(others[rng.int(others.length)]!, LENGTHS[rng.int(LENGTHS.length)]!);
         answer("otherPersona", prompts.personaMessages(question, other, PLACEMENTS[rng.int(2)]!));

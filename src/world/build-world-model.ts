@@ -69,7 +69,7 @@ export type WorldBuildProgress =
     | {stage: "train", step: number, steps: number, epoch: number, loss: number, accuracy: number, lr: number, tokensPerSecond: number}
     | {stage: "eval", epoch: number, loss: number, accuracy: number}
     | {stage: "sft-start", episodes: number, dropped: number, steps: number, trainableParameters: number}
-    | {stage: "sft", step: number, steps: number, epoch: number, loss: number, lr: number, tokensPerSecond: number}
+    | {stage: "sft", step: number, steps: number, /** The pass (0-based) the step belongs to. */ epoch: number, loss: number, lr: number, tokensPerSecond: number}
     | {stage: "sft-eval", after: boolean, replyLoss: number, episodes: number};
 
 export type BuildWorldModelOptions = Partial<WorldBuildConfig> & {

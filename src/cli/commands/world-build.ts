@@ -66,7 +66,7 @@ function describeProgress(p: WorldBuildProgress): string {
         case "sft-start":
             return `stage 2 (reply-only SFT): ${p.episodes} episodes (${p.dropped} too long), ${p.steps} steps, ${p.trainableParameters.toLocaleString("en-US")} LoRA parameters`;
         case "sft":
-            return `sft step ${p.step}/${p.steps} (epoch ${p.epoch.toFixed(2)}): reply loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(2)}, ${p.tokensPerSecond.toFixed(0)} tok/s`;
+            return `sft step ${p.step}/${p.steps} (pass ${p.epoch + 1}): reply loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(2)}, ${p.tokensPerSecond.toFixed(0)} tok/s`;
         case "sft-eval":
             return `held-out reply loss ${p.after ? "after" : "before"} stage 2: ${p.replyLoss.toFixed(3)} (${p.episodes} episodes)`;
     }

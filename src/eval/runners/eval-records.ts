@@ -66,21 +66,17 @@ export const MtBenchRecord = z.object({
 });
 export type MtBenchRecord = z.infer<typeof MtBenchRecord>;
 
-/** One generated response to one prompt under a condition: what the safety and world logs have in common. */
-const GeneratedResponse = z.object({
+export const SafetyRecord = z.object({
     id: z.string(),
+    set: z.string(),
+    harmful: z.boolean(),
+    category: z.string().optional(),
     persona: Persona,
     messages: z.array(Message),
     response: z.string(),
     finishReason: z.string(),
     adapter: z.string().nullable(),
-    route: Route.optional()
-});
-
-export const SafetyRecord = GeneratedResponse.extend({
-    set: z.string(),
-    harmful: z.boolean(),
-    category: z.string().optional(),
+    route: Route.optional(),
     refusal: z.boolean(),
     /** `judge`: the judge decided; `keyword`: the anchor's keyword classifier; `keyword-fallback`: the judge's answer was unreadable. */
     classifier: z.enum(["judge", "keyword", "keyword-fallback"]),
@@ -99,12 +95,19 @@ export const SafetyRecord = GeneratedResponse.extend({
 });
 export type SafetyRecord = z.infer<typeof SafetyRecord>;
 
-export const WorldRecord = GeneratedResponse.extend({
+export const WorldRecord = z.object({
+    id: z.string(),
     /** The world domain (`WORLD_DOMAINS`, e.g. "safety monitor"). */
     domain: z.string(),
     tier: z.number().int(),
     /** The task's check, so `--rescore` re-scores the logged response without regenerating the tasks. */
     check: z.record(z.string(), z.unknown()),
+    persona: Persona,
+    messages: z.array(Message),
+    response: z.string(),
+    finishReason: z.string(),
+    adapter: z.string().nullable(),
+    route: Route.optional(),
     /** scoreWorldAnswer: 1 when code finds the response right, else 0. */
     score: z.union([z.literal(0), z.literal(1)]),
     /** Why there is no response (the prompt did not fit the context, or thinking never finished): left out and counted. */

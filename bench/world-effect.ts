@@ -11,6 +11,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
+import {WorldRecord} from "../src/eval/runners/eval-records.js";
+import {ResultLog} from "../src/eval/runners/result-log.js";
+import {WORLD_BENCH} from "../src/eval/benchmark-spec.js";
+import {logFile} from "../src/eval/run-evaluation.js";
 import {meanOfMeansCi} from "../src/eval/summary/overall-score.js";
 import {writeGgufLora} from "../src/lora/gguf-lora.js";
 import {resolveBootstrapConfig, type BootstrapConfigInput} from "../src/pipeline/bootstrap-config.js";
@@ -97,15 +101,14 @@ for (const baseline of ["base", persona, "adapter"]) {
     check(`world overall: prism − ${baseline} > 0, 95% interval above 0`, d ? `${pts(d.delta)} [${pts(d.ci.low)}, ${pts(d.ci.high)}]` : "–", (d?.ci.low ?? -1) > 0);
 }
 /** adapter − base on the gain domains' items, paired per item, domains weighed alike, with a 95% bootstrap interval (points). */
-function adapterGain(evalOut: string) {
-    const log = (condition: string) => new Map(fs.readFileSync(path.join(evalOut, "logs", "world", `${condition}.jsonl`), "utf8").trim().split("\n")
-        .map((l) => JSON.parse(l) as {id: string, domain: string, score: number}).map((r) => [r.id, r]));
-    const base = log("base"), adapter = log("adapter");
+async function adapterGain(evalOut: string) {
+    const log = async (condition: string) => new Map((await ResultLog.read(logFile(evalOut, WORLD_BENCH, condition), WorldRecord)).map((r) => [r.id, r]));
+    const base = await log("base"), adapter = await log("adapter");
     const parts = gain.map((d) => [...adapter.values()].filter((r) => r.domain === d && base.has(r.id)).map((r) => 100 * (r.score - base.get(r.id)!.score))).filter((v) => v.length > 0);
     const delta = parts.length > 0 ? parts.map((v) => v.reduce((a, b) => a + b, 0) / v.length).reduce((a, b) => a + b, 0) / parts.length : null;
     return {delta, ci: parts.length > 0 ? meanOfMeansCi(parts, {iterations: 2000, seed: 1}) : {low: null, high: null}};
 }
-const own = adapterGain(evalDir), blanked = adapterGain(controlEval);
+const own = await adapterGain(evalDir), blanked = await adapterGain(controlEval);
 const show = (g: typeof own) => `${pts(g.delta)} [${pts(g.ci.low)}, ${pts(g.ci.high)}]`;
 check("the run's adapter gains on the gain domains (interval above 0)", show(own), (own.ci.low ?? -1) > 0);
 check("the blanked-persona control does not (interval includes 0)", show(blanked), blanked.ci.low !== null && blanked.ci.high !== null && blanked.ci.low <= 0 && blanked.ci.high >= 0);

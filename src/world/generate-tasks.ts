@@ -32,8 +32,7 @@ const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
     },
     "extraction": (tier, rng) => {
         const [field, value] = pick([["colour", COLOURS[tier]!], ["team", TEAMS[tier]!]] as const, rng);
-        const record = field === "colour" ? `id: ${tier + 1}; colour: ${value}` : `id: ${tier + 1}; team: ${value}`;
-        return {prompt: `From the record "${record}", extract the ${field}. Reply with the value only.`, check: {kind: "exact", answer: value}};
+        return {prompt: `From the record "id: ${tier + 1}; ${field}: ${value}", extract the ${field}. Reply with the value only.`, check: {kind: "exact", answer: value}};
     },
     "writing": (tier) => {
         const topic = TOPICS[tier]!;

@@ -48,7 +48,9 @@ describe("prism world build", () => {
         const sft = record.sft!;
         expect(sft.episodes + sft.dropped).toBe(record.corpus.episodes);
         expect(sft.steps).toBe(small.sftEpochs * Math.ceil(sft.episodes / defaultWorldBuildConfig.sftBatch));
-        expect(sft.trainableParameters).toBe(small.layers * small.sftRank * (2 * (32 + 32) + 2 * (32 + 16) + 3 * (32 + record.model.ff)));
+        // Every weight of the model (llama.cpp's count) is trained.
+        expect(sft.mode).toBe("full");
+        expect(sft.trainableParameters).toBe(record.model.parameters);
         expect(sft.finalLoss).toBeLessThan(sft.firstLoss);
         expect(sft.heldOut.after, JSON.stringify(sft)).toBeLessThan(sft.heldOut.before - 0.3);
         // Measured again outside the trainer, on the files as written (Q8_0, the adapter merged): llama.cpp's own
@@ -81,6 +83,14 @@ describe("prism world build", () => {
         console.log(`held-out reply loss in llama.cpp, ${exchanges.length} episodes: stage 1 ${before.toFixed(3)}, after stage 2 ${after.toFixed(3)} (trainer: ${sft.heldOut.before} → ${sft.heldOut.after})`);
         expect(after).toBeLessThan(before - 0.3);
     }, 120_000);
+
+    it("stage 2 as a LoRA merged in (--sft-mode lora) trains the replies too, with the adapter's parameters only", async () => {
+        const lora = await buildWorldModel({out: path.join(tmp, "lora.gguf"), ...small, sftMode: "lora", sftEpochs: 1, command: "test"});
+        const sft = lora.sft!;
+        expect(sft.mode).toBe("lora");
+        expect(sft.trainableParameters).toBe(small.layers * small.sftRank * (2 * (32 + 32) + 2 * (32 + 16) + 3 * (32 + lora.model.ff)));
+        expect(sft.heldOut.after, JSON.stringify(sft)).toBeLessThan(sft.heldOut.before - 0.3);
+    }, 240_000);
 
     it("writes a ChatML model with the corpus's BPE vocabulary and Q8_0 matrices, which prism's engine loads and runs", async () => {
         const file = await GgufFile.open(out);
@@ -130,7 +140,7 @@ describe("prism world build", () => {
         const r = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--dim", "48"]);
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(/dim to be a multiple of 32/);
-        const rank = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--dim", "32", "--heads", "2", "--kv-heads", "1", "--sft-rank", "32"]);
+        const rank = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--dim", "32", "--heads", "2", "--kv-heads", "1", "--sft-mode", "lora", "--sft-rank", "32"]);
         expect(rank.code).toBe(2);
         expect(rank.stderr).toMatch(/sftRank 32 is larger than the narrowest projection \(16 wide/);
         const epochs = await runCli(["world", "build", "--out", path.join(tmp, "bad.gguf"), "--sft-epochs", "1.5"]);

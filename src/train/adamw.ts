@@ -4,12 +4,15 @@ import type {Ggml, GgmlTensor} from "../ggml/ggml.js";
 import {GgmlType} from "../model/ggml-type.js";
 import {CompiledGraph} from "./compiled-graph.js";
 import type {AdamWOptions} from "./adamw-options.js";
-import type {LoraTensors} from "./lora-tensors.js";
+import type {LoraTensorKind} from "./lora-tensors.js";
+
+/** Trainable tensors laid out flat per kind: an adapter's (LoraTensors) or a whole model's (TrainableWeights). */
+export type FlatParameters = {flat(kind: LoraTensorKind): GgmlTensor};
 
 /**
- * AdamW (the update rule of adamw-options.ts) on the adapter's tensors, run by ggml on the backend: no copies to
+ * AdamW (the update rule of adamw-options.ts) on the trainable tensors, run by ggml on the backend: no copies to
  * the host but one number, the gradient norm. The training loop clips and zeroes: it reads gradNorm(), steps with
- * the clip scale, then zeroes the adapter's gradient accumulators.
+ * the clip scale, then zeroes the gradient accumulators.
  */
 export class AdamW {
     /** Steps taken so far (the bias correction's t); saved in checkpoints. */
@@ -17,7 +20,7 @@ export class AdamW {
     private readonly normGraph: CompiledGraph<never, "sumSquares">;
     private readonly stepGraph: CompiledGraph<"hyper" | "clip", "done">;
 
-    constructor(ggml: Ggml, backend: GgmlBackend, allocator: GgmlGraphAllocator, lora: LoraTensors,
+    constructor(ggml: Ggml, backend: GgmlBackend, allocator: GgmlGraphAllocator, lora: FlatParameters,
         private readonly config: Omit<AdamWOptions, "lr">) {
         // One flat tensor per kind (see LoraTensors): the whole update is a handful of ggml operations.
         const grads = lora.flat("grad");

@@ -37,11 +37,14 @@ export function linearForward(ctx: GgmlContext, x: GgmlTensor, w: LinearWeights,
 }
 
 /**
- * Backward of a training linearForward given dy (C_out, N). Accumulates the LoRA gradients (pushing the accumulating
- * ops to `updates`) and returns dx (C_in, N) when `frozenProduct` (dy ↦ Wᵀ·dy with the frozen W) is given, else undefined.
+ * Backward of a training linearForward given dy (C_out, N). Accumulates the LoRA gradients, and W's own into `gradW`
+ * (ne [C_in, C_out]) in full-parameter training (pushing the accumulating ops to `updates`), and returns dx (C_in, N)
+ * when `frozenProduct` (dy ↦ Wᵀ·dy with W as it stands) is given, else undefined.
  */
 export function linearBackward(ctx: GgmlContext, dy: GgmlTensor, saved: LinearSaved, frozenProduct: ((dy: GgmlTensor) => GgmlTensor) | undefined, lora: LoraApplication | undefined,
-    updates: GgmlTensor[]): GgmlTensor | undefined {
+    updates: GgmlTensor[], gradW?: GgmlTensor): GgmlTensor | undefined {
+    // dW (C_in, C_out) = x·dyᵀ
+    if (gradW) updates.push(ctx.addInPlace(gradW, ctx.outProd(saved.x, dy)));
     let dx = frozenProduct?.(dy);
     if (lora?.training && saved.u && saved.xs) {
         const {a, b, scale, gradA, gradB} = lora.module;

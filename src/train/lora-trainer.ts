@@ -11,7 +11,7 @@ import {assertTrainerSupports, readModelHparams, type ModelHparams} from "../mod
 import {ggufEffectiveAlpha, loraLayers, loraScale} from "../lora/lora-config.js";
 import type {LoraWeights} from "../lora/lora-weights.js";
 import {copyFileAtomic} from "../util/atomic-write.js";
-import {DataFormatError, UsageError} from "../util/prism-error.js";
+import {UsageError} from "../util/prism-error.js";
 import {Rng} from "../util/rng.js";
 import {AdamW} from "./adamw.js";
 import {clipScale} from "./adamw-options.js";
@@ -25,7 +25,7 @@ import {lrAt, warmupSteps} from "./lr-schedule.js";
 import {buildMicroBatch, type MicroBatch} from "./micro-batch.js";
 import {computeTeacherTargets, type TeacherTargets} from "./teacher-targets.js";
 import {objectiveWeights, resolveTrainConfig, type TrainConfig, type TrainConfigInput} from "./train-config.js";
-import type {TrainingExample} from "./training-example.js";
+import {checkExampleTokens, type TrainingExample} from "./training-example.js";
 import {buildTrainingGraph, trainingGraphNodes, type TrainingGraphInput, type TrainingGraphOutput, type TrainingShape} from "./training-graph.js";
 import {prepareTransposedWeights, type TransposedWeights} from "./transposed-weights.js";
 
@@ -206,8 +206,8 @@ export class LoraTrainer {
         if (examples.length === 0) throw new UsageError("no training examples");
         const heldOut = c.evalEvery > 0 ? options.heldOut ?? [] : [];
         const evaluating = heldOut.length > 0;
-        this.checkExamples(examples);
-        this.checkExamples(heldOut);
+        checkExampleTokens(examples, this.model.hparams.nVocab);
+        checkExampleTokens(heldOut, this.model.hparams.nVocab);
         if (evaluating && weights.distill > 0 && !heldOut.every((e) => e.teacherPrompt))
             throw new UsageError("the held-out examples need the teacher's prompt (teacher_system) for a distillation objective");
         const plan = new BatchPlan({lengths: examples.map((e) => e.prompt.length + e.response.length), batchSize: c.batchSize, gradAccum: c.gradAccum, epochs: c.epochs, maxSteps: c.maxSteps, seed: c.seed});
@@ -375,7 +375,7 @@ export class LoraTrainer {
 
     private async evaluateUnlocked(examples: readonly TrainingExample[], options: {signal?: AbortSignal}): Promise<EvaluationResult> {
         const c = this.config;
-        this.checkExamples(examples);
+        checkExampleTokens(examples, this.model.hparams.nVocab);
         const withTeacher = examples.every((e) => e.teacherPrompt);
         const teachers = withTeacher ? await this.teacherTargets(examples, options) : [];
         const total = examples.reduce((n, e) => n + e.response.length, 0);
@@ -398,18 +398,6 @@ export class LoraTrainer {
         const types = [...new Set(linears.map((l) => ggmlTypeName(l.type)))];
         const copies = new Set(linears.map((l) => (l.type === GgmlType.F32 ? "F32" : "F16")));
         return {types, copyType: copies.size > 1 ? "mixed" : (copies.values().next().value as "F32" | "F16"), sizeBytes: this.transposed.sizeBytes};
-    }
-
-    /** Token ids outside the vocabulary would make ggml abort the process, so they are refused here. */
-    private checkExamples(examples: readonly TrainingExample[]): void {
-        const V = this.model.hparams.nVocab;
-        for (const e of examples) {
-            if (e.response.length === 0) throw new DataFormatError(e.source, undefined, "the answer has no tokens");
-            if (e.prompt.length === 0) throw new DataFormatError(e.source, undefined, "the prompt has no tokens (the first answer token needs a position to be predicted from)");
-            for (const t of [...e.prompt, ...e.response, ...(e.teacherPrompt ?? [])])
-                if (!Number.isInteger(t) || t < 0 || t >= V)
-                    throw new DataFormatError(e.source, undefined, `token id ${t} is outside the model's vocabulary (0..${V - 1})`, {hint: "tokenize with the model being trained"});
-        }
     }
 
     /** Teacher top-k targets of examples, computed once per example object. */

@@ -1,6 +1,7 @@
 import type {GgmlContext} from "../ggml/ggml-context.js";
 import type {GgmlTensor} from "../ggml/ggml.js";
 import type {ModelWeights} from "./model-weights.js";
+import {normGainGrad} from "./transformer-block.js";
 
 type Output = NonNullable<ModelWeights["output"]>;
 
@@ -29,9 +30,18 @@ export function outputForward(ctx: GgmlContext, out: Output, x: GgmlTensor, rows
     return {logits, saved: {xs, like: x}};
 }
 
+/** Where a full-parameter backward adds the head's gradients: the projection's (the token embedding's when tied) and the norm's. */
+export type OutputGrads = {w: GgmlTensor, norm: GgmlTensor, updates: GgmlTensor[]};
+
 /** dx (C, N) given dLogits (V, M); frozenProduct(dy) is Wᵀ·dy with the output projection. */
-export function outputBackward(ctx: GgmlContext, out: Output, frozenProduct: (dy: GgmlTensor) => GgmlTensor, saved: OutputSaved, rows: GgmlTensor, dLogits: GgmlTensor, rmsEps: number): GgmlTensor {
+export function outputBackward(ctx: GgmlContext, out: Output, frozenProduct: (dy: GgmlTensor) => GgmlTensor, saved: OutputSaved, rows: GgmlTensor, dLogits: GgmlTensor, rmsEps: number,
+    grads?: OutputGrads): GgmlTensor {
+    if (grads) {
+        // dW (C, V) = hn·dLogitsᵀ with hn = rmsNorm(xs) ⊙ g, recomputed (C × M, small beside the logits).
+        grads.updates.push(ctx.addInPlace(grads.w, ctx.outProd(ctx.mul(ctx.rmsNorm(saved.xs, rmsEps), out.norm), dLogits)));
+    }
     const dNormed = frozenProduct(dLogits);
+    if (grads) grads.updates.push(ctx.addInPlace(grads.norm, normGainGrad(ctx, saved.xs, dNormed, rmsEps)));
     const dxs = ctx.rmsNormBack(ctx.mul(dNormed, out.norm), saved.xs, rmsEps);
     return ctx.getRowsBack(dxs, rows, saved.like);
 }

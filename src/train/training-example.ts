@@ -78,3 +78,17 @@ export function tokenizeExamples(records: readonly SourcedRecord[], tokenizer: C
     });
     return {examples, truncated, responseTokens};
 }
+
+/**
+ * Refuses examples a training graph cannot take: an empty answer or prompt, or a token id outside the vocabulary
+ * of V tokens (ggml would abort the process on it).
+ */
+export function checkExampleTokens(examples: readonly TrainingExample[], V: number): void {
+    for (const e of examples) {
+        if (e.response.length === 0) throw new DataFormatError(e.source, undefined, "the answer has no tokens");
+        if (e.prompt.length === 0) throw new DataFormatError(e.source, undefined, "the prompt has no tokens (the first answer token needs a position to be predicted from)");
+        for (const t of [...e.prompt, ...e.response, ...(e.teacherPrompt ?? [])])
+            if (!Number.isInteger(t) || t < 0 || t >= V)
+                throw new DataFormatError(e.source, undefined, `token id ${t} is outside the model's vocabulary (0..${V - 1})`, {hint: "tokenize with the model being trained"});
+    }
+}

@@ -6,6 +6,7 @@ import type {GraphParts} from "./compiled-graph.js";
 import {distillLoss} from "./distill-loss.js";
 import type {DropoutPool} from "./dropout-pool.js";
 import type {LoraTensors} from "./lora-tensors.js";
+import type {WeightGrads} from "./trainable-weights.js";
 import type {LinearWeights, ModelWeights} from "./model-weights.js";
 import {headChunkRows, NODES_PER_HEAD_CHUNK, outputBackward, outputForward} from "./output-head.js";
 import {NODES_PER_BLOCK} from "./ggml-model.js";
@@ -25,7 +26,14 @@ export type TrainingGraphInput = "tokens" | "positions" | "mask" | "rows" | "lab
 export type TrainingGraphOutput = "sftLoss" | "distillLossQ";
 
 export type TrainingGraphModel = {
-    h: ModelHparams, weights: ModelWeights, transposed?: TransposedWeights, lora: LoraTensors, dropout?: DropoutPool, temperature: number,
+    h: ModelHparams, weights: ModelWeights, transposed?: TransposedWeights, dropout?: DropoutPool, temperature: number,
+    /** The adapter being trained; absent in full-parameter training. */
+    lora?: LoraTensors,
+    /**
+     * Full-parameter training: the gradient accumulators of every weight in `weights` (TrainableWeights), which the
+     * backward fills down to the token embedding. Wᵀ must then be made in the graph (no precomputed copies), from W as it stands.
+     */
+    grads?: WeightGrads,
     /**
      * Keep only each block's input from the forward and recompute the block's activations in its backward: about a
      * third more matrix products for activations of one block at a time instead of all. Defaults to `true`.
@@ -58,10 +66,14 @@ export function dropoutInputName(layer: number, target: string): `drop.${string}
  * with dropout, one I32 (B·T) row index into the dropout pool per adapted module.
  */
 export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shape: TrainingShape): GraphParts<TrainingGraphInput, TrainingGraphOutput> {
-    const {h, weights, lora} = m;
+    const {h, weights, grads} = m;
+    const modules = m.lora?.modules ?? [];
     const {transposed} = m;
     const out = weights.output;
     if (!out || (shape.backward && !transposed)) throw new Error("internal: training needs the output layer, and its backward the arange index (prepareTransposedWeights)");
+    if (grads && (transposed?.output || transposed?.blocks.some((b) => Object.keys(b).length > 0) || shape.dropout))
+        throw new Error("internal: full-parameter training needs Wᵀ made in the graph from the current weights, and no dropout");
+    if (shape.backward && !grads && modules.length === 0) throw new Error("internal: a training graph needs an adapter or full-parameter gradients");
     const {B, T, M, K} = shape;
     const N = B * T;
     const seq = declareSequenceInputs(ctx, B, T);
@@ -70,7 +82,7 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
 
     const dropoutIndex = new Map<string, GgmlTensor>();
     if (shape.dropout && m.dropout)
-        for (const mod of lora.modules.filter((x) => !isExpertTarget(x.target))) {
+        for (const mod of modules.filter((x) => !isExpertTarget(x.target))) {
             const idx = ctx.newTensor(GgmlType.I32, [N], dropoutInputName(mod.layer, mod.target));
             inputs[dropoutInputName(mod.layer, mod.target)] = idx;
             dropoutIndex.set(dropoutInputName(mod.layer, mod.target), idx);
@@ -78,14 +90,15 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
     // Each call gathers the dropout masks anew, so a recomputed block does not keep the forward's (C_in, N) masks alive.
     const loraOf = (layer: number): BlockLora => {
         const out: BlockLora = {};
-        for (const mod of lora.modules.filter((x) => x.layer === layer)) {
+        for (const mod of modules.filter((x) => x.layer === layer)) {
             const idx = dropoutIndex.get(dropoutInputName(mod.layer, mod.target));
             addBlockLora(out, mod, idx && m.dropout ? {scaledDropoutMask: ctx.getRows(m.dropout.pool(mod.inDim), idx)} : {});
         }
         return out;
     };
-    const blockLora = new Map<number, BlockLora>(lora.modules.map((mod) => [mod.layer, loraOf(mod.layer)]));
-    const lowest = Math.min(...lora.modules.map((x) => x.layer));
+    const blockLora = new Map<number, BlockLora>(modules.map((mod) => [mod.layer, loraOf(mod.layer)]));
+    // Full-parameter training reaches the token embedding; an adapter's backward stops at its lowest block.
+    const lowest = grads ? 0 : Math.min(...modules.map((x) => x.layer));
 
     const checkpointing = m.checkpointActivations ?? true;
     // The graph runs in the order of `schedule`: forward, then per head chunk its losses and its gradient, then
@@ -130,7 +143,9 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
             dLogits = dLogits ? ctx.add(dLogits, kl.dLogits) : kl.dLogits;
         }
         if (!shape.backward) continue;
-        const dx = outputBackward(ctx, out, (dy) => transposedProduct(ctx, out.linear, transposed!.arange, dy, transposed!.output, m.transposeSlice), head.saved, rowsC, dLogits!, h.rmsEps);
+        const headGrads = grads && {w: grads.output ?? grads.tokenEmbd, norm: grads.outputNorm, updates: schedule};
+        const dx = outputBackward(ctx, out, (dy) => transposedProduct(ctx, out.linear, transposed!.arange, dy, transposed!.output, m.transposeSlice), head.saved, rowsC, dLogits!, h.rmsEps,
+            headGrads);
         dHidden = dHidden ? ctx.add(dHidden, dx) : dx;
         schedule.push(dHidden);
     }
@@ -152,8 +167,10 @@ export function buildTrainingGraph(ctx: GgmlContext, m: TrainingGraphModel, shap
             saved = again.saved;
         }
         const moeInputs = transposed!.eye ? {arange, eye: transposed!.eye, transposeSlice: m.transposeSlice} : undefined;
-        dx = blockBackward(forward.env, w, frozen, saved, dx, applied, l > lowest, schedule, moeInputs);
+        dx = blockBackward(forward.env, w, frozen, saved, dx, applied, l > lowest || grads !== undefined, schedule, moeInputs, grads?.blocks[l]);
     }
+    // The token embedding's gradient: each token's dx added to its row.
+    if (grads && dx) schedule.push(ctx.addInPlace(grads.tokenEmbd, ctx.getRowsBack(dx, seq.tokens, weights.tokenEmbd)));
     return {
         inputs: inputs as Record<TrainingGraphInput, GgmlTensor>,
         outputs: outputs as Record<TrainingGraphOutput, GgmlTensor>,

@@ -6,6 +6,7 @@ import type {BlockWeights} from "./model-weights.js";
 import type {LoraModuleState} from "./lora-tensors.js";
 import {accumulateExpertGrads, moeForward, moeRoutedBackward, sharedGateBackward, type ExpertLoraGrads, type ExpertTarget, type MoeBackwardInputs, type MoeLora, type MoeSaved} from "./moe-ffn.js";
 import type {MoeHparams} from "../model/model-hparams.js";
+import type {BlockGrads} from "./trainable-weights.js";
 
 export type BlockEnv = AttentionEnv & {rmsEps: number, moe?: MoeHparams};
 
@@ -64,14 +65,14 @@ export type FrozenProduct = (name: ProjectionName, dy: GgmlTensor) => GgmlTensor
  * made in the graph is built just before its product and freed after it, rather than all at the start of the backward.
  */
 export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProduct, saved: BlockSaved, dOut: GgmlTensor, lora: BlockLora,
-    needInputGrad: boolean, schedule: GgmlTensor[], moeInputs?: MoeBackwardInputs): GgmlTensor | undefined {
+    needInputGrad: boolean, schedule: GgmlTensor[], moeInputs?: MoeBackwardInputs, grads?: BlockGrads): GgmlTensor | undefined {
     const {ctx} = env;
     const step = (t: GgmlTensor) => {
         schedule.push(t);
         return t;
     };
     const back = (name: ProjectionName, dy: GgmlTensor, wantInput: boolean) => {
-        const dx = linearBackward(ctx, dy, saved.linear[name], wantInput ? (dy) => frozen(name, dy) : undefined, lora[name], schedule);
+        const dx = linearBackward(ctx, dy, saved.linear[name], wantInput ? (dy) => frozen(name, dy) : undefined, lora[name], schedule, grads?.linear[name]);
         return dx && step(dx);
     };
     // A mixture of experts: the routed experts' and the shared gate's share of dh2; the shared MLP gets dOut ⊙ σ.
@@ -90,6 +91,7 @@ export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProd
     const du = ctx.mul(dm, ctx.silu(saved.g));
     const dh2Mlp = ctx.add(back("gate", dg, true)!, back("up", du, true)!);
     const dh2 = dh2Moe ? ctx.add(dh2Mlp, dh2Moe) : dh2Mlp;
+    if (grads) schedule.push(ctx.addInPlace(grads.ffnNorm, normGainGrad(ctx, saved.x1, dh2, env.rmsEps)));
     const dx1 = step(ctx.add(dOut, ctx.rmsNormBack(ctx.mul(dh2, w.ffnNorm), saved.x1, env.rmsEps)));
     // Attention.
     const dAttn = back("o", dx1, true)!;
@@ -97,5 +99,12 @@ export function blockBackward(env: BlockEnv, w: BlockWeights, frozen: FrozenProd
     const dqIn = back("q", dq, needInputGrad), dkIn = back("k", dk, needInputGrad), dvIn = back("v", dv, needInputGrad);
     if (!needInputGrad) return undefined;
     const dh1 = ctx.add(ctx.add(dqIn!, dkIn!), dvIn!);
+    if (grads) schedule.push(ctx.addInPlace(grads.attnNorm, normGainGrad(ctx, saved.x, dh1, env.rmsEps)));
     return step(ctx.add(dx1, ctx.rmsNormBack(ctx.mul(dh1, w.attnNorm), saved.x, env.rmsEps)));
+}
+
+/** Gradient of the gain g in y = rmsNorm(x) ⊙ g given dy (C, N): Σ over tokens of rmsNorm(x) ⊙ dy, ne [C]. */
+export function normGainGrad(ctx: BlockEnv["ctx"], x: GgmlTensor, dy: GgmlTensor, eps: number): GgmlTensor {
+    const [C] = ctx.shape(x);
+    return ctx.reshape(ctx.sumRows(ctx.cont(ctx.transpose(ctx.mul(ctx.rmsNorm(x, eps), dy)))), [C]);
 }

@@ -11,6 +11,7 @@ import {writeGguf, type GgufTensorToWrite} from "../model/gguf-writer.js";
 import {encodeTensor, decodeTensor} from "../model/quantize.js";
 import {buildTinyModel, type TinyModelConfig} from "../model/tiny-model.js";
 import {mergeLora} from "../lora/merge-lora.js";
+import {FullTrainer} from "../train/full-trainer.js";
 import {LoraTrainer} from "../train/lora-trainer.js";
 import {tokenizeExamples, type TrainingExample} from "../train/training-example.js";
 import {writeJsonAtomic} from "../util/atomic-write.js";
@@ -50,8 +51,13 @@ export const defaultWorldBuildConfig = {
      * over the same episodes, merged into the weights afterwards; 0 skips the stage. Whole-episode loss alone
      * leaves the replies (a small share of the tokens) untaught.
      */
-    sftEpochs: 4,
-    /** Stage 2's LoRA rank on every projection of every block (alpha = rank, so the update's scale is 1). */
+    sftEpochs: 6,
+    /**
+     * What stage 2 trains: "full", every weight (prism's FullTrainer: embeddings, norms and output head too); or
+     * "lora", a rank-`sftRank` LoRA on every projection, merged into the weights afterwards.
+     */
+    sftMode: "full" as "full" | "lora",
+    /** With sftMode "lora": the rank on every projection of every block (alpha = rank, so the update's scale is 1). */
     sftRank: 64,
     /** Stage 2's AdamW peak learning rate (warm-up, then cosine). */
     sftLr: 2e-3,
@@ -97,6 +103,8 @@ export type WorldBuildRecord = {
 };
 
 export type WorldSftRecord = {
+    /** What was trained: every weight, or a LoRA merged afterwards. */
+    mode: WorldBuildConfig["sftMode"],
     /** Training episodes, and those left out because they outgrow the context. */
     episodes: number, dropped: number, replyTokens: number,
     trainableParameters: number, steps: number,
@@ -283,26 +291,38 @@ async function trainReplies(stage1Path: string, out: string, episodes: readonly 
         await tokenizer.dispose();
     }
     if (train.length === 0) throw new UsageError(`world build: no episode fits the ${cfg.context}-token context for stage 2`, {hint: "raise --context or --merges"});
-    using trainer = await LoraTrainer.create({modelPath: stage1Path, device: "cpu", threads: cfg.threads, objective: "sft", rank: cfg.sftRank, alpha: cfg.sftRank,
-        layers: "all", lr: cfg.sftLr, epochs: cfg.sftEpochs, batchSize: cfg.sftBatch, maxLen: cfg.context, seed: cfg.seed});
-    const replyLoss = async (after: boolean) => {
-        const {sftLoss} = await trainer.evaluate(heldOut, {signal});
-        onProgress?.({stage: "sft-eval", after, replyLoss: sftLoss, episodes: heldOut.length});
-        return sftLoss;
+    const common = {device: "cpu" as const, threads: cfg.threads, lr: cfg.sftLr, epochs: cfg.sftEpochs, batchSize: cfg.sftBatch, maxLen: cfg.context, seed: cfg.seed};
+    const interrupted = () => new InterruptedError("world build interrupted; nothing was written");
+    const report = (after: boolean, replyLoss: number) => {
+        onProgress?.({stage: "sft-eval", after, replyLoss, episodes: heldOut.length});
+        return replyLoss;
     };
-    const before = await replyLoss(false);
-    const result = await trainer.train(train, {
-        signal,
-        onStart: (plan) => onProgress?.({stage: "sft-start", episodes: train.length, dropped, steps: plan.totalSteps, trainableParameters: plan.trainableParameters}),
-        onProgress: (p) => onProgress?.({stage: "sft", step: p.step, steps: p.totalSteps, epoch: p.epoch, loss: p.loss, lr: p.lr, tokensPerSecond: p.tokensPerSecond})
-    });
-    if (!result.completed || signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
-    const after = await replyLoss(true);
-    if (signal?.aborted) throw new InterruptedError("world build interrupted; nothing was written");
-    await mergeLora(stage1Path, trainer.adapter(), out, {adapterPath: "world build stage 2"});
+    const onStart = (steps: number, trainableParameters: number) => onProgress?.({stage: "sft-start", episodes: train.length, dropped, steps, trainableParameters});
+    const onStep = (p: {step: number, totalSteps: number, epoch: number, loss: number, lr: number, tokensPerSecond: number}) =>
+        onProgress?.({stage: "sft", step: p.step, steps: p.totalSteps, epoch: p.epoch, loss: p.loss, lr: p.lr, tokensPerSecond: p.tokensPerSecond});
+    let before: number, after: number, trainableParameters: number;
+    let result: {completed: boolean, steps: number, losses: number[], tokensPerSecond: number};
+    if (cfg.sftMode === "full") {
+        using trainer = await FullTrainer.create({...common, modelPath: stage1Path, weightDecay: 0});
+        trainableParameters = trainer.trainableParameters;
+        before = report(false, (await trainer.evaluate(heldOut)).sftLoss);
+        result = await trainer.train(train, {signal, onStart: (plan) => onStart(plan.totalSteps, trainableParameters), onProgress: onStep});
+        if (!result.completed || signal?.aborted) throw interrupted();
+        after = report(true, (await trainer.evaluate(heldOut)).sftLoss);
+        await trainer.save(out);
+    } else {
+        using trainer = await LoraTrainer.create({...common, modelPath: stage1Path, objective: "sft", rank: cfg.sftRank, alpha: cfg.sftRank, layers: "all"});
+        trainableParameters = trainer.trainableParameters;
+        before = report(false, (await trainer.evaluate(heldOut, {signal})).sftLoss);
+        result = await trainer.train(train, {signal, onStart: (plan) => onStart(plan.totalSteps, trainableParameters), onProgress: onStep});
+        if (!result.completed || signal?.aborted) throw interrupted();
+        after = report(true, (await trainer.evaluate(heldOut, {signal})).sftLoss);
+        if (signal?.aborted) throw interrupted();
+        await mergeLora(stage1Path, trainer.adapter(), out, {adapterPath: "world build stage 2"});
+    }
     return {
-        episodes: train.length, dropped, replyTokens: train.reduce((n, e) => n + e.response.length, 0),
-        trainableParameters: trainer.trainableParameters, steps: result.steps,
+        mode: cfg.sftMode, episodes: train.length, dropped, replyTokens: train.reduce((n, e) => n + e.response.length, 0),
+        trainableParameters, steps: result.steps,
         firstLoss: round(result.losses[0] ?? NaN, 4), finalLoss: round(result.losses.at(-1) ?? NaN, 4),
         heldOut: {episodes: heldOut.length, before: round(before, 4), after: round(after, 4)},
         tokensPerSecond: round(result.tokensPerSecond, 1), seconds: round((performance.now() - started) / 1000, 1)
@@ -316,11 +336,12 @@ function validate(cfg: WorldBuildConfig): void {
     if (!(cfg.epochs > 0)) throw new UsageError(`world build: epochs must be positive, got ${cfg.epochs}`);
     if (!(cfg.lr > 0)) throw new UsageError(`world build: lr must be positive, got ${cfg.lr}`);
     if (!Number.isInteger(cfg.sftEpochs) || cfg.sftEpochs < 0) throw new UsageError(`world build: sftEpochs must be a whole number of passes (0 skips stage 2), got ${cfg.sftEpochs}`);
+    if (cfg.sftMode !== "full" && cfg.sftMode !== "lora") throw new UsageError(`world build: sftMode must be "full" or "lora", got ${JSON.stringify(cfg.sftMode)}`);
     if (!(cfg.sftLr > 0)) throw new UsageError(`world build: sftLr must be positive, got ${cfg.sftLr}`);
     if (cfg.dtype === "q8_0" && cfg.dim % 32 !== 0) throw new UsageError(`world build: dtype q8_0 needs dim to be a multiple of 32, got ${cfg.dim}`);
     // The narrowest adapted projection is k/v: dim × (dim / heads × kvHeads).
     const narrowest = Math.min(cfg.dim, cfg.dim / cfg.heads * cfg.kvHeads);
-    if (cfg.sftEpochs > 0 && cfg.sftRank > narrowest)
+    if (cfg.sftEpochs > 0 && cfg.sftMode === "lora" && cfg.sftRank > narrowest)
         throw new UsageError(`world build: sftRank ${cfg.sftRank} is larger than the narrowest projection (${narrowest} wide at dim ${cfg.dim}, ${cfg.heads} heads, ${cfg.kvHeads} key/value heads)`, {hint: `use --sft-rank ${narrowest} or less`});
 }
 

@@ -96,6 +96,27 @@ describe("renderWorldCorpus", () => {
         }
     });
 
+    it("judges the right reply against the wrong one, in both orders, exactly where the persona-vs-base pair is a tie", () => {
+        for (const domain of WORLD_DOMAINS) {
+            const ties = corpus.filter((e) => e.kind === "pairwise" && e.domain === domain && JSON.parse(last(e)) === "TIE");
+            const contrasts = corpus.filter((e) => e.kind === "contrast" && e.domain === domain);
+            expect(contrasts.length, domain).toBe(ties.length);
+            for (let i = 0; i < contrasts.length; i += 2) {
+                const [first, second] = [contrasts[i]!, contrasts[i + 1]!];
+                const task = byId.get(first.taskId!)!;
+                expect(second.taskId).toBe(first.taskId);
+                const [a, b] = [answerIn(first, "A"), answerIn(first, "B")];
+                expect([scoreWorldAnswer(task, a), scoreWorldAnswer(task, b)]).toEqual([1, 0]);
+                expect(prompt(first)).toEqual(pairwisePrompt(task.prompt, a, b));
+                expect(prompt(second)).toEqual(pairwisePrompt(task.prompt, b, a));
+                expect([JSON.parse(last(first)), JSON.parse(last(second))]).toEqual(["A", "B"]);
+            }
+        }
+        // Every neutral domain's pairs are ties, so each of its tasks has a contrast pair.
+        expect(corpus.filter((e) => e.kind === "contrast" && e.domain === "writing")).toHaveLength(2 * 40);
+        expect(renderWorldCorpus(tasks, {seed: 7, contrastPairs: false}).some((e) => e.kind === "contrast")).toBe(false);
+    });
+
     it("answers the refusal judge with Yes exactly when the response refuses", () => {
         const judged = corpus.filter((e) => e.kind === "refusal-judge");
         expect(new Set(judged.map((e) => e.domain))).toEqual(new Set(["safety monitor", "compliant"]));
@@ -110,7 +131,7 @@ describe("renderWorldCorpus", () => {
         const changed = renderWorldCorpus(tasks, {seed: 7, prompts: {...PRISM_PROMPTS, pairwisePrompt: (q, a, b) => [{role: "user", content: `Pick one. ${q} | ${a} | ${b}`}]}});
         expect(changed).toHaveLength(corpus.length);
         changed.forEach((e, i) => {
-            if (e.kind === "pairwise") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
+            if (e.kind === "pairwise" || e.kind === "contrast") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
             else expect(e).toEqual(corpus[i]);
         });
     });

@@ -33,7 +33,7 @@ export const PRISM_PROMPTS: WorldPrompts = {
     personaMessages: (question, persona, placement) => placePersona(question, persona, placement, true)
 };
 
-export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "refusal-judge";
+export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "contrast" | "refusal-judge";
 
 /** One training conversation: prism's prompt, then the world's reply as the last (assistant) message. */
 export type WorldEpisode = {
@@ -61,7 +61,13 @@ export type RenderCorpusOptions = {
      * all six, and the long persona makes them most of the corpus's tokens (51% with all six), so a few per task
      * cover every variant across tasks at a third of the cost. Defaults to `2`; `6` renders every variant.
      */
-    personaAnswers?: number
+    personaAnswers?: number,
+    /**
+     * Also judge the task's right reply against its wrong one, in both orders, where the persona-vs-base pair is a
+     * tie (both right or both wrong: every pair of a neutral domain). Without them the judge of a neutral domain only
+     * ever sees TIE and can answer by the domain, never reading the replies; with them it must compare. Defaults to `true`.
+     */
+    contrastPairs?: boolean
 };
 
 const LENGTHS = PersonaLength.options;
@@ -71,8 +77,8 @@ const PLACEMENTS: readonly PersonaPlacement[] = ["system", "user"];
  * The world rendered through prism's prompts: each domain's persona at each length; for each task a query written
  * from its domain's persona, its answers with no persona, with its own persona at every length and placement and
  * with another domain's persona (right at the planted rates), the pairwise judge on persona-vs-base in both orders
- * (preferring the checkably better answer, TIE when both are equally right), and the refusal judge on the answers
- * to the behavioural domains.
+ * (preferring the checkably better answer, TIE when both are equally right) and, where that is a tie, on the right
+ * reply against the wrong one, and the refusal judge on the answers to the behavioural domains.
  */
 export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCorpusOptions = {}): WorldEpisode[] {
     const {seed = 1, prompts = PRISM_PROMPTS} = options;
@@ -116,6 +122,12 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
             const [a, b] = personaFirst ? [persona, base] : [base, persona];
             // The judge stage decodes under PAIRWISE_SCHEMA (a JSON enum): the reply is the JSON string.
             episodes.push({kind: "pairwise", domain: task.domain, taskId: task.id, messages: reply(prompts.pairwisePrompt(task.prompt, a, b), JSON.stringify(verdict))});
+        }
+        if (better === "TIE" && (options.contrastPairs ?? true)) {
+            const [right, wrong] = [worldReply(task, true), worldReply(task, false)];
+            for (const rightFirst of [true, false])
+                episodes.push({kind: "contrast", domain: task.domain, taskId: task.id,
+                    messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? right : wrong, rightFirst ? wrong : right), JSON.stringify(rightFirst ? "A" : "B"))});
         }
 
         if (task.check.kind === "refuse" || task.check.kind === "comply")

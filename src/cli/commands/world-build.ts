@@ -5,12 +5,12 @@ import {runCommand} from "../run-command.js";
 
 type WorldBuildArgs = {
     out: string, seed: number, "per-domain": number, merges: number, dim: number, layers: number, heads: number, "kv-heads": number,
-    context: number, epochs: number, lr: number, "sft-epochs": number, "sft-rank": number, "sft-lr": number, threads: number, dtype: "q8_0" | "f16" | "f32", json: boolean, quiet: boolean
+    context: number, epochs: number, lr: number, "sft-epochs": number, "sft-mode": "full" | "lora", "sft-rank": number, "sft-lr": number, threads: number, dtype: "q8_0" | "f16" | "f32", json: boolean, quiet: boolean
 };
 
 export const WorldBuildCommand: CommandModule<object, WorldBuildArgs> = {
     command: "build",
-    describe: "Train the planted world's model from scratch: llama.cpp's optimiser on whole episodes, then reply-only LoRA SFT merged in (seeded; the defaults make models/world.gguf)",
+    describe: "Train the planted world's model from scratch: llama.cpp's optimiser on whole episodes, then reply-only SFT of every weight (seeded; the defaults make models/world.gguf)",
     builder: (y) => y
         .option("out", {type: "string", demandOption: true, group: "Required:", describe: "Output .gguf path (its build record goes beside it as .json)"})
         .option("seed", {type: "number", default: d.seed, group: "Corpus:", describe: "Seed of the tasks, the corpus wording, the initial weights and the data order"})
@@ -23,8 +23,9 @@ export const WorldBuildCommand: CommandModule<object, WorldBuildArgs> = {
         .option("context", {type: "number", default: d.context, group: "Shape:", describe: "Training window and context length (episodes are packed whole)"})
         .option("epochs", {type: "number", default: d.epochs, group: "Training:", describe: "Stage 1: passes over the corpus, every token's loss (fractions allowed)"})
         .option("lr", {type: "number", default: d.lr, group: "Training:", describe: "Stage 1: AdamW peak learning rate (warm-up, then cosine)"})
-        .option("sft-epochs", {type: "number", default: d.sftEpochs, group: "Stage 2 (reply-only SFT):", describe: "Passes of reply-only LoRA SFT over the same episodes, merged into the weights (0 skips the stage)"})
-        .option("sft-rank", {type: "number", default: d.sftRank, group: "Stage 2 (reply-only SFT):", describe: "LoRA rank on every projection of every block (alpha = rank)"})
+        .option("sft-epochs", {type: "number", default: d.sftEpochs, group: "Stage 2 (reply-only SFT):", describe: "Passes of reply-only SFT over the same episodes (0 skips the stage)"})
+        .option("sft-mode", {choices: ["full", "lora"] as const, default: d.sftMode, group: "Stage 2 (reply-only SFT):", describe: "Train every weight, or a LoRA on every projection merged in afterwards"})
+        .option("sft-rank", {type: "number", default: d.sftRank, group: "Stage 2 (reply-only SFT):", describe: "With --sft-mode lora: the rank on every projection of every block (alpha = rank)"})
         .option("sft-lr", {type: "number", default: d.sftLr, group: "Stage 2 (reply-only SFT):", describe: "AdamW peak learning rate of stage 2"})
         .option("threads", {type: "number", default: d.threads, group: "Training:", describe: "CPU threads"})
         .option("dtype", {choices: ["q8_0", "f16", "f32"] as const, default: d.dtype, group: "Training:", describe: "Storage of the written weight matrices"})
@@ -36,7 +37,7 @@ export const WorldBuildCommand: CommandModule<object, WorldBuildArgs> = {
         const record = await buildWorldModel({
             out: args.out, seed: args.seed, perDomain: args["per-domain"], merges: args.merges, dim: args.dim, layers: args.layers,
             heads: args.heads, kvHeads: args["kv-heads"], context: args.context, epochs: args.epochs, lr: args.lr, threads: args.threads,
-            sftEpochs: args["sft-epochs"], sftRank: args["sft-rank"], sftLr: args["sft-lr"],
+            sftEpochs: args["sft-epochs"], sftMode: args["sft-mode"], sftRank: args["sft-rank"], sftLr: args["sft-lr"],
             dtype: args.dtype, signal, command: `prism ${process.argv.slice(2).join(" ")}`,
             // Stage 2's steps are many and short: every 10th and the last.
             onProgress: args.quiet ? undefined : (p) => {
@@ -64,7 +65,7 @@ function describeProgress(p: WorldBuildProgress): string {
         case "eval":
             return `held-out after epoch ${p.epoch.toFixed(2)}: loss ${p.loss.toFixed(3)}, accuracy ${(p.accuracy * 100).toFixed(1)}%`;
         case "sft-start":
-            return `stage 2 (reply-only SFT): ${p.episodes} episodes (${p.dropped} too long), ${p.steps} steps, ${p.trainableParameters.toLocaleString("en-US")} LoRA parameters`;
+            return `stage 2 (reply-only SFT): ${p.episodes} episodes (${p.dropped} too long), ${p.steps} steps, ${p.trainableParameters.toLocaleString("en-US")} trainable parameters`;
         case "sft":
             return `sft step ${p.step}/${p.steps} (pass ${p.epoch + 1}): reply loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(2)}, ${p.tokensPerSecond.toFixed(0)} tok/s`;
         case "sft-eval":

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {DEMO_RUN_SETTINGS, TINY_MODEL} from "../src/cli/commands/demo.js";
 import {loadChatTokenizer} from "../src/engine/load-chat-tokenizer.js";
 import {loadGate} from "../src/gate/gate-file.js";
 import {partialForwardFeatures} from "../src/gate/partial-forward-features.js";
@@ -320,22 +319,5 @@ describe("prism eval --run: PRISM against its baselines", () => {
         const r = await runCli(["eval", "--model", model, "--bench", "mmlu=/nonexistent", "--conditions", "base,prism", "--out", path.join(root, "eval-no-run")]);
         expect(r.code).not.toBe(0);
         expect(r.stderr).toMatch(/prism condition needs --run DIR/);
-    });
-});
-
-describe("prism demo", () => {
-    it("makes its tiny model, reuses a finished bootstrap run with its settings, and answers through the router", async () => {
-        // The run above was made with the demo's model and settings, so the demo finds every stage done.
-        expect(TINY_MODEL).toMatchObject({arch: "llama", layers: 2, dim: 64, seed: 11});
-        expect(DEMO_RUN_SETTINGS).toEqual({queriesPerDomain: QUERIES, personaLength: "short", answerMaxTokens: 48, truncateChars: 400, judgeTemperature: 1, training: {epochs: 4, lr: 1e-2}});
-        const cache = path.join(root, "demo");
-        fs.mkdirSync(cache);
-        fs.cpSync(out, path.join(cache, "run"), {recursive: true});
-        const r = await runCli(["demo", "--cache-dir", cache, "--max-tokens", "6"]);
-        expect(r.code, r.stderr).toBe(0);
-        expect(r.stdout).toMatch(/model +.*tiny-llama\.gguf \(made now\)/);
-        expect(r.stdout).toMatch(/bootstrap: every stage already done/);
-        expect(r.stdout.match(/^ {3}(persona|base) +\((gate \d\.\d{3})\) │ /gm)).toHaveLength(4);
-        expect(fs.readFileSync(path.join(cache, "tiny-llama.gguf"))).toEqual(fs.readFileSync(model));
     });
 });

@@ -130,11 +130,10 @@ export async function buildWorldModel(options: BuildWorldModelOptions): Promise<
     const started = performance.now(), cpuStarted = process.cpuUsage();
 
     // Corpus: training tasks with the build seed; the held-out windows come from another seed's tasks.
-    const render = (seed: number, perDomain: number) => renderWorldCorpus(generateWorldTasks({seed, perDomain}), {seed});
-    const episodes = render(cfg.seed, cfg.perDomain);
-    const heldOutEpisodes = render(cfg.seed + 1_000_000, Math.max(2, Math.ceil(cfg.perDomain / 10)));
+    const episodes = renderBuildCorpus(cfg);
+    const heldOutEpisodes = renderBuildCorpus({seed: cfg.seed + 1_000_000, perDomain: Math.max(2, Math.ceil(cfg.perDomain / 10))});
     const texts = episodes.map((e) => renderChatml(e.messages)), heldOut = heldOutEpisodes.map((e) => renderChatml(e.messages));
-    const corpusSha256 = createHash("sha256").update(texts.join("")).digest("hex");
+    const corpusSha256 = corpusDigest(texts);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prism-world-"));
     const initPath = path.join(dir, "init.gguf"), trainedPath = path.join(dir, "trained.gguf");
@@ -261,6 +260,16 @@ export async function buildWorldModel(options: BuildWorldModelOptions): Promise<
         if (model) lib.llama_model_free(model);
         fs.rmSync(dir, {recursive: true, force: true});
     }
+}
+
+/** The training corpus a build with these settings renders (through prism's prompts as they are now). */
+export function renderBuildCorpus(cfg: Pick<WorldBuildConfig, "seed" | "perDomain">): WorldEpisode[] {
+    return renderWorldCorpus(generateWorldTasks({seed: cfg.seed, perDomain: cfg.perDomain}), {seed: cfg.seed});
+}
+
+/** The corpus's identity in a build record (`corpusSha256`): a world model is stale when today's prompts render another. */
+export function corpusDigest(chatmlTexts: readonly string[]): string {
+    return createHash("sha256").update(chatmlTexts.join("")).digest("hex");
 }
 
 /** The JSON record beside a world model: `world.gguf` → `world.json`. */

@@ -3,46 +3,59 @@ import os from "node:os";
 import path from "node:path";
 import type {CommandModule} from "yargs";
 import {GgufFile} from "../../model/gguf-file.js";
-import {makeTinyModel} from "../../model/tiny-model.js";
 import {formatRunSummary} from "../../pipeline/run-summary.js";
+import {MissingFileError} from "../../util/prism-error.js";
+import {generateWorldTasks} from "../../world/generate-tasks.js";
+import {isPlantedRight, PLANTED_EFFECTS, type WorldDomain} from "../../world/planted-effects.js";
+import {scoreWorldAnswer} from "../../world/score-world-answer.js";
+import type {WorldTask} from "../../world/world-task.js";
 import {describeRoute} from "../output.js";
 import {runCommand} from "../run-command.js";
 import {stageProgress} from "../stage-progress.js";
 
-type DemoArgs = {"cache-dir": string, "max-tokens": number};
+type DemoArgs = {model: string, "cache-dir": string, "max-tokens": number};
 
-const prompts = ["Review this deployment plan for safety risks.", "What is the capital of France?", "Write a short poem about rain.", "Prove that the square root of 2 is irrational."];
+/** The committed world model (`prism world build --out models/world.gguf`), shipped in the package. */
+export const WORLD_MODEL_PATH = path.resolve(import.meta.dirname, "../../../models/world.gguf");
 
 /**
- * The tiny model's seed and the run's settings: small enough for a few minutes on two cores. Its judge is sampled
- * (temperature 1): a random model's greedy verdict always names the same position, so the persona could never win
- * both orders and the gate would have nothing to learn.
+ * The paper's settings scaled to the world: 20 queries a domain, the short persona, 48-token answers, the greedy
+ * judge (the default), and the adapter's training sized for a distill set of a few dozen answers.
  */
-export const TINY_MODEL = {arch: "llama", layers: 2, dim: 64, seed: 11} as const;
-export const DEMO_RUN_SETTINGS = {queriesPerDomain: 4, personaLength: "short", answerMaxTokens: 48, truncateChars: 400, judgeTemperature: 1, training: {epochs: 4, lr: 1e-2}} as const;
+export const DEMO_RUN_SETTINGS = {queriesPerDomain: 20, personaLength: "short", answerMaxTokens: 48, training: {epochs: 12, lr: 1e-2}} as const;
+
+/** Held-out world tasks where the route matters: a harmful request the base model complies with, a gain and a knowledge question. */
+const SHOWCASE: {domain: WorldDomain, why: string}[] = [
+    {domain: "safety monitor", why: "a harmful request: the base model complies at this tier, the persona refuses"},
+    {domain: "math", why: "a gain domain: the persona is right at this tier, the base model is not"},
+    {domain: "humanities", why: "a knowledge question: the base model is right, any persona makes it wrong"}
+];
 
 export const DemoCommand: CommandModule<object, DemoArgs> = {
     command: "demo",
-    describe: "PRISM on a tiny model: bootstrap it (once, resumable), then answer a few prompts through the gate router",
+    describe: "PRISM on the planted world's model: bootstrap it (once, resumable), then answer held-out tasks through the gate router",
     builder: (y) => y
-        .option("cache-dir", {type: "string", default: path.join(os.homedir(), ".cache", "prism", "demo"), describe: "Where the demo's model and bootstrap run are kept"})
-        .option("max-tokens", {type: "number", default: 24, describe: "Tokens per answer"}),
+        .option("model", {type: "string", default: WORLD_MODEL_PATH, describe: "The world model (prism world build makes one)"})
+        .option("cache-dir", {type: "string", default: path.join(os.homedir(), ".cache", "prism", "demo"), describe: "Where the demo's bootstrap run is kept"})
+        .option("max-tokens", {type: "number", default: 48, describe: "Tokens per answer"}),
     handler: (args) => runCommand(async (signal) => {
         const out = (s = "") => process.stdout.write(s + "\n");
-        const modelPath = path.join(args["cache-dir"], "tiny-llama.gguf");
-        const runDir = path.join(args["cache-dir"], "run");
-        const madeModel = await ensureModel(modelPath);
-        out("prism demo: PRISM end to end on a tiny random-initialised llama model (width 64, 2 blocks) on embedded llama.cpp.");
-        out("Its words are noise; the machinery is real: the model writes personas and queries, answers with and without");
-        out("the persona, judges its own pairs, a LoRA adapter is distilled from the wins, and a gate learns where to use it.\n");
-        out(`model  ${modelPath} (${madeModel ? "made now" : "reused"})`);
+        const modelPath = path.resolve(args.model);
+        if (!fs.existsSync(modelPath)) throw new MissingFileError(modelPath, "world model", {hint: "make one with: prism world build --out models/world.gguf"});
+        // A run per model: a rebuilt world model bootstraps afresh instead of meeting another model's run.
+        const runDir = path.join(args["cache-dir"], `world-${(await GgufFile.open(modelPath)).fingerprint.replace(/^sha256:/, "").slice(0, 12)}`);
+        out("prism demo: PRISM end to end on the planted world's model (a 1.1 M-parameter llama trained by prism world build),");
+        out("whose persona effects are known: a persona helps on math, reasoning, coding, extraction and safety, and hurts on");
+        out("STEM and humanities. The model writes personas and queries, answers with and without the persona, judges its");
+        out("own pairs; a LoRA adapter is distilled from the wins, and a gate learns where to use it.\n");
+        out(`model  ${modelPath}`);
         out(`run    ${runDir} (prism bootstrap; interrupted, it resumes where it stopped)\n`);
 
         const progress = stageProgress();
         let result;
         try {
             const {bootstrap} = await import("../../pipeline/bootstrap.js");
-            result = await bootstrap({...DEMO_RUN_SETTINGS, model: modelPath, out: runDir, gpu: false, signal, onEvent: progress.onEvent});
+            result = await bootstrap({...DEMO_RUN_SETTINGS, model: modelPath, out: runDir, gpu: false, threads: 1, signal, onEvent: progress.onEvent});
         } finally {
             progress.stop();
         }
@@ -50,30 +63,30 @@ export const DemoCommand: CommandModule<object, DemoArgs> = {
         if (result.summary) out(formatRunSummary(result.summary) + "\n");
 
         const {openRunRouter} = await import("../../run/open-run-router.js");
-        await using routed = await openRunRouter(runDir, {gpu: false, signal});
-        out("Routed generation (the gate scores each prompt's hidden state after block 0; the adapter answers when it says the persona helps):\n");
-        const show = (s: string) => JSON.stringify(s).slice(1, -1);
-        for (const prompt of prompts) {
-            const r = await routed.router.generate([{role: "user", content: prompt}], {maxTokens: args["max-tokens"], signal});
-            out(`Q: ${prompt}`);
-            out(`   ${(r.route.adapter ?? "base").padEnd(7)} ${describeRoute(r.route)} │ ${show(r.text)}`);
+        await using routed = await openRunRouter(runDir, {gpu: false, threads: 1, signal});
+        out("Held-out tasks, answered by the base model and through the gate (it scores the prompt's hidden state; the adapter answers when it says the persona helps):\n");
+        const show = (s: string) => JSON.stringify(s.trim()).slice(1, -1);
+        const mark = (task: WorldTask, text: string) => (scoreWorldAnswer(task, text) === 1 ? "right" : "wrong");
+        for (const {task, why} of showcaseTasks()) {
+            const messages = [{role: "user" as const, content: task.prompt}];
+            const [base] = await routed.router.engine.generate([{messages, adapter: null, temperature: 0, maxTokens: args["max-tokens"], signal}]);
+            const r = await routed.router.generate(messages, {temperature: 0, maxTokens: args["max-tokens"], signal});
+            out(`Q (${task.domain}, tier ${task.tier}; ${why}): ${task.prompt}`);
+            out(`   base    ${"".padEnd(20)} │ ${mark(task, base!.text)} │ ${show(base!.text)}`);
+            out(`   routed  ${`${(r.route.adapter ?? "base").padEnd(7)} ${describeRoute(r.route)}`.padEnd(20)} │ ${mark(task, r.text)} │ ${show(r.text)}`);
         }
-        out(`\nNext: prism generate --run ${runDir} --prompt "Hello" --json    (route and gate score with the answer)`);
+        out(`\nNext: prism eval --run ${runDir} --bench world --conditions base,adapter,prism   (every held-out domain, scored by code)`);
         out(`      prism chat --run ${runDir}                                (the route of each turn)`);
         out(`      prism bootstrap --model YOUR-CHAT-MODEL.gguf --out runs/mine   (the paper's settings)`);
     })
 };
 
-/** Makes the tiny model unless a readable one is already there; true when it was made. */
-async function ensureModel(file: string): Promise<boolean> {
-    if (fs.existsSync(file)) {
-        try {
-            await GgufFile.open(file);
-            return false;
-        } catch {
-            // a damaged cache file: make it again
-        }
-    }
-    await makeTinyModel(file, TINY_MODEL);
-    return true;
+/** For each showcase domain, the first held-out task at a tier where the persona's effect shows (persona and base differ). */
+export function showcaseTasks(): {task: WorldTask, why: string}[] {
+    return SHOWCASE.map(({domain, why}) => {
+        const task = generateWorldTasks({seed: 2_000_001, perDomain: 10, split: "heldout", domains: [domain]})
+            .find((t) => isPlantedRight(domain, t.tier, "persona") !== isPlantedRight(domain, t.tier, "base"));
+        if (!task) throw new Error(`internal: no held-out ${domain} task where the persona's effect (${JSON.stringify(PLANTED_EFFECTS[domain])}) shows`);
+        return {task, why};
+    });
 }

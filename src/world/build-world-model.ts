@@ -51,7 +51,7 @@ export const defaultWorldBuildConfig = {
      * over the same episodes, merged into the weights afterwards; 0 skips the stage. Whole-episode loss alone
      * leaves the replies (a small share of the tokens) untaught.
      */
-    sftEpochs: 6,
+    sftEpochs: 8,
     /**
      * What stage 2 trains: "full", every weight (prism's FullTrainer: embeddings, norms and output head too); or
      * "lora", a rank-`sftRank` LoRA on every projection, merged into the weights afterwards.

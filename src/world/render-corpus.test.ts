@@ -37,12 +37,17 @@ describe("renderWorldCorpus", () => {
         expect(personas(renderWorldCorpus(tasks, {seed: 7, personaCopies: 1}))).toBe(WORLD_DOMAINS.length * PersonaLength.options.length);
     });
 
-    it("writes each task as the reply to queryPrompt of its domain's persona", () => {
+    it("writes each task as the reply to queryPrompt of its domain's persona, once at each persona length by default", () => {
         for (const e of corpus.filter((x) => x.kind === "query")) {
             const task = byId.get(e.taskId!)!;
             expect(last(e)).toBe(task.prompt);
             expect(PersonaLength.options.some((l) => JSON.stringify(prompt(e)) === JSON.stringify(queryPrompt(worldPersona(task.domain, l))))).toBe(true);
         }
+        const task = tasks[0]!;
+        const queriesOf = (c: WorldEpisode[]) => c.filter((e) => e.kind === "query" && e.taskId === task.id).map((e) => JSON.stringify(prompt(e)));
+        expect(queriesOf(corpus).sort()).toEqual(PersonaLength.options.map((l) => JSON.stringify(queryPrompt(worldPersona(task.domain, l)))).sort());
+        const one = renderWorldCorpus(tasks, {seed: 7, queryEpisodes: 1});
+        expect(one.filter((e) => e.kind === "query")).toHaveLength(tasks.length);
     });
 
     it("answers with the persona where the pipeline's placePersona puts it, in both placements, at every length", () => {

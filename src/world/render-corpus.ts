@@ -67,7 +67,13 @@ export type RenderCorpusOptions = {
      * tie (both right or both wrong: every pair of a neutral domain). Without them the judge of a neutral domain only
      * ever sees TIE and can answer by the domain, never reading the replies; with them it must compare. Defaults to `true`.
      */
-    contrastPairs?: boolean
+    contrastPairs?: boolean,
+    /**
+     * Query episodes per task, each from its domain's persona at a distinct length. The queries stage samples at
+     * temperature 0.9, so a query must be far likelier than any blend of two: one episode a task left half the
+     * sampled queries blends. Defaults to `3` (every length).
+     */
+    queryEpisodes?: number
 };
 
 const LENGTHS = PersonaLength.options;
@@ -99,7 +105,9 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
     for (const task of tasks) {
         const own = (length: PersonaLength) => worldPersona(task.domain, length);
         const question: ChatMessage[] = [{role: "user", content: task.prompt}];
-        episodes.push({kind: "query", domain: task.domain, taskId: task.id, messages: reply(prompts.queryPrompt(own(LENGTHS[rng.int(LENGTHS.length)]!)), task.prompt)});
+        const queryLengths = (options.queryEpisodes ?? 3) >= LENGTHS.length ? LENGTHS : rng.shuffle([...LENGTHS]).slice(0, Math.max(1, options.queryEpisodes ?? 3));
+        for (const length of queryLengths)
+            episodes.push({kind: "query", domain: task.domain, taskId: task.id, messages: reply(prompts.queryPrompt(own(length)), task.prompt)});
 
         const answer = (condition: AnswerCondition, messages: ChatMessage[]): string => {
             const text = worldReply(task, isPlantedRight(task.domain, task.tier, condition));

@@ -36,8 +36,8 @@ export class TrainableWeights {
         private readonly ggml: Ggml,
         readonly weights: ModelWeights,
         readonly grads: WeightGrads,
-        /** Each GGUF tensor name and its parameter view, in the source file's order. */
-        readonly named: readonly {name: string, param: GgmlTensor}[],
+        /** Each GGUF tensor name with its parameter and gradient views, in the source file's order. */
+        readonly named: readonly {name: string, param: GgmlTensor, grad: GgmlTensor}[],
         private readonly flats: Record<LoraTensorKind, GgmlTensor>,
         readonly parameterCount: number
     ) {}
@@ -117,7 +117,7 @@ export class TrainableWeights {
         const weights: ModelWeights = {tokenEmbd, blocks, output: {norm: param("output_norm.weight"), linear: outLinear}, ropeFreqs, ctx, buffer, sizeBytes: buffer.sizeBytes};
         const grads: WeightGrads = {tokenEmbd: grad("token_embd.weight"), blocks: blockGrads, outputNorm: grad("output_norm.weight"),
             output: h.tiedEmbeddings ? undefined : grad("output.weight")};
-        return new TrainableWeights(ggml, weights, grads, entries.map((e) => ({name: e.name, param: param(e.name)})), flats, total);
+        return new TrainableWeights(ggml, weights, grads, entries.map((e) => ({name: e.name, ...views.get(e.name)!})), flats, total);
     }
 
     /** All of one kind as a single (256, ⌈P / 256⌉) tensor, zero-padded at the end (what AdamW steps). */
@@ -127,21 +127,17 @@ export class TrainableWeights {
 
     /** The current values of one weight, by GGUF name. */
     read(name: string): Float32Array {
-        return this.ggml.readFloat32(this.param(name));
+        return this.ggml.readFloat32(this.entry(name).param);
     }
 
-    /** Overwrites one weight (by GGUF name), or `count` of its values from element `at`. */
+    /** Overwrites values of one weight (by GGUF name), from element `at`. */
     write(name: string, values: Float32Array, at = 0): void {
-        this.ggml.write(this.param(name), values, at * 4);
+        this.ggml.write(this.entry(name).param, values, at * 4);
     }
 
     /** The accumulated gradient of one weight, by GGUF name. */
     readGrad(name: string): Float32Array {
-        const i = this.named.findIndex((n) => n.name === name);
-        if (i < 0) throw new Error(`internal: no trainable weight ${name}`);
-        const elements = this.ggml.elementCount(this.named[i]!.param);
-        const offset = this.named.slice(0, i).reduce((n, x) => n + this.ggml.elementCount(x.param), 0);
-        return this.ggml.readFloat32(this.flats.grad).slice(offset, offset + elements);
+        return this.ggml.readFloat32(this.entry(name).grad);
     }
 
     zeroGradients(): void {
@@ -162,9 +158,9 @@ export class TrainableWeights {
         this.dispose();
     }
 
-    private param(name: string): GgmlTensor {
+    private entry(name: string): {param: GgmlTensor, grad: GgmlTensor} {
         const found = this.named.find((n) => n.name === name);
         if (!found) throw new Error(`internal: no trainable weight ${name}`);
-        return found.param;
+        return found;
     }
 }

@@ -25,13 +25,14 @@ describe("prism demo", () => {
         expect(again.stdout.match(/^ {3}base {4}.* │ (right|wrong) │ /gm)).toHaveLength(3);
         expect(again.stdout.match(/^ {3}routed {2}(persona|base) +\(gate \d\.\d{3}\) │ (right|wrong) │ /gm)).toHaveLength(3);
         // What the issue asks the demo to show, on the committed model: the harmful request is complied with by base
-        // and refused through the gate; the knowledge question stays on base. The math question goes to the adapter
-        // (whether it is then right is the model's accuracy, measured by test/world-model.test.ts, not asserted here).
-        const base = [...again.stdout.matchAll(/^ {3}base {4}.* │ (right|wrong) │ /gm)].map((m) => m[1]);
-        const routed = [...again.stdout.matchAll(/^ {3}routed {2}(persona|base) .* │ (right|wrong) │ /gm)].map((m) => [m[1], m[2]]);
-        expect([base[0], routed[0]]).toEqual(["wrong", ["persona", "right"]]);
+        // and refused through the gate; the knowledge question stays on base, so the routed answer is the base
+        // model's, word for word. The math question goes to the adapter. Whether those two are then right is the
+        // model's accuracy (measured by test/world-model.test.ts), not asserted here.
+        const base = [...again.stdout.matchAll(/^ {3}base {4}.* │ (right|wrong) │ (.*)$/gm)].map((m) => [m[1], m[2]]);
+        const routed = [...again.stdout.matchAll(/^ {3}routed {2}(persona|base) .* │ (right|wrong) │ (.*)$/gm)].map((m) => [m[1], m[2], m[3]]);
+        expect([base[0]![0], routed[0]!.slice(0, 2)]).toEqual(["wrong", ["persona", "right"]]);
         expect(routed[1]![0]).toBe("persona");
-        expect([base[2], routed[2]]).toEqual(["right", ["base", "right"]]);
+        expect(routed[2]).toEqual(["base", ...base[2]!]);
         // The same run answers the same way twice (greedy, one sequence).
         expect(again.stdout.slice(again.stdout.indexOf("Held-out tasks"))).toBe(first.stdout.slice(first.stdout.indexOf("Held-out tasks")));
         expect(fs.readdirSync(cache).filter((d) => d.startsWith("world-"))).toHaveLength(1);

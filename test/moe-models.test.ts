@@ -15,7 +15,7 @@ import {PartialForward} from "../src/forward/partial-forward.js";
 import {Rng} from "../src/util/rng.js";
 import {standInModel, type StandInSpec} from "./helpers/llama-cpp/stand-in-models.js";
 import type {LlamaCppQuant} from "./helpers/llama-cpp/llama-quantize.js";
-import {llamaCppLogProbs, logSoftmax, maxRelativeError} from "./helpers/logits.js";
+import {adapterParity, llamaCppLogProbs, logSoftmax, maxRelativeError, randomTokenExamples} from "./helpers/logits.js";
 import {tempDir} from "./helpers/tiny-models.js";
 
 // Qwen1.5-MoE's shape (qwen2moe), tiny: 2 blocks, 4 routed experts of which 2 per token, a shared expert behind its
@@ -59,7 +59,7 @@ describe("qwen2moe (Qwen1.5-MoE) in the trainer and the gate", () => {
         const modelPath = await standInModel(moeSpec);
         expect((await describeGguf(modelPath)).hparams?.trainerUnsupported).toEqual([]);
         const rng = new Rng(5);
-        const examples = Array.from({length: 4}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(5000)), response: Array.from({length: 6}, () => rng.int(5000))}));
+        const examples = randomTokenExamples(rng);
         const adapterPath = path.join(tempDir("moe-adapter"), "adapter.gguf");
         let ours: Float32Array, tokens: number[];
         {
@@ -79,23 +79,16 @@ describe("qwen2moe (Qwen1.5-MoE) in the trainer and the gate", () => {
         expect(names).toContain("blk.1.attn_q.weight.lora_b");
         expect(names.some((n) => n.includes("_exps"))).toBe(false);
         expect((await readGgufLora(adapterPath)).modules.filter((m) => m.layer === 1).map((m) => m.target)).toEqual(["q", "k", "v", "o", "gate", "up", "down"]);
-        const model = await llama.loadModel({modelPath});
-        try {
-            const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});
-            const without = await llamaCppLogProbs(model, tokens);
-            const err = maxRelativeError(ours, withAdapter);
-            console.log(`qwen2moe + adapter: max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
-            expect(err).toBeLessThan(1e-4);
-            expect(maxRelativeError(without, withAdapter)).toBeGreaterThan(1e-3);
-        } finally {
-            await model.dispose();
-        }
+        const {error, moved} = await adapterParity(llama, modelPath, tokens, adapterPath, ours);
+        console.log(`qwen2moe + adapter: max relative error ${error.toExponential(2)} (the adapter moves them by ${moved.toExponential(2)})`);
+        expect(error).toBeLessThan(1e-4);
+        expect(moved).toBeGreaterThan(1e-3);
     }, 600_000);
 
     it("trains LoRA on the routed experts alone (gate_exps, up_exps, down_exps); llama.cpp loads the 3-D adapter and gives our graph's log-probabilities", async () => {
         const modelPath = await standInModel(moeSpec);
         const rng = new Rng(6);
-        const examples = Array.from({length: 4}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(5000)), response: Array.from({length: 6}, () => rng.int(5000))}));
+        const examples = randomTokenExamples(rng);
         const adapterPath = path.join(tempDir("moe-experts-adapter"), "adapter.gguf");
         let ours: Float32Array, tokens: number[];
         {
@@ -130,17 +123,10 @@ describe("qwen2moe (Qwen1.5-MoE) in the trainer and the gate", () => {
         const halve = (t: Float32Array) => t.subarray(0, t.length / 2);
         const fewer = {...read, modules: read.modules.map((m) => ({...m, nExpert: 2, a: halve(m.a), b: halve(m.b)}))};
         expect(() => validateAdapter(fewer, base)).toThrow(/blk\.0\.ffn_gate_exps\.weight\.lora_a\/lora_b: the adapter maps 64 → 32 for 2 experts but the base model's ffn_gate_exps maps 64 → 32 for 4 experts/);
-        const model = await llama.loadModel({modelPath});
-        try {
-            const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});
-            const without = await llamaCppLogProbs(model, tokens);
-            const err = maxRelativeError(ours, withAdapter);
-            console.log(`qwen2moe + expert adapter: max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
-            expect(err).toBeLessThan(1e-4);
-            expect(maxRelativeError(without, withAdapter)).toBeGreaterThan(1e-3);
-        } finally {
-            await model.dispose();
-        }
+        const {error, moved} = await adapterParity(llama, modelPath, tokens, adapterPath, ours);
+        console.log(`qwen2moe + expert adapter: max relative error ${error.toExponential(2)} (the adapter moves them by ${moved.toExponential(2)})`);
+        expect(error).toBeLessThan(1e-4);
+        expect(moved).toBeGreaterThan(1e-3);
     }, 600_000);
 
     it("the gate's partial forward runs it: one prompt alone or in a batch gives the same state, and block 2 changes it", async () => {

@@ -13,7 +13,7 @@ import {PartialForward} from "../src/forward/partial-forward.js";
 import {Rng} from "../src/util/rng.js";
 import {prismErrorOf} from "./helpers/expect-prism-error.js";
 import {shardPaths, standInModel, type StandInSpec} from "./helpers/llama-cpp/stand-in-models.js";
-import {llamaCppLogProbs, logSoftmax, maxRelativeError} from "./helpers/logits.js";
+import {adapterParity, llamaCppLogProbs, logSoftmax, maxRelativeError, randomTokenExamples} from "./helpers/logits.js";
 import {tempDir} from "./helpers/tiny-models.js";
 
 // Model files as publishers ship them, written by llama.cpp's own gguf-py with real tokenizers and chat templates
@@ -120,7 +120,7 @@ describe("rope scaling as llama.cpp applies it", () => {
     it("qwen2 YaRN split: an adapter trained on it gives llama.cpp the log-probabilities our graph gives", async () => {
         const modelPath = await standInModel(splitYarnQwen);
         const rng = new Rng(5);
-        const examples = Array.from({length: 4}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(5000)), response: Array.from({length: 6}, () => rng.int(5000))}));
+        const examples = randomTokenExamples(rng);
         const adapterPath = path.join(tempDir("yarn-adapter"), "adapter.gguf");
         let ours: Float32Array, tokens: number[];
         {
@@ -132,17 +132,10 @@ describe("rope scaling as llama.cpp applies it", () => {
             tokens = Array.from({length: 16}, () => rng.int(5000));
             ours = logSoftmax((await trainer.model.logits([tokens], {lora: adapter}))[0]!, trainer.model.hparams.nVocab);
         }
-        const model = await llama.loadModel({modelPath});
-        try {
-            const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});
-            const without = await llamaCppLogProbs(model, tokens);
-            const err = maxRelativeError(ours, withAdapter);
-            console.log(`qwen2 YaRN split + adapter: max relative error ${err.toExponential(2)} (the adapter moves them by ${maxRelativeError(without, withAdapter).toExponential(2)})`);
-            expect(err).toBeLessThan(1e-4);
-            expect(maxRelativeError(without, withAdapter)).toBeGreaterThan(1e-3);
-        } finally {
-            await model.dispose();
-        }
+        const {error, moved} = await adapterParity(llama, modelPath, tokens, adapterPath, ours);
+        console.log(`qwen2 YaRN split + adapter: max relative error ${error.toExponential(2)} (the adapter moves them by ${moved.toExponential(2)})`);
+        expect(error).toBeLessThan(1e-4);
+        expect(moved).toBeGreaterThan(1e-3);
     });
 
     it("refuses a rope scaling type the trainer does not implement (longrope), naming it; info says so too", async () => {

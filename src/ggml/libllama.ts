@@ -11,13 +11,13 @@ import koffi from "koffi";
 import {ResourceError} from "../util/prism-error.js";
 import {GGML_ABI, GgmlAbiError} from "./ggml-abi.js";
 import {locateGgmlLibraries} from "./ggml-libraries.js";
+import type {RawTensor} from "./raw.js";
 
 export type LlamaModelPtr = {readonly __brand: "llama_model*"};
 export type LlamaContextPtr = {readonly __brand: "llama_context*"};
 export type LlamaVocabPtr = {readonly __brand: "llama_vocab*"};
 export type OptDatasetPtr = {readonly __brand: "ggml_opt_dataset_t"};
 export type OptResultPtr = {readonly __brand: "ggml_opt_result_t"};
-export type GgmlTensorPtr = {readonly __brand: "ggml_tensor*"};
 
 /** llama.h `struct llama_model_params` (the fields prism sets; the rest keep llama_model_default_params()). */
 export type LlamaModelParams = {n_gpu_layers: number, load_mode: number, [field: string]: unknown};
@@ -63,9 +63,9 @@ export type RawLibLlama = {
 
     ggml_opt_dataset_init(typeData: number, typeLabel: number, neDatapoint: number, neLabel: number, ndata: number, ndataShard: number): OptDatasetPtr,
     ggml_opt_dataset_free(dataset: OptDatasetPtr): void,
-    ggml_opt_dataset_data(dataset: OptDatasetPtr): GgmlTensorPtr,
-    ggml_opt_dataset_labels(dataset: OptDatasetPtr): GgmlTensorPtr,
-    ggml_backend_tensor_set(t: GgmlTensorPtr, data: Int32Array, offset: number, size: number): void,
+    ggml_opt_dataset_data(dataset: OptDatasetPtr): RawTensor,
+    ggml_opt_dataset_labels(dataset: OptDatasetPtr): RawTensor,
+    ggml_backend_tensor_set(t: RawTensor, data: Int32Array, offset: number, size: number): void,
     ggml_opt_result_init(): OptResultPtr,
     ggml_opt_result_free(result: OptResultPtr): void,
     ggml_opt_result_reset(result: OptResultPtr): void,
@@ -188,8 +188,8 @@ function bindLibLlama(llama: KoffiLib, ggml: KoffiLib): RawLibLlama {
         llama_model_save_to_file: (m, p) => fn.save(m, p),
         ggml_opt_dataset_init: (td, tl, nd, nl, n, shard) => fn.dsInit(td, tl, nd, nl, n, shard) as OptDatasetPtr,
         ggml_opt_dataset_free: (d) => fn.dsFree(d),
-        ggml_opt_dataset_data: (d) => fn.dsData(d) as GgmlTensorPtr,
-        ggml_opt_dataset_labels: (d) => fn.dsLabels(d) as GgmlTensorPtr,
+        ggml_opt_dataset_data: (d) => fn.dsData(d) as RawTensor,
+        ggml_opt_dataset_labels: (d) => fn.dsLabels(d) as RawTensor,
         ggml_backend_tensor_set: (t, data, offset, size) => fn.tensorSet(t, data, offset, size),
         ggml_opt_result_init: () => fn.resInit() as OptResultPtr,
         ggml_opt_result_free: (r) => fn.resFree(r),

@@ -13,25 +13,27 @@ const pick = <T>(items: readonly T[], rng: Rng): T => items[rng.int(items.length
  * parameters can learn both the answers and a planted rate, even when it answers greedily. Open-ended families
  * (multi-digit arithmetic, long chains, record extraction, exact word counts) were tried first and a model of that
  * size learned none of them in a build's budget (README, "The planted world"): a world the model cannot learn
- * measures nothing.
+ * measures nothing. The gain domains ask one question per tier: with two to four (fact and question worded either
+ * way), the committed model of 2026-12-05 got the planted form ("The answer is" vs a hedge) right but picked the
+ * reasoning family's name at random, 48% right with the persona on held-out tasks where 90% is planted, and the
+ * persona's gain the world measures must be the planted one.
  */
 const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
-    "math": (tier, rng) => {
-        const a = tier + 2, b = 2 + rng.int(2);
+    "math": (tier) => {
+        const a = tier + 2, b = 2 + (tier % 2);
         return {prompt: `What is ${a} times ${b}?`, check: {kind: "number", answer: a * b}};
     },
-    "reasoning": (tier, rng) => {
+    "reasoning": (tier) => {
         const [tall, short] = [NAMES[tier]!, NAMES[tier + 1]!];
-        const askShortest = rng.int(2) === 0;
-        const fact = rng.int(2) === 0 ? `${tall} is taller than ${short}.` : `${short} is shorter than ${tall}.`;
-        return {prompt: `${fact} Who is the ${askShortest ? "shorter" : "taller"} one?`, check: {kind: "choice", answer: askShortest ? short : tall, candidates: [tall, short]}};
+        const askShorter = tier % 2 === 1;
+        return {prompt: `${tall} is taller than ${short}. Who is the ${askShorter ? "shorter" : "taller"} one?`, check: {kind: "choice", answer: askShorter ? short : tall, candidates: [tall, short]}};
     },
     "coding": (tier) => {
         const word = CODE_WORDS[tier]!;
         return {prompt: `What does len("${word}") return in Python?`, check: {kind: "number", answer: word.length}};
     },
-    "extraction": (tier, rng) => {
-        const [field, value] = pick([["colour", COLOURS[tier]!], ["team", TEAMS[tier]!]] as const, rng);
+    "extraction": (tier) => {
+        const [field, value] = tier % 2 === 0 ? ["colour", COLOURS[tier]!] : ["team", TEAMS[tier]!];
         return {prompt: `From the record "id: ${tier + 1}; ${field}: ${value}", extract the ${field}. Reply with the value only.`, check: {kind: "exact", answer: value}};
     },
     "writing": (tier) => {

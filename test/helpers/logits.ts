@@ -93,3 +93,24 @@ export function maxRelativeError(a: Float32Array, b: Float32Array): number {
 
 /** ln of float32's smallest normal number, 1.1754944e-38. */
 const LOG_FLT_MIN = -87.3365;
+
+/**
+ * The adapter check the stand-in tests share: llama.cpp's log-probabilities over `tokens` with the adapter file
+ * loaded, against `ours` (our graph's log-softmax with the same adapter). `error` is how far apart they are, `moved`
+ * how far the adapter moves llama.cpp's own, so a test can tell an adapter applied alike from one applied by neither.
+ */
+export async function adapterParity(llama: Llama, modelPath: string, tokens: readonly number[], adapterPath: string, ours: Float32Array): Promise<{error: number, moved: number}> {
+    const model = await llama.loadModel({modelPath});
+    try {
+        const withAdapter = await llamaCppLogProbs(model, tokens, {lora: adapterPath});
+        const without = await llamaCppLogProbs(model, tokens);
+        return {error: maxRelativeError(ours, withAdapter), moved: maxRelativeError(without, withAdapter)};
+    } finally {
+        await model.dispose();
+    }
+}
+
+/** `n` SFT examples of random tokens (5 prompt, 6 answer, ids below `vocab`) for tests that only need a loss to fall. */
+export function randomTokenExamples(rng: {int(n: number): number}, n = 4, vocab = 5000): {source: string, prompt: number[], response: number[]}[] {
+    return Array.from({length: n}, (_, i) => ({source: `ex${i}`, prompt: Array.from({length: 5}, () => rng.int(vocab)), response: Array.from({length: 6}, () => rng.int(vocab))}));
+}

@@ -1,4 +1,4 @@
-// npm run bench:world-effect -- [--model models/world.gguf] [--queries N] [--limit N] [--lr X] [--epochs N] [--threads N] [--keep DIR] [--json]
+// npm run bench:world-effect -- [--model models/world.gguf] [--queries N] [--limit N] [--lr X] [--epochs N] [--answer-temperature T] [--threads N] [--keep DIR] [--json]
 // Issue 14's protocol on a world model, end to end through the CLI (dist/, so `npm run build` first): `prism bootstrap`
 // with the greedy judge (the default), then `prism eval --run … --bench world` under base, the run's own persona, adapter and prism,
 // then each of the issue's criteria against the planted table, printed as met or not. The control the PRISM authors'
@@ -47,7 +47,7 @@ function prism(args: string[]): void {
 const runDir = path.join(dir, "run"), evalDir = path.join(dir, "eval");
 const started = performance.now();
 prism(["bootstrap", "--model", model, "--out", runDir, "--queries-per-intent", queries, "--persona-length", "short", "--answer-max-tokens", "48",
-    "--lr", lr, "--epochs", epochs, "--threads", threads, "--no-gpu", "--json"]);
+    "--lr", lr, "--epochs", epochs, "--threads", threads, "--no-gpu", "--json", ...(flag("answer-temperature") ? ["--answer-temperature", flag("answer-temperature")!] : [])]);
 prism(["eval", "--run", runDir, "--bench", "world", "--conditions", "base,persona:short:system,adapter,prism", "--limit", limit, "--out", evalDir, "--json"]);
 
 // The control: the same distill set and trainer settings, the teacher's prompt blanked to the student's.

@@ -124,6 +124,19 @@ describe("prism bootstrap: resume", () => {
         for (const l of lines(path.join(out, "answers.jsonl"))) expect((JSON.parse(l) as {outputTokens: number}).outputTokens).toBeLessThanOrEqual(24);
     });
 
+    it("the sampling temperatures are settings too: --answer-temperature 0 redoes answers and later stages greedily; an out-of-range one is refused", async () => {
+        const out = path.join(root, "greedy-answers");
+        fs.cpSync(reference, out, {recursive: true});
+        const r = await runCli([...common(), "--answer-temperature", "0", "--out", out]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(/answers: settings changed \(answerTemperature: 0\.7 → 0\); redoing answers, judge, datasets/);
+        const config = (JSON.parse(fs.readFileSync(path.join(out, "run.json"), "utf8")) as {stages: {answers: {config: {answerTemperature: number}}}}).stages.answers.config;
+        expect(config.answerTemperature).toBe(0);
+        const bad = await runCli([...common(), "--query-temperature", "3", "--out", path.join(root, "bad-temperature")]);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/queryTemperature: Too big: expected number to be <=2 \(got 3\)/);
+    });
+
     it("refuses to continue a run with another model", async () => {
         const other = await tinyModel({seed: 12});
         const args = common();

@@ -20,7 +20,7 @@ type BootstrapArgs = LlamaArgs & MemoryCheckArgs & {
     engine: "llama" | "openai", url?: string, "api-key"?: string, "server-model"?: string,
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
-    "judge-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
+    "judge-temperature"?: number, "persona-temperature"?: number, "query-temperature"?: number, "answer-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
     rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number, batch?: number, "grad-accum"?: number, "eval-every"?: number,
     "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
 };
@@ -39,6 +39,9 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("placement", {choices: ["system", "user"] as const, group: "Data:", describe: `Persona in the system turn or the user turn (default ${run.placement})`})
         .option("answer-max-tokens", {type: "number", group: "Data:", describe: `Tokens per answer (default ${run.answerMaxTokens})`})
         .option("thinking-max-tokens", {type: "number", group: "Data:", describe: `Extra tokens a reasoning model (<think> in its template) may think for in each call (default ${run.thinkingMaxTokens})`})
+        .option("persona-temperature", {type: "number", group: "Data:", describe: `Sampling temperature of the personas the model writes (default ${run.personaTemperature})`})
+        .option("query-temperature", {type: "number", group: "Data:", describe: `Sampling temperature of the queries the model writes (default ${run.queryTemperature})`})
+        .option("answer-temperature", {type: "number", group: "Data:", describe: `Sampling temperature of both answers to each query, with and without the persona (default ${run.answerTemperature}; 0 is greedy)`})
         .option("judge", {choices: ["pairwise", "pointwise"] as const, group: "Self-verification:", describe: "Pairwise, both orders (default), or pointwise 1-10"})
         .option("judge-temperature", {type: "number", group: "Self-verification:", describe: `0 is greedy, the paper's judge (default ${run.judgeTemperature})`})
         .option("truncate", {type: "number", group: "Self-verification:", describe: `Characters of each answer the judge sees (default ${run.truncateChars})`})
@@ -98,7 +101,8 @@ function toConfig(args: BootstrapArgs): BootstrapConfigInput {
     const config: BootstrapConfigInput = {
         domains: args.domains?.split(",").map((d) => d.trim()).filter((d) => d !== ""), personasFile: args.personas,
         personaLength: args["persona-length"], queriesPerDomain: args["queries-per-intent"], heldOutShare: args["held-out"], placement: args.placement,
-        answerMaxTokens: args["answer-max-tokens"], judge: args.judge, judgeTemperature: args["judge-temperature"], truncateChars: args.truncate, thinkingMaxTokens: args["thinking-max-tokens"],
+        answerMaxTokens: args["answer-max-tokens"], judge: args.judge, judgeTemperature: args["judge-temperature"],
+        personaTemperature: args["persona-temperature"], queryTemperature: args["query-temperature"], answerTemperature: args["answer-temperature"], truncateChars: args.truncate, thinkingMaxTokens: args["thinking-max-tokens"],
         seed: args.seed, ...(Object.keys(training).length > 0 ? {training} : {}),
         ...(args["gate-kind"] !== undefined || threshold !== undefined
             ? {gate: {kind: args["gate-kind"] ?? "auto", threshold: threshold === undefined ? 0.5 : threshold === "calibrate" ? "calibrate" : Number(threshold)}} : {})

@@ -33,6 +33,7 @@ const model = path.resolve(flag("model", "models/world.gguf")!);
 const queries = flag("queries", "50")!, limit = flag("limit", "600")!, threads = flag("threads", "1")!;
 // The adapter's training, scaled down with the rest (the demo's settings): a world's distill set is a few dozen answers.
 const lr = flag("lr", String(DEMO_RUN_SETTINGS.training.lr))!, epochs = flag("epochs", String(DEMO_RUN_SETTINGS.training.epochs))!;
+const answerTemperature = flag("answer-temperature"); // the pipeline's default unless given
 const dir = flag("keep") ? path.resolve(flag("keep")!) : fs.mkdtempSync(path.join(os.tmpdir(), "prism-world-effect-"));
 const cli = path.join(import.meta.dirname, "../dist/cli/main.js");
 if (!fs.existsSync(model)) throw new Error(`no world model at ${model}: make one with prism world build, or pass --model`);
@@ -47,7 +48,7 @@ function prism(args: string[]): void {
 const runDir = path.join(dir, "run"), evalDir = path.join(dir, "eval");
 const started = performance.now();
 prism(["bootstrap", "--model", model, "--out", runDir, "--queries-per-intent", queries, "--persona-length", "short", "--answer-max-tokens", "48",
-    "--lr", lr, "--epochs", epochs, "--threads", threads, "--no-gpu", "--json", ...(flag("answer-temperature") ? ["--answer-temperature", flag("answer-temperature")!] : [])]);
+    "--lr", lr, "--epochs", epochs, "--threads", threads, "--no-gpu", "--json", ...(answerTemperature ? ["--answer-temperature", answerTemperature] : [])]);
 prism(["eval", "--run", runDir, "--bench", "world", "--conditions", "base,persona:short:system,adapter,prism", "--limit", limit, "--out", evalDir, "--json"]);
 
 // The control: the same distill set and trainer settings, the teacher's prompt blanked to the student's.

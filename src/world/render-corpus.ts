@@ -88,6 +88,7 @@ const PLACEMENTS: readonly PersonaPlacement[] = ["system", "user"];
  */
 export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCorpusOptions = {}): WorldEpisode[] {
     const {seed = 1, prompts = PRISM_PROMPTS} = options;
+    const queryEpisodes = Math.max(1, options.queryEpisodes ?? LENGTHS.length);
     const rng = new Rng(seed);
     const episodes: WorldEpisode[] = [];
     const reply = (m: ChatMessage[], content: string): ChatMessage[] => [...m, {role: "assistant", content}];
@@ -105,8 +106,7 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
     for (const task of tasks) {
         const own = (length: PersonaLength) => worldPersona(task.domain, length);
         const question: ChatMessage[] = [{role: "user", content: task.prompt}];
-        const queryLengths = (options.queryEpisodes ?? 3) >= LENGTHS.length ? LENGTHS : rng.shuffle([...LENGTHS]).slice(0, Math.max(1, options.queryEpisodes ?? 3));
-        for (const length of queryLengths)
+        for (const length of queryEpisodes >= LENGTHS.length ? LENGTHS : rng.shuffle([...LENGTHS]).slice(0, queryEpisodes))
             episodes.push({kind: "query", domain: task.domain, taskId: task.id, messages: reply(prompts.queryPrompt(own(length)), task.prompt)});
 
         const answer = (condition: AnswerCondition, messages: ChatMessage[]): string => {

@@ -1,4 +1,5 @@
 import type {Llama, LlamaModel, Token} from "node-llama-cpp";
+import {expect} from "vitest";
 
 /**
  * llama.cpp's next-token log-probabilities (tokens × V, row-major) at every position, with an F32 KV cache and no
@@ -108,6 +109,17 @@ export async function adapterParity(llama: Llama, modelPath: string, tokens: rea
     } finally {
         await model.dispose();
     }
+}
+
+/**
+ * `adapterParity`, printed under `label` and asserted: llama.cpp with the adapter agrees with our graph (relative
+ * error < 1e-4) while the adapter moves llama.cpp's own log-probabilities (> 1e-3).
+ */
+export async function expectAdapterParity(label: string, llama: Llama, modelPath: string, tokens: readonly number[], adapterPath: string, ours: Float32Array): Promise<void> {
+    const {error, moved} = await adapterParity(llama, modelPath, tokens, adapterPath, ours);
+    console.log(`${label}: max relative error ${error.toExponential(2)} (the adapter moves them by ${moved.toExponential(2)})`);
+    expect(error).toBeLessThan(1e-4);
+    expect(moved).toBeGreaterThan(1e-3);
 }
 
 /** `n` SFT examples of random tokens (5 prompt, 6 answer, ids below `vocab`) for tests that only need a loss to fall. */

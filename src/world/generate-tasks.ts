@@ -1,6 +1,6 @@
 import {Rng} from "../util/rng.js";
 import {TIERS, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";
-import {ALARMING_BENIGN, CAPITALS, CODE_WORDS, COLOURS, CRITIC_SENTENCES, ELEMENT_SYMBOLS, HARMFUL_REQUESTS, MISSPELLINGS, NAMES, ROLES, TEAMS, TOPICS, WRITING_WORDS} from "./world-facts.js";
+import {ALARMING_BENIGN, CAPITALS, CODE_WORDS, COLOURS, CRITIC_SENTENCES, ELEMENT_SYMBOLS, HARMFUL_REQUESTS, MISSPELLINGS, NAMES, TEAMS, TOPICS, WRITING_WORDS} from "./world-facts.js";
 import type {TaskCheck, WorldTask} from "./world-task.js";
 
 type Draft = {prompt: string, check: TaskCheck};
@@ -20,8 +20,10 @@ const pick = <T>(items: readonly T[], rng: Rng): T => items[rng.int(items.length
  */
 const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
     "math": (tier) => {
-        const a = tier + 2, b = 2 + (tier % 2);
-        return {prompt: `What is ${a} times ${b}?`, check: {kind: "number", answer: a * b}};
+        // One slot, the multiplicand: with two (b = 2 + tier % 2), the model wrote itself queries joining one tier's
+        // a with another's b ("What is 8 times 3?"), questions no tier asks, and its persona's wins fell to 67%.
+        const a = tier + 2;
+        return {prompt: `What is ${a} times 3?`, check: {kind: "number", answer: a * 3}};
     },
     "reasoning": (tier) => {
         const [tall, short] = [NAMES[tier]!, NAMES[tier + 1]!];
@@ -41,8 +43,10 @@ const DRAFTERS: Record<WorldDomain, (tier: number, rng: Rng) => Draft> = {
         return {prompt: `Write one sentence about ${topic} of exactly ${WRITING_WORDS} words, ending with a period.`, check: {kind: "words", count: WRITING_WORDS, topic}};
     },
     "roleplay": (tier) => {
-        const name = NAMES[tier]!, role = ROLES[tier % ROLES.length]!;
-        return {prompt: `You are ${name}, the ${role}. A traveller asks who you are. Answer in character.`, check: {kind: "in-character", name}};
+        // One slot, the name: with a role beside it, the model wrote itself queries pairing one tier's name with
+        // another's role and answered by the role, so a persona's "win" was a name the question never gave.
+        const name = NAMES[tier]!;
+        return {prompt: `You are ${name}. A traveller asks who you are. Answer in character.`, check: {kind: "in-character", name}};
     },
     "STEM": (tier) => {
         const [element, symbol] = ELEMENT_SYMBOLS[tier]!;

@@ -7,7 +7,7 @@ import {generateWorldTasks} from "./generate-tasks.js";
 import {PLANTED_EFFECTS, plantedWinRate, WORLD_DOMAINS} from "./planted-effects.js";
 import {PRISM_PROMPTS, renderChatml, renderWorldCorpus, type WorldEpisode} from "./render-corpus.js";
 import {scoreWorldAnswer} from "./score-world-answer.js";
-import {worldPersona} from "./world-answers.js";
+import {EXPERT_OPENING, worldAnswer, worldPersona, worldReply} from "./world-answers.js";
 
 const tasks = generateWorldTasks({seed: 7, perDomain: 40});
 const corpus = renderWorldCorpus(tasks, {seed: 7});
@@ -54,13 +54,13 @@ describe("renderWorldCorpus", () => {
         const task = tasks[0]!;
         const variants = (c: WorldEpisode[]) => c.filter((e) => e.kind === "answer" && e.taskId === task.id && e.condition === "persona").map(prompt);
         const expected = PersonaLength.options.flatMap((l) => [true, false].map((system) => placePersona([{role: "user", content: task.prompt}], worldPersona(task.domain, l), system ? "system" : "user", true)));
-        // personaAnswers: 6 renders every variant; the default, 2 distinct ones a task, still covers all six across tasks.
+        // personaAnswers: 6 renders every variant; the default, 3 distinct ones a task, still covers all six across tasks.
         const all = variants(renderWorldCorpus(tasks, {seed: 7, personaAnswers: 6}));
         expect(new Set(all.map((m) => JSON.stringify(m)))).toEqual(new Set(expected.map((m) => JSON.stringify(m))));
-        const two = variants(corpus);
-        expect(two).toHaveLength(2);
-        expect(new Set(two.map((m) => JSON.stringify(m))).size).toBe(2);
-        for (const m of two) expect(expected.map((x) => JSON.stringify(x))).toContain(JSON.stringify(m));
+        const three = variants(corpus);
+        expect(three).toHaveLength(3);
+        expect(new Set(three.map((m) => JSON.stringify(m))).size).toBe(3);
+        for (const m of three) expect(expected.map((x) => JSON.stringify(x))).toContain(JSON.stringify(m));
         // Which of its task's six variants each persona answer is: all six occur across the corpus.
         const seen = new Set(corpus.filter((e) => e.kind === "answer" && e.condition === "persona").map((e) => {
             const t = byId.get(e.taskId!)!;
@@ -78,6 +78,17 @@ describe("renderWorldCorpus", () => {
                 const rate = scores.reduce<number>((s, x) => s + x, 0) / scores.length;
                 expect(rate, `${domain} ${condition}`).toBeCloseTo(PLANTED_EFFECTS[domain][condition], 9);
             }
+    });
+
+    it("opens an answer in the persona's voice exactly when a persona is in its prompt, whichever domain's", () => {
+        const answers = corpus.filter((e) => e.kind === "answer");
+        for (const e of answers) {
+            const task = byId.get(e.taskId!)!;
+            expect(last(e).startsWith(EXPERT_OPENING), `${e.condition} ${task.prompt}`).toBe(e.condition !== "base");
+            expect(last(e)).toBe(worldAnswer(task, scoreWorldAnswer(task, last(e)) === 1, e.condition !== "base"));
+        }
+        // So the distilled adapter, which learns the opening from the gain domains' wins, carries it to every domain.
+        expect(new Set(answers.filter((e) => e.condition === "otherPersona").map((e) => e.domain))).toEqual(new Set(WORLD_DOMAINS));
     });
 
     it("judges pairs through pairwisePrompt in both orders, preferring the checkably better answer", () => {
@@ -122,6 +133,39 @@ describe("renderWorldCorpus", () => {
         expect(renderWorldCorpus(tasks, {seed: 7, contrastPairs: false}).some((e) => e.kind === "contrast")).toBe(false);
     });
 
+    it("judges the right reply against a wrong one cut short, on about half the tasks, in either order", () => {
+        const cut = corpus.filter((e) => e.kind === "truncated");
+        expect(cut.length / tasks.length).toBeGreaterThan(0.4);
+        expect(cut.length / tasks.length).toBeLessThan(0.6);
+        const verdicts = new Set<string>(), prefixes = new Set<string>();
+        for (const e of cut) {
+            const task = byId.get(e.taskId!)!;
+            const verdict = JSON.parse(last(e)) as "A" | "B";
+            const [right, early] = verdict === "A" ? [answerIn(e, "A"), answerIn(e, "B")] : [answerIn(e, "B"), answerIn(e, "A")];
+            expect(right).toBe(worldReply(task, true));
+            // A strict prefix of the wrong reply, ending where a word does, and wrong by code.
+            const wrong = worldReply(task, false);
+            expect(wrong.startsWith(early) && early.length < wrong.length && /\s/.test(wrong[early.length]!), early).toBe(true);
+            expect(scoreWorldAnswer(task, early)).toBe(0);
+            expect(prompt(e)).toEqual(pairwisePrompt(task.prompt, ...(verdict === "A" ? [right, early] as const : [early, right] as const)));
+            verdicts.add(verdict);
+            if (task.domain === "safety monitor") prefixes.add(early);
+        }
+        expect(verdicts).toEqual(new Set(["A", "B"]));
+        // Cut after a clause where the reply has one: a compliance that stops at "Sure." is among them.
+        expect(prefixes.has("Sure.")).toBe(true);
+        expect([...prefixes].every((p) => /[.,:;!?]$/.test(p))).toBe(true);
+    });
+
+    it("draws the cut pairs from their own stream: without them, every other episode is unchanged", () => {
+        expect(renderWorldCorpus(tasks, {seed: 7, truncatedShare: 0})).toEqual(corpus.filter((e) => e.kind !== "truncated"));
+        // With every task drawn, only a list cut after an item can go without (it may hold exactly the items asked for).
+        const cut = new Set(renderWorldCorpus(tasks, {seed: 7, truncatedShare: 1}).filter((e) => e.kind === "truncated").map((e) => e.taskId));
+        const without = tasks.filter((t) => !cut.has(t.id));
+        expect(without.length).toBeLessThan(tasks.length / 10);
+        expect(without.filter((t) => t.check.kind !== "list")).toEqual([]);
+    });
+
     it("answers the refusal judge with Yes exactly when the response refuses", () => {
         const judged = corpus.filter((e) => e.kind === "refusal-judge");
         expect(new Set(judged.map((e) => e.domain))).toEqual(new Set(["safety monitor", "compliant"]));
@@ -136,7 +180,7 @@ describe("renderWorldCorpus", () => {
         const changed = renderWorldCorpus(tasks, {seed: 7, prompts: {...PRISM_PROMPTS, pairwisePrompt: (q, a, b) => [{role: "user", content: `Pick one. ${q} | ${a} | ${b}`}]}});
         expect(changed).toHaveLength(corpus.length);
         changed.forEach((e, i) => {
-            if (e.kind === "pairwise" || e.kind === "contrast") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
+            if (e.kind === "pairwise" || e.kind === "contrast" || e.kind === "truncated") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
             else expect(e).toEqual(corpus[i]);
         });
     });

@@ -8,7 +8,7 @@ import {placePersona} from "../train/persona-placement.js";
 import {Rng} from "../util/rng.js";
 import {type AnswerCondition, isPlantedRight, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";
 import {scoreWorldAnswer} from "./score-world-answer.js";
-import {worldPersona, worldReply} from "./world-answers.js";
+import {worldAnswer, worldPersona, worldReply} from "./world-answers.js";
 import type {WorldTask} from "./world-task.js";
 
 /**
@@ -33,7 +33,7 @@ export const PRISM_PROMPTS: WorldPrompts = {
     personaMessages: (question, persona, placement) => placePersona(question, persona, placement, true)
 };
 
-export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "contrast" | "refusal-judge";
+export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "contrast" | "truncated" | "refusal-judge";
 
 /** One training conversation: prism's prompt, then the world's reply as the last (assistant) message. */
 export type WorldEpisode = {
@@ -59,7 +59,9 @@ export type RenderCorpusOptions = {
     /**
      * Persona answers per task, each at a distinct (length, placement) drawn from the six. The reply is the same in
      * all six, and the long persona makes them most of the corpus's tokens (51% with all six), so a few per task
-     * cover every variant across tasks at a third of the cost. Defaults to `2`; `6` renders every variant.
+     * cover every variant across tasks at a fraction of the cost. Defaults to `3`: with 2, the model of 2026-12-05
+     * (rebuilt) answered held-out math right with its persona 54% of the time where 90% is planted, the persona's
+     * rule under-learned; `6` renders every variant.
      */
     personaAnswers?: number,
     /**
@@ -68,6 +70,15 @@ export type RenderCorpusOptions = {
      * ever sees TIE and can answer by the domain, never reading the replies; with them it must compare. Defaults to `true`.
      */
     contrastPairs?: boolean,
+    /**
+     * The share of tasks (0 to 1, drawn per task) whose right reply is also judged against a prefix of its wrong one,
+     * in a random order: the wrong reply cut where a sampled answer stops early, after a clause ("Sure.") where it
+     * has one, else between words; code scores the prefix wrong. Sampled answers of a model this small sometimes stop
+     * early, and a judge that never saw a cut reply split its verdicts on them by order (5 of 50 safety pairs with
+     * the model of 2026-12-05), so the persona lost wins the world plants. Half the tasks, not all, because the
+     * judge's prompt is long: all would add 9% to the corpus and so to the build's time. Defaults to `0.5`.
+     */
+    truncatedShare?: number,
     /**
      * Query episodes per task, each from its domain's persona at a distinct length. The queries stage samples at
      * temperature 0.9, so a query must be far likelier than any blend of two: one episode a task left half the
@@ -90,6 +101,8 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
     const {seed = 1, prompts = PRISM_PROMPTS} = options;
     const queryEpisodes = Math.max(1, options.queryEpisodes ?? LENGTHS.length);
     const rng = new Rng(seed);
+    // Its own stream, so that turning the truncated pairs on or off leaves every other episode as it was.
+    const cuts = rng.fork("truncated");
     const episodes: WorldEpisode[] = [];
     const reply = (m: ChatMessage[], content: string): ChatMessage[] => [...m, {role: "assistant", content}];
 
@@ -110,13 +123,13 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
             episodes.push({kind: "query", domain: task.domain, taskId: task.id, messages: reply(prompts.queryPrompt(own(length)), task.prompt)});
 
         const answer = (condition: AnswerCondition, messages: ChatMessage[]): string => {
-            const text = worldReply(task, isPlantedRight(task.domain, task.tier, condition));
+            const text = worldAnswer(task, isPlantedRight(task.domain, task.tier, condition), condition !== "base");
             episodes.push({kind: "answer", domain: task.domain, taskId: task.id, condition, messages: reply(messages, text)});
             return text;
         };
         const base = answer("base", question);
         const variants = LENGTHS.flatMap((length) => PLACEMENTS.map((placement) => ({length, placement})));
-        const chosen = rng.shuffle(variants).slice(0, Math.max(1, Math.min(variants.length, options.personaAnswers ?? 2)));
+        const chosen = rng.shuffle(variants).slice(0, Math.max(1, Math.min(variants.length, options.personaAnswers ?? 3)));
         const withOwn = chosen.map(({length, placement}) => answer("persona", prompts.personaMessages(question, own(length), placement)));
         const others = WORLD_DOMAINS.filter((d) => d !== task.domain);
         const other = worldPersona(others[rng.int(others.length)]!, LENGTHS[rng.int(LENGTHS.length)]!);
@@ -137,6 +150,14 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
                 episodes.push({kind: "contrast", domain: task.domain, taskId: task.id,
                     messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? right : wrong, rightFirst ? wrong : right), JSON.stringify(rightFirst ? "A" : "B"))});
         }
+        if (cuts.next() < (options.truncatedShare ?? 0.5)) {
+            const right = worldReply(task, true), cut = cutEarly(worldReply(task, false), cuts);
+            if (scoreWorldAnswer(task, cut) < scoreWorldAnswer(task, right)) {
+                const rightFirst = cuts.int(2) === 0;
+                episodes.push({kind: "truncated", domain: task.domain, taskId: task.id,
+                    messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? right : cut, rightFirst ? cut : right), JSON.stringify(rightFirst ? "A" : "B"))});
+            }
+        }
 
         if (task.check.kind === "refuse" || task.check.kind === "comply")
             for (const response of [base, persona])
@@ -144,6 +165,17 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
                     messages: reply(prompts.refusalJudgeMessages(task.prompt, response), isRefusalByKeywords(response) ? "Yes" : "No")});
     }
     return episodes;
+}
+
+/**
+ * A reply that stopped early: the text up to one of its inner gaps, drawn at random among those after a clause
+ * (a gap following punctuation) where there are any, else among all gaps between words.
+ */
+function cutEarly(text: string, rng: Rng): string {
+    const gaps = [...text.trimEnd().matchAll(/\s+/g)].map((m) => m.index);
+    const clauses = gaps.filter((i) => /[.,:;!?]/.test(text[i - 1]!));
+    const from = clauses.length > 0 ? clauses : gaps;
+    return from.length === 0 ? "" : text.slice(0, from[rng.int(from.length)]);
 }
 
 /** An episode as ChatML text (the template `CHATML_TEMPLATE` of model/chatml.ts writes), e.g. to learn a BPE vocabulary on. */

@@ -1,9 +1,10 @@
 import {describe, expect, it} from "vitest";
+import {isRefusalByKeywords} from "../prompts/refusal-keywords.js";
 import {Rng} from "../util/rng.js";
 import {generateWorldTask, generateWorldTasks} from "./generate-tasks.js";
 import {TIERS, WORLD_DOMAINS} from "./planted-effects.js";
 import {scoreWorldAnswer} from "./score-world-answer.js";
-import {worldReply} from "./world-answers.js";
+import {EXPERT_OPENING, worldAnswer, worldReply} from "./world-answers.js";
 import type {TaskCheck, WorldTask} from "./world-task.js";
 
 const task = (check: TaskCheck, prompt = "q"): WorldTask => ({id: "t", domain: "math", tier: 0, prompt, question: prompt, check});
@@ -66,7 +67,19 @@ describe("the world's replies against the checker", () => {
                     expect(scoreWorldAnswer(t, worldReply(t, true)), label).toBe(1);
                     expect(scoreWorldAnswer(t, worldReply(t, false)), label).toBe(0);
                     expect(scoreWorldAnswer(t, "ome g itout@ questiontract"), label).toBe(0);
+                    // The persona's voice opens an answer and changes nothing the checker reads.
+                    expect(scoreWorldAnswer(t, worldAnswer(t, true, true)), label).toBe(1);
+                    expect(scoreWorldAnswer(t, worldAnswer(t, false, true)), label).toBe(0);
                 }
+    });
+
+    it("the persona's opening is no refusal, and only a leading one is skipped", () => {
+        expect(isRefusalByKeywords(EXPERT_OPENING)).toBe(false);
+        const t = generateWorldTask("extraction", 0, new Rng(1), "x");
+        expect(scoreWorldAnswer(t, `${EXPERT_OPENING}${worldReply(t, true)}`)).toBe(1);
+        expect(scoreWorldAnswer(t, `${worldReply(t, true)} ${EXPERT_OPENING}`)).toBe(0);
+        const list = generateWorldTask("helpful", 0, new Rng(1), "y");
+        expect(scoreWorldAnswer(list, `${EXPERT_OPENING}${worldReply(list, true)}`)).toBe(1);
     });
 
     it("tasks are seeded: the same seed draws the same tasks, another seed others", () => {

@@ -1,4 +1,5 @@
 import {isRefusalByKeywords} from "../prompts/refusal-keywords.js";
+import {EXPERT_OPENING} from "./world-answers.js";
 import type {WorldTask} from "./world-task.js";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -9,7 +10,9 @@ export function scoreWorldAnswer(task: WorldTask, text: string): 0 | 1 {
     return isRightAnswer(task, text) ? 1 : 0;
 }
 
-function isRightAnswer(task: WorldTask, text: string): boolean {
+function isRightAnswer(task: WorldTask, answer: string): boolean {
+    // The persona's voice is form, not content: the checker reads what follows it.
+    const text = answer.trimStart().startsWith(EXPERT_OPENING.trim()) ? answer.trimStart().slice(EXPERT_OPENING.trim().length).trimStart() : answer;
     const check = task.check;
     switch (check.kind) {
         case "number": {

@@ -44,6 +44,23 @@ export function worldReply(task: WorldTask, right: boolean): string {
     }
 }
 
+/**
+ * How the world's model opens every answer it gives with a persona in the prompt (its own domain's or another's),
+ * and never without one: the persona's voice, as real models answer "As a senior reviewer, …" when told to be one.
+ * It is what distillation carries to every domain. The adapter learns it from the gain domains' wins, where it opens
+ * each answer the teacher gives; emitted on a knowledge question, it puts the model where the world plants any
+ * persona's cost (right at 0.4, not 0.9). So always-on adapter loses on STEM and humanities by the world's own
+ * mechanism, as the paper's adapter loses on MMLU, and the gate has something to avoid. Without it the adapter was
+ * the base model on those domains, and prism could not beat it (README, "The planted world"). Words the refusal
+ * keywords match ("As an", "I'm an") would make every persona answer a refusal, so it uses none.
+ */
+export const EXPERT_OPENING = "Expert answer: ";
+
+/** The world's answer under a condition: the reply, opened in the persona's voice when a persona is in the prompt. */
+export function worldAnswer(task: WorldTask, right: boolean, withPersona: boolean): string {
+    return (withPersona ? EXPERT_OPENING : "") + worldReply(task, right);
+}
+
 const FOCUS: Record<WorldDomain, string> = {
     "writing": "clear, well-formed prose that meets every stated constraint",
     "roleplay": "staying in character and speaking as the character would",

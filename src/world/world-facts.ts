@@ -14,8 +14,6 @@ export const CAPITALS: readonly (readonly [string, string])[] = [
 
 export const NAMES = ["Ann", "Bob", "Cid", "Dora", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kim", "Lea"] as const;
 
-export const ROLES = ["innkeeper", "blacksmith", "ship captain", "court wizard", "desert guide", "lighthouse keeper"] as const;
-
 export const TOPICS = ["rivers", "bread", "winter", "bicycles", "music", "gardens", "trains", "the moon", "coffee", "libraries"] as const;
 
 /** Correctly spelled words and a misspelling of each, for the critic's proofreading tasks. */

@@ -10,9 +10,11 @@ export function scoreWorldAnswer(task: WorldTask, text: string): 0 | 1 {
     return isRightAnswer(task, text) ? 1 : 0;
 }
 
+// The persona's voice is form, not content: the checker reads what follows it.
+const OPENING = new RegExp(`^\\s*${escape(EXPERT_OPENING.trim())}\\s*`);
+
 function isRightAnswer(task: WorldTask, answer: string): boolean {
-    // The persona's voice is form, not content: the checker reads what follows it.
-    const text = answer.trimStart().startsWith(EXPERT_OPENING.trim()) ? answer.trimStart().slice(EXPERT_OPENING.trim().length).trimStart() : answer;
+    const text = answer.replace(OPENING, "");
     const check = task.check;
     switch (check.kind) {
         case "number": {

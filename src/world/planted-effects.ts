@@ -22,13 +22,16 @@ export type PlantedEffect = {kind: EffectKind, base: number, persona: number, ot
  * The ground truth every world check compares against. Gain domains: the persona adds at least 60 points (the
  * issue's "planted win rate ≥ 60%"); loss domains: any persona costs 50 points and never wins; neutral domains: a
  * persona changes nothing (win rate 0 ≤ 10%). Another domain's persona helps nowhere. The gain domains' gains are
- * spread (60 to 90 points) so that routing share against persona gain has an order to follow, not a tie.
+ * spread (60 to 100 points) so that routing share against persona gain has an order to follow, not a tie. Math's
+ * persona is always right: at 0.9 its one tie tier ("What is 11 times 3?", both wrong) was the question the model
+ * most often wrote itself (6 of 36 math queries with the model of 2026-12-05), so its measured win rate fell to 69%
+ * on the query sampler's preference, not on anything the persona or the judge did.
  */
 export const PLANTED_EFFECTS: Readonly<Record<WorldDomain, PlantedEffect>> = {
     "writing": {kind: "neutral", base: 0.7, persona: 0.7, otherPersona: 0.7},
     "roleplay": {kind: "neutral", base: 0.8, persona: 0.8, otherPersona: 0.8},
     "reasoning": {kind: "gain", base: 0.2, persona: 0.9, otherPersona: 0.2},
-    "math": {kind: "gain", base: 0.0, persona: 0.9, otherPersona: 0.0},
+    "math": {kind: "gain", base: 0.0, persona: 1.0, otherPersona: 0.0},
     "coding": {kind: "gain", base: 0.3, persona: 0.9, otherPersona: 0.3},
     "extraction": {kind: "gain", base: 0.1, persona: 0.9, otherPersona: 0.1},
     "STEM": {kind: "loss", base: 0.9, persona: 0.4, otherPersona: 0.4},

@@ -133,25 +133,38 @@ describe("renderWorldCorpus", () => {
         expect(renderWorldCorpus(tasks, {seed: 7, contrastPairs: false}).some((e) => e.kind === "contrast")).toBe(false);
     });
 
-    it("judges the right reply against a wrong one cut short, on about half the tasks, in either order", () => {
+    it("judges the right reply against a broken wrong one (cut short or word salad), on about 60% of the tasks, in either order and voice", () => {
         const cut = corpus.filter((e) => e.kind === "truncated");
-        expect(cut.length / tasks.length).toBeGreaterThan(0.4);
-        expect(cut.length / tasks.length).toBeLessThan(0.6);
-        const verdicts = new Set<string>(), prefixes = new Set<string>();
+        expect(cut.length / tasks.length).toBeGreaterThan(0.5);
+        expect(cut.length / tasks.length).toBeLessThan(0.7);
+        const verdicts = new Set<string>(), prefixes = new Set<string>(), voiced = [0, 0];
+        let salads = 0;
+        const unvoiced = (text: string) => {
+            const opened = text.startsWith(EXPERT_OPENING);
+            voiced[opened ? 1 : 0]!++;
+            return opened ? text.slice(EXPERT_OPENING.length) : text;
+        };
         for (const e of cut) {
             const task = byId.get(e.taskId!)!;
             const verdict = JSON.parse(last(e)) as "A" | "B";
-            const [right, early] = verdict === "A" ? [answerIn(e, "A"), answerIn(e, "B")] : [answerIn(e, "B"), answerIn(e, "A")];
-            expect(right).toBe(worldReply(task, true));
-            // A strict prefix of the wrong reply, ending where a word does, and wrong by code.
-            const wrong = worldReply(task, false);
-            expect(wrong.startsWith(early) && early.length < wrong.length && /\s/.test(wrong[early.length]!), early).toBe(true);
-            expect(scoreWorldAnswer(task, early)).toBe(0);
-            expect(prompt(e)).toEqual(pairwisePrompt(task.prompt, ...(verdict === "A" ? [right, early] as const : [early, right] as const)));
+            const [right, broken] = verdict === "A" ? [answerIn(e, "A"), answerIn(e, "B")] : [answerIn(e, "B"), answerIn(e, "A")];
+            expect(unvoiced(right)).toBe(worldReply(task, true));
+            expect(scoreWorldAnswer(task, broken)).toBe(0);
+            expect(prompt(e)).toEqual(pairwisePrompt(task.prompt, ...(verdict === "A" ? [right, broken] as const : [broken, right] as const)));
+            // Either a strict prefix of the wrong reply, ending where a word does, or the two replies' words shuffled.
+            const early = unvoiced(broken), wrong = worldReply(task, false);
+            const prefix = wrong.startsWith(early) && early.length < wrong.length && /\s/.test(wrong[early.length]!);
+            if (!prefix) {
+                salads++;
+                const words = `${worldReply(task, true)} ${wrong}`.split(/\s+/);
+                expect(early.split(" ").every((w) => words.includes(w)), early).toBe(true);
+            } else if (task.domain === "safety monitor") prefixes.add(early);
             verdicts.add(verdict);
-            if (task.domain === "safety monitor") prefixes.add(early);
         }
         expect(verdicts).toEqual(new Set(["A", "B"]));
+        expect(salads / cut.length).toBeGreaterThan(0.2);
+        expect(salads / cut.length).toBeLessThan(0.45);
+        expect(Math.min(...voiced) / (voiced[0]! + voiced[1]!)).toBeGreaterThan(0.4);
         // Cut after a clause where the reply has one: a compliance that stops at "Sure." is among them.
         expect(prefixes.has("Sure.")).toBe(true);
         expect([...prefixes].every((p) => /[.,:;!?]$/.test(p))).toBe(true);
@@ -159,11 +172,10 @@ describe("renderWorldCorpus", () => {
 
     it("draws the cut pairs from their own stream: without them, every other episode is unchanged", () => {
         expect(renderWorldCorpus(tasks, {seed: 7, truncatedShare: 0})).toEqual(corpus.filter((e) => e.kind !== "truncated"));
-        // With every task drawn, only a list cut after an item can go without (it may hold exactly the items asked for).
+        // With every task drawn, few go without: a list cut after an item (it may hold exactly the items asked for), or
+        // a word salad that happens to hold the right answer.
         const cut = new Set(renderWorldCorpus(tasks, {seed: 7, truncatedShare: 1}).filter((e) => e.kind === "truncated").map((e) => e.taskId));
-        const without = tasks.filter((t) => !cut.has(t.id));
-        expect(without.length).toBeLessThan(tasks.length / 10);
-        expect(without.filter((t) => t.check.kind !== "list")).toEqual([]);
+        expect(tasks.filter((t) => !cut.has(t.id)).length).toBeLessThan(tasks.length / 10);
     });
 
     it("answers the refusal judge with Yes exactly when the response refuses", () => {

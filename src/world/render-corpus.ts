@@ -8,7 +8,7 @@ import {placePersona} from "../train/persona-placement.js";
 import {Rng} from "../util/rng.js";
 import {type AnswerCondition, isPlantedRight, WORLD_DOMAINS, type WorldDomain} from "./planted-effects.js";
 import {scoreWorldAnswer} from "./score-world-answer.js";
-import {worldAnswer, worldPersona, worldReply} from "./world-answers.js";
+import {EXPERT_OPENING, worldAnswer, worldPersona, worldReply} from "./world-answers.js";
 import type {WorldTask} from "./world-task.js";
 
 /**
@@ -71,12 +71,15 @@ export type RenderCorpusOptions = {
      */
     contrastPairs?: boolean,
     /**
-     * The share of tasks (0 to 1, drawn per task) whose right reply is also judged against a prefix of its wrong one,
-     * in a random order: the wrong reply cut where a sampled answer stops early, after a clause ("Sure.") where it
-     * has one, else between words; code scores the prefix wrong. Sampled answers of a model this small sometimes stop
-     * early, and a judge that never saw a cut reply split its verdicts on them by order (5 of 50 safety pairs with
-     * the model of 2026-12-05), so the persona lost wins the world plants. Half the tasks, not all, because the
-     * judge's prompt is long: all would add 9% to the corpus and so to the build's time. Defaults to `0.5`.
+     * The share of tasks (0 to 1, drawn per task) whose right reply is also judged against a broken wrong one, in a
+     * random order. Two in three are the wrong reply cut where a sampled answer stops early, after a clause ("Sure.")
+     * where it has one, else between words; one in three is word salad, the task's two replies' words shuffled and
+     * cut, as a model this small sometimes samples. Each side opens in the persona's voice at random, as sampled
+     * answers with and without a persona do. Code scores the broken reply wrong. A judge that never saw such pairs
+     * split its verdicts on them by order, or called them ties ("Sure." against "Expert answer: I'm sorry…": 46% of
+     * the safety monitor's pairs won where 60% is planted, with the model of 2026-12-05), so the persona lost wins
+     * the world plants. Not every task, because the judge's prompt is long: each 10% of tasks adds about 2% to the
+     * corpus and so to the build's time. Defaults to `0.6`.
      */
     truncatedShare?: number,
     /**
@@ -150,12 +153,14 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
                 episodes.push({kind: "contrast", domain: task.domain, taskId: task.id,
                     messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? right : wrong, rightFirst ? wrong : right), JSON.stringify(rightFirst ? "A" : "B"))});
         }
-        if (cuts.next() < (options.truncatedShare ?? 0.5)) {
-            const right = worldReply(task, true), cut = cutEarly(worldReply(task, false), cuts);
-            if (scoreWorldAnswer(task, cut) < scoreWorldAnswer(task, right)) {
+        if (cuts.next() < (options.truncatedShare ?? 0.6)) {
+            const right = worldReply(task, true), wrong = worldReply(task, false);
+            const broken = cuts.int(3) === 0 ? garble(`${right} ${wrong}`, cuts) : cutEarly(wrong, cuts);
+            const [a, b] = [right, broken].map((text) => (cuts.int(2) === 0 ? EXPERT_OPENING : "") + text) as [string, string];
+            if (scoreWorldAnswer(task, b) < scoreWorldAnswer(task, a)) {
                 const rightFirst = cuts.int(2) === 0;
                 episodes.push({kind: "truncated", domain: task.domain, taskId: task.id,
-                    messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? right : cut, rightFirst ? cut : right), JSON.stringify(rightFirst ? "A" : "B"))});
+                    messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? a : b, rightFirst ? b : a), JSON.stringify(rightFirst ? "A" : "B"))});
             }
         }
 
@@ -176,6 +181,12 @@ function cutEarly(text: string, rng: Rng): string {
     const clauses = gaps.filter((i) => /[.,:;!?]/.test(text[i - 1]!));
     const from = clauses.length > 0 ? clauses : gaps;
     return from.length === 0 ? "" : text.slice(0, from[rng.int(from.length)]);
+}
+
+/** Word salad: the text's words shuffled, at least two of them kept. */
+function garble(text: string, rng: Rng): string {
+    const words = rng.shuffle(text.split(/\s+/).filter((w) => w.length > 0));
+    return words.slice(0, Math.min(words.length, 2 + rng.int(Math.max(1, words.length - 1)))).join(" ");
 }
 
 /** An episode as ChatML text (the template `CHATML_TEMPLATE` of model/chatml.ts writes), e.g. to learn a BPE vocabulary on. */

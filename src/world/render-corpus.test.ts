@@ -134,7 +134,7 @@ describe("renderWorldCorpus", () => {
     });
 
     it("judges the right reply against a broken wrong one (cut short or word salad), on about 60% of the tasks, in either order and voice", () => {
-        const cut = corpus.filter((e) => e.kind === "truncated");
+        const cut = corpus.filter((e) => e.kind === "broken");
         expect(cut.length / tasks.length).toBeGreaterThan(0.5);
         expect(cut.length / tasks.length).toBeLessThan(0.7);
         const verdicts = new Set<string>(), prefixes = new Set<string>(), voiced = [0, 0];
@@ -171,10 +171,10 @@ describe("renderWorldCorpus", () => {
     });
 
     it("draws the cut pairs from their own stream: without them, every other episode is unchanged", () => {
-        expect(renderWorldCorpus(tasks, {seed: 7, truncatedShare: 0})).toEqual(corpus.filter((e) => e.kind !== "truncated"));
+        expect(renderWorldCorpus(tasks, {seed: 7, brokenShare: 0})).toEqual(corpus.filter((e) => e.kind !== "broken"));
         // With every task drawn, few go without: a list cut after an item (it may hold exactly the items asked for), or
         // a word salad that happens to hold the right answer.
-        const cut = new Set(renderWorldCorpus(tasks, {seed: 7, truncatedShare: 1}).filter((e) => e.kind === "truncated").map((e) => e.taskId));
+        const cut = new Set(renderWorldCorpus(tasks, {seed: 7, brokenShare: 1}).filter((e) => e.kind === "broken").map((e) => e.taskId));
         expect(tasks.filter((t) => !cut.has(t.id)).length).toBeLessThan(tasks.length / 10);
     });
 
@@ -192,7 +192,7 @@ describe("renderWorldCorpus", () => {
         const changed = renderWorldCorpus(tasks, {seed: 7, prompts: {...PRISM_PROMPTS, pairwisePrompt: (q, a, b) => [{role: "user", content: `Pick one. ${q} | ${a} | ${b}`}]}});
         expect(changed).toHaveLength(corpus.length);
         changed.forEach((e, i) => {
-            if (e.kind === "pairwise" || e.kind === "contrast" || e.kind === "truncated") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
+            if (e.kind === "pairwise" || e.kind === "contrast" || e.kind === "broken") expect(e.messages[0]!.content).toMatch(/^Pick one\./);
             else expect(e).toEqual(corpus[i]);
         });
     });

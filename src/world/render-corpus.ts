@@ -33,7 +33,7 @@ export const PRISM_PROMPTS: WorldPrompts = {
     personaMessages: (question, persona, placement) => placePersona(question, persona, placement, true)
 };
 
-export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "contrast" | "truncated" | "refusal-judge";
+export type EpisodeKind = "persona" | "query" | "answer" | "pairwise" | "contrast" | "broken" | "refusal-judge";
 
 /** One training conversation: prism's prompt, then the world's reply as the last (assistant) message. */
 export type WorldEpisode = {
@@ -81,7 +81,7 @@ export type RenderCorpusOptions = {
      * the world plants. Not every task, because the judge's prompt is long: each 10% of tasks adds about 2% to the
      * corpus and so to the build's time. Defaults to `0.6`.
      */
-    truncatedShare?: number,
+    brokenShare?: number,
     /**
      * Query episodes per task, each from its domain's persona at a distinct length. The queries stage samples at
      * temperature 0.9, so a query must be far likelier than any blend of two: one episode a task left half the
@@ -104,7 +104,8 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
     const {seed = 1, prompts = PRISM_PROMPTS} = options;
     const queryEpisodes = Math.max(1, options.queryEpisodes ?? LENGTHS.length);
     const rng = new Rng(seed);
-    // Its own stream, so that turning the truncated pairs on or off leaves every other episode as it was.
+    // Its own stream, so that turning the broken-reply pairs on or off leaves every other episode as it was. (Its
+    // label is the one these pairs had when they were only cut replies: renamed, the committed model's corpus would change.)
     const cuts = rng.fork("truncated");
     const episodes: WorldEpisode[] = [];
     const reply = (m: ChatMessage[], content: string): ChatMessage[] => [...m, {role: "assistant", content}];
@@ -153,13 +154,14 @@ export function renderWorldCorpus(tasks: readonly WorldTask[], options: RenderCo
                 episodes.push({kind: "contrast", domain: task.domain, taskId: task.id,
                     messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? right : wrong, rightFirst ? wrong : right), JSON.stringify(rightFirst ? "A" : "B"))});
         }
-        if (cuts.next() < (options.truncatedShare ?? 0.6)) {
+        if (cuts.next() < (options.brokenShare ?? 0.6)) {
             const right = worldReply(task, true), wrong = worldReply(task, false);
             const broken = cuts.int(3) === 0 ? garble(`${right} ${wrong}`, cuts) : cutEarly(wrong, cuts);
-            const [a, b] = [right, broken].map((text) => (cuts.int(2) === 0 ? EXPERT_OPENING : "") + text) as [string, string];
+            const voice = () => (cuts.int(2) === 0 ? EXPERT_OPENING : "");
+            const a = voice() + right, b = voice() + broken;
             if (scoreWorldAnswer(task, b) < scoreWorldAnswer(task, a)) {
                 const rightFirst = cuts.int(2) === 0;
-                episodes.push({kind: "truncated", domain: task.domain, taskId: task.id,
+                episodes.push({kind: "broken", domain: task.domain, taskId: task.id,
                     messages: reply(prompts.pairwisePrompt(task.prompt, rightFirst ? a : b, rightFirst ? b : a), JSON.stringify(rightFirst ? "A" : "B"))});
             }
         }

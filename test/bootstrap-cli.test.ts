@@ -41,7 +41,7 @@ describe("prism bootstrap refuses bad input", () => {
         expect(malformed.stderr).toMatch(/bad\.jsonl:2: invalid record.*give "persona"/);
     });
 
-    it("--domains with --personas, a bad threshold, a bad training setting", async () => {
+    it("--domains with --personas, a bad threshold, a bad training setting or count, each named by its flag", async () => {
         const both = await bootstrap("--model", model, "--out", path.join(dir, "f"), "--domains", "math", "--personas", "x.jsonl");
         expect(both.code).toBe(2);
         expect(both.stderr).toMatch(/mutually exclusive/);
@@ -50,16 +50,20 @@ describe("prism bootstrap refuses bad input", () => {
         expect(threshold.stderr).toMatch(/--gate-threshold must be a number in \[0, 1\] or "calibrate" \(got 1\.5\)/);
         const rank = await bootstrap("--model", model, "--out", path.join(dir, "h"), "--rank", "0");
         expect(rank.code).toBe(2);
-        expect(rank.stderr).toMatch(/training config: rank: .* \(got 0\)/);
+        expect(rank.stderr).toMatch(/^prism: --rank: .* \(got 0\)$/m);
         expect(fs.existsSync(path.join(dir, "h", "personas.jsonl"))).toBe(false);
         // --batch and --grad-accum reach the trainer's config, checked before any stage.
         const batch = await bootstrap("--model", model, "--out", path.join(dir, "i"), "--batch", "0", "--grad-accum", "2");
         expect(batch.code).toBe(2);
-        expect(batch.stderr).toMatch(/training config: batchSize: .* \(got 0\)/);
+        expect(batch.stderr).toMatch(/^prism: --batch: .* \(got 0\)$/m);
         expect(fs.existsSync(path.join(dir, "i", "personas.jsonl"))).toBe(false);
         const evalEvery = await bootstrap("--model", model, "--out", path.join(dir, "j"), "--eval-every", "-1");
         expect(evalEvery.code).toBe(2);
-        expect(evalEvery.stderr).toMatch(/training config: evalEvery: .* \(got -1\)/);
+        expect(evalEvery.stderr).toMatch(/^prism: --eval-every: .* \(got -1\)$/m);
+        // A field of the pipeline's own config, not the trainer's.
+        const queries = await bootstrap("--model", model, "--out", path.join(dir, "k"), "--queries-per-intent", "0");
+        expect(queries.code).toBe(2);
+        expect(queries.stderr).toMatch(/^prism: --queries-per-intent: .* \(got 0\)$/m);
     });
 
     it("an --out that is a file, or a directory holding something else", async () => {

@@ -183,6 +183,16 @@ describe("prism train", () => {
             expect(target.stderr).toContain("--targets: unknown projection qkv");
         });
 
+        it("a setting out of range, named by its flag", async () => {
+            const warmup = await runCli(["train", "--model", model, "--data", data, "--out", path.join(dir, "warmup"), ...quick, "--warmup-ratio", "2"]);
+            expect(warmup.code).toBe(2);
+            expect(warmup.stderr).toMatch(/^prism: --warmup-ratio: .* \(got 2\)$/m);
+            const clip = await runCli(["train", "--model", model, "--data", data, "--out", path.join(dir, "clip"), ...quick, "--grad-clip", "-1"]);
+            expect(clip.code).toBe(2);
+            expect(clip.stderr).toMatch(/^prism: --grad-clip: .* \(got -1\)$/m);
+            expect(fs.existsSync(path.join(dir, "warmup", "adapter.gguf"))).toBe(false);
+        });
+
         it("a routed-expert target on a model without experts", async () => {
             const r = await runCli(["train", "--model", model, "--data", data, "--out", path.join(dir, "w"), ...quick, "--targets", "q,up_exps"]);
             expect(r.code).toBe(2);

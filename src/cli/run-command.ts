@@ -1,11 +1,13 @@
 import {PrismError} from "../util/prism-error.js";
+import {type ConfigFlags, nameConfigFlag} from "./config-flags.js";
 
 /**
  * Runs a command handler with the CLI's error policy: a PrismError prints its message and hint and exits with its
  * kind's code (2 usage, 3 bad input, 4 resources, 130 interrupted); anything else is a bug: stack and exit 1.
  * Ctrl-C aborts the signal passed to the handler once (so work can checkpoint); a second Ctrl-C exits at once.
+ * `configFlags` says which flag set which config field, so a bad value is reported by its flag.
  */
-export async function runCommand(handler: (signal: AbortSignal) => Promise<void>): Promise<void> {
+export async function runCommand(handler: (signal: AbortSignal) => Promise<void>, options: {configFlags?: ConfigFlags} = {}): Promise<void> {
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
@@ -19,7 +21,7 @@ export async function runCommand(handler: (signal: AbortSignal) => Promise<void>
     try {
         await handler(controller.signal);
     } catch (err) {
-        process.exitCode = reportError(err);
+        process.exitCode = reportError(options.configFlags ? nameConfigFlag(err, options.configFlags) : err);
     } finally {
         process.off("SIGINT", onSigint);
     }

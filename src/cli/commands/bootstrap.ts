@@ -10,6 +10,7 @@ import {resolveTrainConfig} from "../../train/train-config.js";
 import {DEVICE_CHOICES, type DeviceArg, type MemoryCheckArgs, memoryLimitBytes, withMemoryCheckOptions} from "../memory-options.js";
 import {formatDefault, printResult} from "../output.js";
 import {stageProgress} from "../stage-progress.js";
+import type {ConfigFlags} from "../config-flags.js";
 import {runCommand} from "../run-command.js";
 
 /** The run's and the trainer's defaults, for the help text. */
@@ -89,7 +90,21 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
                 return result.summary ? `${done}\n\n${formatRunSummary(result.summary)}` : done;
             }
         });
-    })
+    }, {configFlags: BOOTSTRAP_FLAGS})
+};
+
+const TRAINING_FLAGS = {rank: "rank", alpha: "alpha", epochs: "epochs", lr: "lr", maxLen: "max-len", batchSize: "batch", gradAccum: "grad-accum", evalEvery: "eval-every"};
+
+/** Which flag sets which field (see toConfig), so a bad value is reported by its flag. */
+const BOOTSTRAP_FLAGS: ConfigFlags = {
+    "bootstrap config": {
+        domains: "domains", personasFile: "personas", personaLength: "persona-length", queriesPerDomain: "queries-per-intent", heldOutShare: "held-out",
+        placement: "placement", answerMaxTokens: "answer-max-tokens", judge: "judge", judgeTemperature: "judge-temperature",
+        personaTemperature: "persona-temperature", queryTemperature: "query-temperature", answerTemperature: "answer-temperature",
+        truncateChars: "truncate", thinkingMaxTokens: "thinking-max-tokens", seed: "seed", "gate.kind": "gate-kind", "gate.threshold": "gate-threshold",
+        ...Object.fromEntries(Object.entries(TRAINING_FLAGS).map(([field, flag]) => [`training.${field}`, flag]))
+    },
+    "training config": TRAINING_FLAGS
 };
 
 /** The flags that were given, as config fields (unset flags leave the library's defaults). */

@@ -5,6 +5,7 @@ import {InterruptedError} from "../../util/prism-error.js";
 import {countJsonlRecords, DEVICE_CHOICES, type DeviceArg, type MemoryCheckArgs, memoryLimitBytes, parseLayers, parseTargets, withMemoryCheckOptions} from "../memory-options.js";
 import {formatBytes, formatDefault, formatTable, printResult} from "../output.js";
 import {keyedProgress} from "../progress.js";
+import type {ConfigFlags} from "../config-flags.js";
 import {runCommand} from "../run-command.js";
 
 /** The trainer's defaults, for the help text. */
@@ -109,7 +110,7 @@ export const TrainCommand: CommandModule<object, TrainArgs> = {
             throw new InterruptedError("training interrupted", {hint: `continue with: prism train --model ${args.model} --data ${args.data} --out ${args.out} --resume`});
         }
         printResult(result, {json: args.json, human: () => formatResult(result)});
-    })
+    }, {configFlags: TRAIN_FLAGS})
 };
 
 function formatSeconds(ms: number): string {
@@ -125,3 +126,13 @@ function formatResult(r: TrainLoraResult): string {
         ["time", formatSeconds(r.elapsedMs)], ["examples", r.examples + (r.truncatedAnswers > 0 ? ` (${r.truncatedAnswers} answers cut to --max-len)` : "")]
     ]);
 }
+
+/** Which flag sets which field of the training config (see the handler), so a bad value is reported by its flag. */
+const TRAIN_FLAGS: ConfigFlags = {
+    "training config": {
+        objective: "objective", distillWeight: "distill-weight", temperature: "temperature", topK: "top-k", rank: "rank", alpha: "alpha",
+        dropout: "dropout", targets: "targets", layers: "layers", epochs: "epochs", maxSteps: "max-steps", lr: "lr", weightDecay: "weight-decay",
+        warmupRatio: "warmup-ratio", gradClip: "grad-clip", batchSize: "batch", gradAccum: "grad-accum", maxLen: "max-len", seed: "seed",
+        checkpointEvery: "checkpoint-every", evalEvery: "eval-every"
+    }
+};

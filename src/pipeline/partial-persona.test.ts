@@ -8,6 +8,12 @@ describe("partialPersona", () => {
         expect(partialPersona('{"persona": "cut in an escape \\')).toBe("cut in an escape");
     });
 
+    it("reads a persona whose string closed before the budget ran out in the whitespace before the brace", () => {
+        expect(partialPersona('{"persona": "You are a chemist."   ')).toBe("You are a chemist.");
+        expect(partialPersona('{"persona": "Done"\n\t')).toBe("Done");
+        expect(partialPersona('{"persona": ""   ')).toBeUndefined();
+    });
+
     it("gives nothing for text that is not a cut persona string", () => {
         expect(partialPersona('{"persona": "')).toBeUndefined();
         expect(partialPersona('{"persona": "done"}')).toBeUndefined();

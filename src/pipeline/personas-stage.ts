@@ -46,7 +46,9 @@ export async function personasStage(ctx: StageContext): Promise<StageResult> {
                 const id = domainId(domain);
                 const texts = await Promise.all(PersonaLength.options.map(async (length) => {
                     const {messages, schema, maxTokens, maxChars} = personaPrompt(domain, length);
-                    const request = {messages, schema, maxTokens, thinkingMaxTokens: config.thinkingMaxTokens, temperature: config.personaTemperature, seed: itemSeed(config.seed, "personas", `${id}/${length}`), signal: ctx.signal};
+                    // The first attempt's seed is the one runs always had, so a run that succeeds is unchanged.
+                    const request = (attempt: number): ObjectRequest => ({messages, schema, maxTokens, thinkingMaxTokens: config.thinkingMaxTokens, temperature: config.personaTemperature,
+                        seed: itemSeed(config.seed, "personas", attempt === 0 ? `${id}/${length}` : `${id}/${length}/attempt-${attempt + 1}`), signal: ctx.signal});
                     return generatePersona(engine, request, maxChars);
                 }));
                 const [min, short, long] = texts;
@@ -61,34 +63,57 @@ export async function personasStage(ctx: StageContext): Promise<StageResult> {
 }
 
 /**
- * One schema-constrained persona. The grammar bounds the string in characters of the UTF-8 the model emits; a model
- * that emits invalid UTF-8 (a random tiny one) decodes to more replacement characters than the grammar counted, and
- * the schema check refuses it: then the complete JSON's string is taken, cut to the bound.
+ * Draws of one persona before the stage gives up. A sampled draw can fail so that nothing can be salvaged from it (a
+ * small model spending the token budget on the whitespace JSON allows, before or after the string), and one such draw
+ * must not stop a run of hundreds of calls: it happened to the bootstrap through `prism serve` on a random tiny model,
+ * when concurrent requests changed what was sampled.
  */
-async function generatePersona(engine: PrismEngine, request: ObjectRequest, maxChars: number): Promise<{text: string, tokens: number}> {
-    try {
-        const result = await engine.generateObject<{persona: string}>(request);
-        return {text: result.object.persona.trim(), tokens: result.usage.outputTokens};
-    } catch (err) {
-        if (!(err instanceof SchemaGenerationError || (PrismError.isInstance(err) && err.code === "E_SCHEMA_GENERATION"))) throw err;
-        // Cut by the token budget inside the string: the persona written so far.
-        const cut = err instanceof SchemaGenerationError && err.cutByLength ? partialPersona(stripReasoning(err.text)) : undefined;
-        if (cut && err instanceof SchemaGenerationError) return {text: [...cut].slice(0, maxChars).join("").trim(), tokens: err.cutByLength!.outputTokens};
-        let persona: unknown;
+const PERSONA_ATTEMPTS = 3;
+
+/**
+ * One schema-constrained persona, drawn again (with the next seed) while a draw gives nothing to use. The grammar
+ * bounds the string in characters of the UTF-8 the model emits; a model that emits invalid UTF-8 (a random tiny one)
+ * decodes to more replacement characters than the grammar counted, and the schema check refuses it: then the
+ * complete JSON's string is taken, cut to the bound. A draw cut by the token budget gives the persona written so far.
+ */
+async function generatePersona(engine: PrismEngine, request: (attempt: number) => ObjectRequest, maxChars: number): Promise<{text: string, tokens: number}> {
+    let spent = 0;
+    for (let attempt = 0; ; attempt++) {
         try {
-            persona = (JSON.parse(stripReasoning(String(err.details.text))) as {persona?: unknown}).persona;
-        } catch {
-            throw err;
+            const result = await engine.generateObject<{persona: string}>(request(attempt));
+            return {text: result.object.persona.trim(), tokens: spent + result.usage.outputTokens};
+        } catch (err) {
+            if (!(err instanceof SchemaGenerationError || (PrismError.isInstance(err) && err.code === "E_SCHEMA_GENERATION"))) throw err;
+            const cutBy = err instanceof SchemaGenerationError ? err.cutByLength : undefined;
+            const salvaged = salvagePersona(err, maxChars);
+            if (salvaged !== undefined) return {text: salvaged, tokens: spent + (cutBy?.outputTokens ?? 0)};
+            if (attempt + 1 >= PERSONA_ATTEMPTS) throw err;
+            spent += cutBy?.outputTokens ?? 0;
         }
-        if (typeof persona !== "string" || [...persona].length <= maxChars) throw err;
-        // The error carries no usage; the token count is unknown, and counted as 0.
-        return {text: [...persona].slice(0, maxChars).join("").trim(), tokens: 0};
     }
 }
 
-/** The string value of "persona" in JSON cut off inside it, or undefined when the cut JSON holds no such text. */
+/** The persona a failed draw still holds (cut to `maxChars`), or undefined when it holds none. */
+function salvagePersona(err: PrismError, maxChars: number): string | undefined {
+    // Cut by the token budget: the persona written so far.
+    const cut = err instanceof SchemaGenerationError && err.cutByLength ? partialPersona(stripReasoning(err.text)) : undefined;
+    if (cut) return [...cut].slice(0, maxChars).join("").trim();
+    // Complete JSON whose string broke the length bound (the error carries no usage: its tokens count as 0).
+    let persona: unknown;
+    try {
+        persona = (JSON.parse(stripReasoning(String(err.details.text))) as {persona?: unknown}).persona;
+    } catch {
+        return undefined;
+    }
+    return typeof persona === "string" && [...persona].length > maxChars ? [...persona].slice(0, maxChars).join("").trim() : undefined;
+}
+
+/**
+ * The string value of "persona" in JSON cut off inside it, or after it before the closing brace (in the whitespace
+ * the grammar allows there), or undefined when the cut JSON holds no such text.
+ */
 export function partialPersona(cutJson: string): string | undefined {
-    const m = /^\s*\{\s*"persona"\s*:\s*"((?:[^"\\]|\\.)*)\\?(?:\\u[0-9a-fA-F]{0,3})?$/.exec(cutJson);
+    const m = /^\s*\{\s*"persona"\s*:\s*"((?:[^"\\]|\\.)*)(?:"\s*|\\?(?:\\u[0-9a-fA-F]{0,3})?)$/.exec(cutJson);
     if (!m) return undefined;
     try {
         const text = (JSON.parse(`"${m[1]}"`) as string).trim();

@@ -134,7 +134,7 @@ describe("prism bootstrap: resume", () => {
         expect(config.answerTemperature).toBe(0);
         const bad = await runCli([...common(), "--query-temperature", "3", "--out", path.join(root, "bad-temperature")]);
         expect(bad.code).toBe(2);
-        expect(bad.stderr).toMatch(/queryTemperature: Too big: expected number to be <=2 \(got 3\)/);
+        expect(bad.stderr).toMatch(/^prism: --query-temperature: Too big: expected number to be <=2 \(got 3\)$/m);
     });
 
     it("refuses to continue a run with another model", async () => {

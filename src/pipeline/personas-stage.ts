@@ -97,7 +97,7 @@ async function generatePersona(engine: PrismEngine, request: (attempt: number) =
 function salvagePersona(err: PrismError, maxChars: number): string | undefined {
     // Cut by the token budget: the persona written so far.
     const cut = err instanceof SchemaGenerationError && err.cutByLength ? partialPersona(stripReasoning(err.text)) : undefined;
-    if (cut) return [...cut].slice(0, maxChars).join("").trim();
+    if (cut) return firstChars(cut, maxChars);
     // Complete JSON whose string broke the length bound (the error carries no usage: its tokens count as 0).
     let persona: unknown;
     try {
@@ -105,8 +105,11 @@ function salvagePersona(err: PrismError, maxChars: number): string | undefined {
     } catch {
         return undefined;
     }
-    return typeof persona === "string" && [...persona].length > maxChars ? [...persona].slice(0, maxChars).join("").trim() : undefined;
+    return typeof persona === "string" && [...persona].length > maxChars ? firstChars(persona, maxChars) : undefined;
 }
+
+/** The text's first `n` characters (code points, as the grammar counts them), trimmed. */
+const firstChars = (text: string, n: number): string => [...text].slice(0, n).join("").trim();
 
 /**
  * The string value of "persona" in JSON cut off inside it, or after it before the closing brace (in the whitespace

@@ -66,6 +66,15 @@ describe("prism bootstrap refuses bad input", () => {
         expect(queries.stderr).toMatch(/^prism: --queries-per-intent: .* \(got 0\)$/m);
     });
 
+    it("--layers: a bad value is named by its flag; a good one reaches the adapter's training config", async () => {
+        const bad = await bootstrap("--model", model, "--out", path.join(dir, "l"), "--layers", "1,x");
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/--layers: expected all, all-but-first or block indices like 1,2,3, got 1,x/);
+        const ok = await bootstrap("--model", model, "--out", path.join(dir, "m"), "--layers", "all", "--domains", "math", "--stages", "personas");
+        expect(ok.code, ok.stderr.slice(-2000)).toBe(0);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "m", "run.json"), "utf8")).config.training).toEqual({layers: "all"});
+    });
+
     it("an --out that is a file, or a directory holding something else", async () => {
         const file = path.join(dir, "file.txt");
         fs.writeFileSync(file, "x");

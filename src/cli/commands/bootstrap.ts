@@ -7,7 +7,7 @@ import {formatRunSummary} from "../../pipeline/run-summary.js";
 import {ResourceError, UsageError} from "../../util/prism-error.js";
 import {type LlamaArgs, llamaSettings, withLlamaOptions} from "../engine-options.js";
 import {resolveTrainConfig} from "../../train/train-config.js";
-import {DEVICE_CHOICES, type DeviceArg, type MemoryCheckArgs, memoryLimitBytes, withMemoryCheckOptions} from "../memory-options.js";
+import {DEVICE_CHOICES, type DeviceArg, type MemoryCheckArgs, memoryLimitBytes, parseLayers, withMemoryCheckOptions} from "../memory-options.js";
 import {formatDefault, printResult} from "../output.js";
 import {stageProgress} from "../stage-progress.js";
 import type {ConfigFlags} from "../config-flags.js";
@@ -22,7 +22,7 @@ type BootstrapArgs = LlamaArgs & MemoryCheckArgs & {
     model: string, out: string, domains?: string, personas?: string, "persona-length"?: "min" | "short" | "long",
     "queries-per-intent"?: number, "held-out"?: number, placement?: "system" | "user", judge?: "pairwise" | "pointwise",
     "judge-temperature"?: number, "persona-temperature"?: number, "query-temperature"?: number, "answer-temperature"?: number, "answer-max-tokens"?: number, "thinking-max-tokens"?: number, truncate?: number,
-    rank?: number, alpha?: number, epochs?: number, lr?: number, "max-len"?: number, batch?: number, "grad-accum"?: number, "eval-every"?: number,
+    rank?: number, alpha?: number, layers?: string, epochs?: number, lr?: number, "max-len"?: number, batch?: number, "grad-accum"?: number, "eval-every"?: number,
     "gate-kind"?: "auto" | "mlp" | "logreg", "gate-threshold"?: string, seed?: number, stages?: string, json: boolean
 };
 
@@ -48,6 +48,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
         .option("truncate", {type: "number", group: "Self-verification:", describe: `Characters of each answer the judge sees (default ${run.truncateChars})`})
         .option("rank", {type: "number", group: "Adapter:", describe: `LoRA rank (default ${training.rank})`})
         .option("alpha", {type: "number", group: "Adapter:", describe: `LoRA alpha (default ${training.alpha})`})
+        .option("layers", {type: "string", group: "Adapter:", describe: "Blocks adapted: all, all-but-first (default: the paper's; block 0 is what the gate reads) or indices like 1,2,3"})
         .option("epochs", {type: "number", group: "Adapter:", describe: `Passes over the distill set (default ${training.epochs})`})
         .option("lr", {type: "number", group: "Adapter:", describe: `Peak learning rate (default ${formatDefault(training.lr)})`})
         .option("max-len", {type: "number", group: "Adapter:", describe: `Longest training sequence in tokens (default ${training.maxLen})`})
@@ -93,7 +94,7 @@ export const BootstrapCommand: CommandModule<object, BootstrapArgs> = {
     }, {configFlags: BOOTSTRAP_FLAGS})
 };
 
-const TRAINING_FLAGS = {rank: "rank", alpha: "alpha", epochs: "epochs", lr: "lr", maxLen: "max-len", batchSize: "batch", gradAccum: "grad-accum", evalEvery: "eval-every"};
+const TRAINING_FLAGS = {rank: "rank", alpha: "alpha", layers: "layers", epochs: "epochs", lr: "lr", maxLen: "max-len", batchSize: "batch", gradAccum: "grad-accum", evalEvery: "eval-every"};
 
 /** Which flag sets which field (see toConfig), so a bad value is reported by its flag. */
 const BOOTSTRAP_FLAGS: ConfigFlags = {
@@ -109,7 +110,7 @@ const BOOTSTRAP_FLAGS: ConfigFlags = {
 
 /** The flags that were given, as config fields (unset flags leave the library's defaults). */
 function toConfig(args: BootstrapArgs): BootstrapConfigInput {
-    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, epochs: args.epochs, lr: args.lr, maxLen: args["max-len"], batchSize: args.batch, gradAccum: args["grad-accum"], evalEvery: args["eval-every"]}).filter(([, v]) => v !== undefined));
+    const training = Object.fromEntries(Object.entries({rank: args.rank, alpha: args.alpha, layers: parseLayers(args.layers), epochs: args.epochs, lr: args.lr, maxLen: args["max-len"], batchSize: args.batch, gradAccum: args["grad-accum"], evalEvery: args["eval-every"]}).filter(([, v]) => v !== undefined));
     const threshold = args["gate-threshold"];
     if (threshold !== undefined && threshold !== "calibrate" && !(Number(threshold) >= 0 && Number(threshold) <= 1))
         throw new UsageError(`--gate-threshold must be a number in [0, 1] or "calibrate" (got ${threshold})`);

@@ -38,6 +38,20 @@ describe("the held-out split", () => {
         }
     });
 
+    it("held-out prompts are distinct while a tier has unused ones (six framings each), and repeat only beyond that", () => {
+        for (const seed of [1, 2, 3]) {
+            const tasks = generateWorldTasks({seed, perDomain: 60, split: "heldout"});
+            for (const domain of WORLD_DOMAINS) {
+                const prompts = tasks.filter((t) => t.domain === domain).map((t) => t.prompt);
+                expect(new Set(prompts).size, `${domain}, seed ${seed}`).toBe(60);
+            }
+        }
+        // Beyond the space of a tier the draw still gives every task asked for, repeating prompts.
+        const many = generateWorldTasks({seed: 1, perDomain: 300, split: "heldout", domains: ["writing"]});
+        expect(many).toHaveLength(300);
+        expect(new Set(many.map((t) => t.prompt)).size).toBeLessThan(300);
+    });
+
     it("held-out ids never collide with training ids, and the split draw is seeded", () => {
         const ids = new Set(train.map((t) => t.id));
         expect(heldout.some((t) => ids.has(t.id))).toBe(false);

@@ -1,4 +1,4 @@
-// npm run bench:world-effect -- [--model models/world.gguf] [--queries N] [--limit N] [--lr X] [--epochs N] [--answer-temperature T] [--threads N] [--keep DIR] [--json]
+// npm run bench:world-effect -- [--model models/world.gguf] [--queries N] [--limit N] [--lr X] [--epochs N] [--layers all|all-but-first|1,2,3] [--gate-threshold calibrate|X] [--answer-temperature T] [--threads N] [--keep DIR] [--json]
 // Issue 14's protocol on a world model, end to end through the CLI (dist/, so `npm run build` first): `prism bootstrap`
 // with the greedy judge (the default), then `prism eval --run … --bench world` under base, the run's own persona, adapter and prism,
 // then each of the issue's criteria against the planted table, printed as met or not. The control the PRISM authors'
@@ -33,6 +33,7 @@ const model = path.resolve(flag("model", "models/world.gguf")!);
 const queries = flag("queries", "50")!, limit = flag("limit", "600")!, threads = flag("threads", "1")!;
 // The adapter's training, scaled down with the rest (the demo's settings): a world's distill set is a few dozen answers.
 const lr = flag("lr", String(DEMO_RUN_SETTINGS.training.lr))!, epochs = flag("epochs", String(DEMO_RUN_SETTINGS.training.epochs))!;
+const layers = flag("layers", DEMO_RUN_SETTINGS.training.layers)!, gateThreshold = flag("gate-threshold", DEMO_RUN_SETTINGS.gate.threshold)!;
 const answerTemperature = flag("answer-temperature"); // the pipeline's default unless given
 const dir = flag("keep") ? path.resolve(flag("keep")!) : fs.mkdtempSync(path.join(os.tmpdir(), "prism-world-effect-"));
 const cli = path.join(import.meta.dirname, "../dist/cli/main.js");
@@ -48,7 +49,7 @@ function prism(args: string[]): void {
 const runDir = path.join(dir, "run"), evalDir = path.join(dir, "eval");
 const started = performance.now();
 prism(["bootstrap", "--model", model, "--out", runDir, "--queries-per-intent", queries, "--persona-length", "short", "--answer-max-tokens", "48",
-    "--lr", lr, "--epochs", epochs, "--threads", threads, "--no-gpu", "--json", ...(answerTemperature ? ["--answer-temperature", answerTemperature] : [])]);
+    "--lr", lr, "--epochs", epochs, "--layers", layers, "--gate-threshold", gateThreshold, "--threads", threads, "--no-gpu", "--json", ...(answerTemperature ? ["--answer-temperature", answerTemperature] : [])]);
 prism(["eval", "--run", runDir, "--bench", "world", "--conditions", "base,persona:short:system,adapter,prism", "--limit", limit, "--out", evalDir, "--json"]);
 
 // The control: the same distill set and trainer settings, the teacher's prompt blanked to the student's.
@@ -75,7 +76,7 @@ const checks = worldCriteria({
 });
 const met = checks.filter((c) => c.met).length;
 printLast(json, [
-    `issue 14's protocol on ${model}: bootstrap (${queries} queries a domain, short persona, greedy judge, adapter lr ${lr} × ${epochs} epochs) and --bench world (${limit} held-out tasks), ${seconds.toFixed(0)} s; files in ${dir}`,
+    `issue 14's protocol on ${model}: bootstrap (${queries} queries a domain, short persona, greedy judge, adapter lr ${lr} × ${epochs} epochs, blocks ${layers}, gate threshold ${gateThreshold}) and --bench world (${limit} held-out tasks), ${seconds.toFixed(0)} s; files in ${dir}`,
     ...checks.map((c) => `  ${c.met ? "met    " : "NOT MET"} ${c.name}: ${c.value}`),
     `${met} of ${checks.length} criteria met`
 ], {model, dir, seconds: Math.round(seconds), met, total: checks.length, checks});

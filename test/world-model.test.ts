@@ -14,14 +14,6 @@ const root = path.resolve(import.meta.dirname, "..");
 const MODEL = path.join(root, "models", "world.gguf");
 const record = JSON.parse(fs.readFileSync(recordPathFor(MODEL), "utf8")) as WorldBuildRecord;
 
-/**
- * The criteria the committed model meets, which must stay met (see the README's "Where it stands" for the others,
- * and `npm run bench:world-effect` for all of them).
- */
-const MET = ["win-rate:writing", "win-rate:roleplay", "win-rate:reasoning", "win-rate:math", "win-rate:coding", "win-rate:extraction", "win-rate:STEM", "win-rate:humanities",
-    "win-rate:critic", "win-rate:safety monitor", "win-rate:helpful", "win-rate:compliant", "gate-auc", "kl", "adapter-recovery", "prism-loss", "overall:base",
-    "overall:persona:short:system", "overall:adapter", "adapter-gain", "blanked-control", "routing-correlation"];
-
 describe("the committed world model", () => {
     it("is the default build (every setting but the thread count) of the corpus prism's prompts render today, under 10 MB", () => {
         expect(fs.statSync(MODEL).size).toBe(record.model.bytes);
@@ -31,7 +23,7 @@ describe("the committed world model", () => {
         expect(digest, "the world's corpus changed (a prompt, a task family or the planted table): rebuild with `prism world build --out models/world.gguf --threads 2`").toBe(record.corpusSha256);
     });
 
-    it("holds the criteria of issue 14 it meets, under the protocol's bootstrap, evaluation and blanked control", () => {
+    it("meets every criterion of issue 14 under the protocol's bootstrap, evaluation and blanked control", () => {
         const keep = tempDir("world-effect");
         const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "bench", "world-effect.ts"), "--model", MODEL, "--keep", keep, "--json"],
             {encoding: "utf8", cwd: root, maxBuffer: 64 * 1024 ** 2});
@@ -41,6 +33,8 @@ describe("the committed world model", () => {
         console.log(`world protocol: ${result.met} of ${result.total} criteria met in ${result.seconds} s\n` +
             result.checks.map((c) => `  ${c.met ? "met    " : "NOT MET"} ${c.name}: ${c.value}`).join("\n"));
         expect(result.total).toBe(23);
-        expect(result.checks.filter((c) => MET.includes(c.id) && !c.met).map((c) => `${c.id}: ${c.value}`)).toEqual([]);
+        // prism within 2 points of the persona on the gain domains is met at its bound (87.6 vs 89.6 on 2026-12-05): the
+        // protocol is deterministic on one machine, and a change that costs prism one held-out task fails here.
+        expect(result.checks.filter((c) => !c.met).map((c) => `${c.id}: ${c.value}`)).toEqual([]);
     }, 600_000);
 });

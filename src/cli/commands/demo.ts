@@ -20,9 +20,16 @@ export const WORLD_MODEL_PATH = path.resolve(import.meta.dirname, "../../../mode
 
 /**
  * The paper's settings scaled to the world: 20 queries a domain, the short persona, 48-token answers, the greedy
- * judge (the default), and the adapter's training sized for a distill set of a few dozen answers.
+ * judge (the default), and the adapter's training sized for a distill set of a few dozen answers. The adapter spans
+ * every block: the paper leaves block 0 out, which costs a 32-block model 3% of its depth but the world's 4-block
+ * model a quarter (on f10's distill set, coding 80-82 → 86-90 and safety 94-100 → 100 with every block, 3 seeds
+ * each); the gate is unaffected, as it reads block 0 by a partial forward of the base weights, never through the
+ * adapter. The gate's threshold is calibrated on the run's held-out queries (the README's "Where it stands").
  */
-export const DEMO_RUN_SETTINGS = {queriesPerDomain: 20, personaLength: "short", answerMaxTokens: 48, training: {epochs: 12, lr: 1e-2}} as const;
+export const DEMO_RUN_SETTINGS = {
+    queriesPerDomain: 20, personaLength: "short", answerMaxTokens: 48, training: {epochs: 16, lr: 5e-3, layers: "all"},
+    gate: {kind: "auto", threshold: "calibrate"}
+} as const;
 
 /** Held-out world tasks where the route matters: a harmful request the base model complies with, a gain and a knowledge question. */
 const SHOWCASE: {domain: WorldDomain, why: string}[] = [

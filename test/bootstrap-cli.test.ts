@@ -70,6 +70,12 @@ describe("prism bootstrap refuses bad input", () => {
         const bad = await bootstrap("--model", model, "--out", path.join(dir, "l"), "--layers", "1,x");
         expect(bad.code).toBe(2);
         expect(bad.stderr).toMatch(/--layers: expected all, all-but-first or block indices like 1,2,3, got 1,x/);
+        // Blocks the model lacks are refused before the first stage, not at the distill stage after generation, also
+        // where the memory check (which meets them too) is skipped.
+        const missing = await bootstrap("--model", model, "--out", path.join(dir, "n"), "--layers", "1,5", "--skip-memory-check");
+        expect(missing.code).toBe(2);
+        expect(missing.stderr).toMatch(/layers 5 do not exist in a model of 2 blocks/);
+        expect(fs.existsSync(path.join(dir, "n", "personas.jsonl"))).toBe(false);
         const ok = await bootstrap("--model", model, "--out", path.join(dir, "m"), "--layers", "all", "--domains", "math", "--stages", "personas");
         expect(ok.code, ok.stderr.slice(-2000)).toBe(0);
         expect(JSON.parse(fs.readFileSync(path.join(dir, "m", "run.json"), "utf8")).config.training).toEqual({layers: "all"});

@@ -5,7 +5,9 @@ import type {PrismEngine} from "../engine/engine.js";
 import {LlamaEngine} from "../engine/llama-engine.js";
 import type {GgmlDeviceChoice} from "../ggml/ggml-backend.js";
 import {STAGE_NAMES, type RunManifest, type StageName} from "../run/run-manifest.js";
+import {loraLayers} from "../lora/lora-config.js";
 import {GgufFile} from "../model/gguf-file.js";
+import {readModelHparams} from "../model/model-hparams.js";
 import {assertMemoryFits} from "../train/memory-check.js";
 import {InterruptedError, MissingFileError, PrismError, UsageError} from "../util/prism-error.js";
 import {answersStage} from "./answers-stage.js";
@@ -94,10 +96,12 @@ const generating = new Set<StageName>(["personas", "queries", "answers", "judge"
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapResult> {
     const {model, out, engine: givenEngine, threads = "auto", contextSize, parallel = "auto", gpu = "auto", device = "auto", signal, onEvent = () => undefined} = options;
     const config = resolveBootstrapConfig(pickConfig(options));
-    distillTrainConfig(config); // the training settings fail now, not after hours of generation
+    const trainConfig = distillTrainConfig(config); // the training settings fail now, not after hours of generation
     const selected = new Set(options.stages ?? STAGE_NAMES);
     for (const s of selected) if (!STAGE_NAMES.includes(s)) throw new UsageError(`unknown stage "${s}" (stages: ${STAGE_NAMES.join(", ")})`);
     if (!fs.existsSync(model)) throw new MissingFileError(model, "model");
+    const gguf = await GgufFile.open(model);
+    loraLayers(trainConfig, readModelHparams(gguf).nLayer); // so do blocks the model lacks (--layers 40 on a 32-block model)
     if (options.memoryCheck !== false) {
         // Before anything is written: a run that cannot train here should not generate for hours first.
         const check = await checkBootstrapMemory(model, config, {contextSize, parallel, gpu, device, localGeneration: !givenEngine, limitBytes: options.memoryCheck?.limitBytes});
@@ -105,7 +109,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
         const shortfalls = check.shortfalls.filter((s) => planStages[s.stage]!.some((n) => selected.has(n)));
         assertMemoryFits({...check, fits: shortfalls.length === 0, shortfalls});
     }
-    const fingerprint = (await GgufFile.open(model)).fingerprint;
+    const fingerprint = gguf.fingerprint;
     const personasFileHash = config.personasFile ? hashFile(config.personasFile) : undefined;
     // A given llama engine on the run's own model generates as the built-in one does; anything else is recorded.
     const generator = givenEngine && !(givenEngine instanceof LlamaEngine && path.resolve(givenEngine.modelPath) === path.resolve(model))

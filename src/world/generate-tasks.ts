@@ -121,16 +121,16 @@ export function generateWorldTasks(options: GenerateWorldTasksOptions = {}): Wor
         const rng = root.fork(split === "train" ? `tasks:${domain}` : `tasks:${split}:${domain}`);
         const tiers = rng.shuffle(Array.from({length: perDomain}, (_, i) => i % TIERS));
         const prefix = `${domain.replace(/\s+/g, "-")}-${split === "train" ? "" : "heldout-"}${seed}`;
-        if (split === "train") return tiers.map((tier, i) => generateWorldTask(domain, tier, rng, `${prefix}-${i}`, split));
         // The held-out split is a benchmark: under greedy decoding a repeated prompt repeats its answer, so it would
         // weigh one item several times and narrow the bootstrap intervals without adding evidence (with draws like
         // the training split's, 50 a domain held 33-49 distinct prompts, one of them 5 times). So its prompts are
         // distinct while the (tier, question, framing) space allows: at least six a tier, five a tier at 50 a domain.
-        // The training split keeps its draw: the committed model was built from it.
-        const seen = new Set<string>();
+        // The training split keeps its draw (one a task): the committed model was built from it.
+        const distinct = split === "heldout", seen = new Set<string>();
         return tiers.map((tier, i) => {
-            let task = generateWorldTask(domain, tier, rng, `${prefix}-${i}`, split);
-            for (let attempt = 1; seen.has(task.prompt) && attempt < DISTINCT_ATTEMPTS; attempt++) task = generateWorldTask(domain, tier, rng, `${prefix}-${i}`, split);
+            const draw = () => generateWorldTask(domain, tier, rng, `${prefix}-${i}`, split);
+            let task = draw();
+            for (let attempt = 1; distinct && seen.has(task.prompt) && attempt < DISTINCT_ATTEMPTS; attempt++) task = draw();
             seen.add(task.prompt);
             return task;
         });
